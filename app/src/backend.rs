@@ -1,0 +1,83 @@
+//! The seam between the console's server functions (declared here, in `app`) and the
+//! server that implements them (`server`, which owns the database). The server resolves
+//! the caller once per request and puts a [`Caller`] in the request's extensions; it
+//! provides its [`Console`] implementation as Leptos context.
+
+use crate::{session::SetupForm, AppError, CurrentUser};
+use async_trait::async_trait;
+use leptos::prelude::*;
+use std::{net::IpAddr, sync::Arc};
+
+/// Who is asking: the signed-in user, if any, and where from.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    pub user: Option<CurrentUser>,
+    /// SHA-256 of the session cookie, to end the session on sign-out.
+    pub session_digest: Option<Vec<u8>>,
+    pub client_addr: Option<IpAddr>,
+}
+
+impl Caller {
+    /// The signed-in user, or `Unauthenticated`.
+    pub fn user(&self) -> Result<&CurrentUser, AppError> {
+        self.user.as_ref().ok_or(AppError::Unauthenticated)
+    }
+
+    /// The signed-in user if they hold `permission`; `what` completes
+    /// "You do not have permission to …".
+    pub fn require(&self, permission: &str, what: &str) -> Result<&CurrentUser, AppError> {
+        let user = self.user()?;
+        if user.can(permission) {
+            Ok(user)
+        } else {
+            Err(AppError::Forbidden(what.to_owned()))
+        }
+    }
+}
+
+/// A `Set-Cookie` header value.
+pub type SetCookie = String;
+
+#[async_trait]
+pub trait Console: Send + Sync + 'static {
+    async fn sign_in(
+        &self,
+        caller: &Caller,
+        email: String,
+        password: String,
+    ) -> Result<SetCookie, AppError>;
+    async fn sign_out(&self, caller: &Caller) -> Result<SetCookie, AppError>;
+    async fn set_up(&self, caller: &Caller, form: SetupForm) -> Result<SetCookie, AppError>;
+    async fn change_password(
+        &self,
+        caller: &Caller,
+        current: String,
+        new: String,
+    ) -> Result<(), AppError>;
+}
+
+pub type SharedConsole = Arc<dyn Console>;
+
+/// The server's implementation, provided as context.
+pub fn console() -> Result<SharedConsole, AppError> {
+    use_context::<SharedConsole>().ok_or_else(|| {
+        leptos::logging::error!("no Console in context");
+        AppError::Internal
+    })
+}
+
+/// The caller the server resolved for this request (anonymous if none).
+pub fn caller() -> Caller {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Caller>().cloned())
+        .unwrap_or_default()
+}
+
+pub fn set_cookie(value: &str) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}

@@ -1,0 +1,65 @@
+//! The one error type the console's server functions return. It crosses the wire, so it
+//! carries only what a person may read: server-side failures are logged in full by the
+//! server and reach the browser as `Internal`.
+
+use serde::{Deserialize, Serialize};
+use server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Your session has ended. Sign in to continue.")]
+    Unauthenticated,
+    #[error("You do not have permission to {0}.")]
+    Forbidden(String),
+    #[error("{0} was not found.")]
+    NotFound(String),
+    /// A field broke a rule; `field` names the form field, `message` the rule.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// The value clashes with one that exists (a duplicate name, say).
+    #[error("{message}")]
+    Conflict { field: String, message: String },
+    #[error("Wrong email or password.")]
+    WrongCredentials,
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("Something went wrong on the server. It has been logged; please try again.")]
+    Internal,
+    #[error("{0}")]
+    ServerFn(ServerFnErrorErr),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The form field this error belongs to, if it belongs to one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Invalid { field, .. } | Self::Conflict { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::ServerFn(value)
+    }
+}

@@ -1,0 +1,80 @@
+//! Latchkey's console: the Leptos components, the types shared by browser and server,
+//! and the server-function declarations (implemented by the `server` crate).
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+mod components;
+pub mod error;
+mod pages;
+pub mod permissions;
+pub mod session;
+
+pub use error::AppError;
+pub use session::CurrentUser;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    hooks::use_location,
+    path,
+};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="data:,"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/latchkey.css"/>
+        <Title formatter=|page: String| format!("{page} · Latchkey")/>
+        <Router>
+            <Console/>
+        </Router>
+    }
+}
+
+/// Who is signed in, re-read on every navigation so that signing in or out, or a
+/// session that expired, shows at once.
+#[derive(Clone, Copy)]
+pub struct SignedIn(pub Resource<Result<Option<CurrentUser>, AppError>>);
+
+#[component]
+fn Console() -> impl IntoView {
+    let location = use_location();
+    let user = Resource::new(
+        move || location.pathname.get(),
+        |_| session::who_am_i(),
+    );
+    provide_context(SignedIn(user));
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <components::NavBar/>
+        <main id="main" class="content">
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/") view=pages::HomePage/>
+                <Route path=path!("/login") view=pages::SignInPage/>
+                <Route path=path!("/setup") view=pages::SetupPage/>
+                <Route path=path!("/account") view=pages::AccountPage/>
+            </Routes>
+        </main>
+    }
+}

@@ -1,0 +1,43 @@
+use crate::{
+    components::{action_error, FieldError, FormError, PasswordInput},
+    session::SetUp,
+};
+use leptos::{form::ActionForm, prelude::*};
+use leptos_meta::Title;
+
+/// First run: creates the first administrator, guarded by the code in the server's log.
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let action = ServerAction::<SetUp>::new();
+    let error = action_error(action);
+    view! {
+        <Title text="Set up"/>
+        <section class="card auth-card">
+            <h1>"Set up Latchkey"</h1>
+            <p class="lead">
+                "Create the first administrator. The set-up code is printed in the server's log "
+                "each time it starts, until set-up is done, so that nobody else on the network "
+                "can claim this instance."
+            </p>
+            <ActionForm action>
+                <FormError error/>
+                <label for="code">"Set-up code"</label>
+                <input id="code" name="code" autocomplete="off" spellcheck="false" required
+                    placeholder="XXXX-XXXX-XXXX"/>
+                <FieldError error field="code"/>
+                <label for="email">"Email"</label>
+                <input id="email" name="email" type="email" autocomplete="username" required/>
+                <FieldError error field="email"/>
+                <label for="display_name">"Name"</label>
+                <input id="display_name" name="display_name" autocomplete="name" required/>
+                <FieldError error field="display_name"/>
+                <PasswordInput id="password" label="Password" autocomplete="new-password"
+                    hint="At least 12 characters."/>
+                <FieldError error field="password"/>
+                <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
+                    "Create administrator"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,53 @@
+//! The permission vocabulary shared by roles and token scopes: `<module>:read`,
+//! `<module>:write` (which includes read), plus `tokens:admin` and `tokens:introspect`.
+//! The built-in Administrator role holds `*`, every permission, including those of
+//! modules added later.
+
+pub const ALL: &str = "*";
+pub const TOKENS_READ: &str = "tokens:read";
+pub const TOKENS_WRITE: &str = "tokens:write";
+pub const TOKENS_ADMIN: &str = "tokens:admin";
+pub const TOKENS_INTROSPECT: &str = "tokens:introspect";
+pub const USERS_READ: &str = "users:read";
+pub const USERS_WRITE: &str = "users:write";
+pub const ROLES_READ: &str = "roles:read";
+pub const ROLES_WRITE: &str = "roles:write";
+pub const AUDIT_READ: &str = "audit:read";
+
+/// Whether a set of held permissions grants `needed`.
+pub fn grants<S: AsRef<str>>(held: &[S], needed: &str) -> bool {
+    held.iter().any(|p| {
+        let p = p.as_ref();
+        p == ALL || p == needed || write_implies_read(p, needed)
+    })
+}
+
+fn write_implies_read(held: &str, needed: &str) -> bool {
+    match (held.strip_suffix(":write"), needed.strip_suffix(":read")) {
+        (Some(h), Some(n)) => h == n,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_includes_read_of_the_same_module_only() {
+        assert!(grants(&["users:write"], "users:read"));
+        assert!(!grants(&["users:write"], "roles:read"));
+        assert!(!grants(&["users:read"], "users:write"));
+    }
+
+    #[test]
+    fn star_grants_everything() {
+        assert!(grants(&["*"], "shipping:write"));
+        assert!(grants(&["*"], TOKENS_ADMIN));
+    }
+
+    #[test]
+    fn admin_is_not_implied_by_write() {
+        assert!(!grants(&[TOKENS_WRITE], TOKENS_ADMIN));
+    }
+}

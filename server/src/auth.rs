@@ -1,0 +1,143 @@
+//! Signing in and out, the first administrator, and changing one's password.
+
+use crate::{
+    audit::{self, Actor},
+    error::{Result, ResultExt},
+    passwords, sessions, setup, throttle, users, AppState,
+};
+use app::{backend::Caller, session::SetupForm, AppError};
+use serde_json::json;
+
+const TOO_MANY: &str = "Too many failed attempts. Wait a minute, then try again.";
+
+/// Checks the password and starts a session; returns the session cookie's value.
+/// A wrong email and a wrong password get the same answer, after the same work.
+pub async fn sign_in(state: &AppState, caller: &Caller, email: &str, password: String) -> Result<String> {
+    let email = email.trim().to_lowercase();
+    let mut keys = vec![throttle::account_key(&email)];
+    keys.extend(throttle::address_key(caller.client_addr));
+    let anonymous = Actor::anonymous(caller.client_addr);
+    if throttle::is_limited(&state.pool, &keys).await? {
+        audit::record(&state.pool, &anonymous, "sign_in.throttled", Some(&email), json!({})).await?;
+        return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
+    }
+    let found = users::credentials_by_email(&state.pool, &email).await?;
+    let stored = found.as_ref().map(|c| c.password_hash.clone());
+    let matches = state.passwords.verify(password, stored).await?;
+    let user = match found {
+        Some(user) if matches => user,
+        _ => {
+            throttle::record_failure(&state.pool, &keys).await?;
+            audit::record(&state.pool, &anonymous, "sign_in.failed", Some(&email), json!({})).await?;
+            return Err(AppError::WrongCredentials.into());
+        }
+    };
+    throttle::clear(&state.pool, &keys[0]).await?;
+    let mut tx = state.pool.begin().await?;
+    let cookie = sessions::create(&mut *tx, user.id, caller.client_addr).await?;
+    let actor = Actor {
+        user_id: Some(user.id),
+        label: user.email.clone(),
+        client_addr: caller.client_addr,
+    };
+    audit::record(&mut *tx, &actor, "sign_in.succeeded", Some(&user.email), json!({})).await?;
+    tx.commit().await?;
+    Ok(cookie)
+}
+
+pub async fn sign_out(state: &AppState, caller: &Caller) -> Result<()> {
+    if let (Some(user), Some(digest)) = (&caller.user, &caller.session_digest) {
+        sessions::end(&state.pool, digest).await?;
+        let actor = Actor::user(user, caller.client_addr);
+        audit::record(&state.pool, &actor, "sign_out", Some(&user.email), json!({})).await?;
+    }
+    Ok(())
+}
+
+/// Creates the first administrator and signs them in; returns the session cookie's value.
+pub async fn set_up(state: &AppState, caller: &Caller, form: SetupForm) -> Result<String> {
+    let keys: Vec<String> = throttle::address_key(caller.client_addr)
+        .map(|k| format!("setup:{k}"))
+        .into_iter()
+        .collect();
+    if throttle::is_limited(&state.pool, &keys).await? {
+        return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
+    }
+    if !state.setup.required(&state.pool).await? {
+        return Err(AppError::Forbidden("set up Latchkey: it has an administrator already".into()).into());
+    }
+    if !state.setup.accepts(&form.code) {
+        throttle::record_failure(&state.pool, &keys).await?;
+        return Err(AppError::invalid(
+            "code",
+            "That is not the set-up code. Find the current one in the server's log.",
+        )
+        .into());
+    }
+    let email = users::check_email("email", &form.email)?;
+    let name = users::check_name("display_name", &form.display_name, 100)?;
+    passwords::check_new("password", &form.password)?;
+    let hash = state.passwords.hash(form.password).await?;
+
+    let mut tx = state.pool.begin().await?;
+    // One set-up at a time: a second, concurrent one sees the first administrator.
+    sqlx::query("SELECT pg_advisory_xact_lock(7466)").execute(&mut *tx).await?;
+    if setup::admin_exists(&mut *tx).await? {
+        return Err(AppError::Forbidden("set up Latchkey: it has an administrator already".into()).into());
+    }
+    let user_id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, display_name, kind, password_hash, role_id)
+         SELECT $1, $2, 'human', $3, id FROM roles WHERE name = 'Administrator' AND builtin
+         RETURNING id",
+    )
+    .bind(&email)
+    .bind(&name)
+    .bind(&hash)
+    .fetch_one(&mut *tx)
+    .await
+    .on_constraint("users_email_key", || AppError::conflict("email", "That email is taken."))?;
+    let actor = Actor {
+        user_id: Some(user_id),
+        label: email.clone(),
+        client_addr: caller.client_addr,
+    };
+    audit::record(
+        &mut *tx,
+        &actor,
+        "user.created",
+        Some(&email),
+        json!({ "kind": "human", "role": "Administrator", "via": "set-up" }),
+    )
+    .await?;
+    let cookie = sessions::create(&mut *tx, user_id, caller.client_addr).await?;
+    tx.commit().await?;
+    state.setup.finish();
+    tracing::info!(%email, "set-up done: the first administrator exists");
+    Ok(cookie)
+}
+
+/// Changes the caller's password and ends their other sessions.
+pub async fn change_password(state: &AppState, caller: &Caller, current: String, new: String) -> Result<()> {
+    let user = caller.user()?;
+    passwords::check_new("new_password", &new)?;
+    let stored = users::password_hash(&state.pool, user.id).await?;
+    if !state.passwords.verify(current, stored).await? {
+        return Err(AppError::invalid("current_password", "That is not your current password.").into());
+    }
+    let hash = state.passwords.hash(new).await?;
+    let mut tx = state.pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1")
+        .bind(user.id)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND digest <> $2")
+        .bind(user.id)
+        .bind(caller.session_digest.as_deref().unwrap_or_default())
+        .execute(&mut *tx)
+        .await?;
+    let actor = Actor::user(user, caller.client_addr);
+    audit::record(&mut *tx, &actor, "user.password_changed", Some(&user.email), json!({})).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! Configuration, from the command line or the environment, parsed once at start-up.
+
+use clap::{Parser, Subcommand};
+use std::{net::SocketAddr, path::PathBuf};
+
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "latchkey",
+    version,
+    about = "Latchkey: API tokens for your integrations, and a console to manage them.",
+    after_help = "Leptos also reads LEPTOS_SITE_ROOT (default target/site): the folder of the \
+                  built browser files (pkg/latchkey.js, .wasm, .css)."
+)]
+pub struct Config {
+    /// PostgreSQL to use, e.g. postgres://user:pass@host/db. When unset, Latchkey runs a
+    /// private PostgreSQL cluster in LATCHKEY_DATA_DIR with the machine's PostgreSQL binaries.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Address and port to listen on.
+    #[arg(long, env = "LATCHKEY_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// Folder for the private PostgreSQL cluster (used only without DATABASE_URL).
+    #[arg(long, env = "LATCHKEY_DATA_DIR", default_value = "latchkey-data")]
+    pub data_dir: PathBuf,
+
+    /// The address people and integrations use to reach Latchkey. Cookies are marked
+    /// Secure when it starts with https://. Default: http://<LATCHKEY_LISTEN>.
+    #[arg(long, env = "LATCHKEY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// A console session ends after this many minutes without a request.
+    #[arg(long, env = "LATCHKEY_SESSION_IDLE_MINUTES", default_value_t = 120,
+          value_parser = clap::value_parser!(u32).range(1..=43_200))]
+    pub session_idle_minutes: u32,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Serve the console and the API (the default).
+    Serve,
+}
+
+/// What the running server needs of the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub public_url: String,
+    pub secure_cookies: bool,
+    pub session_idle_minutes: i32,
+}
+
+impl Settings {
+    pub fn from_config(config: &Config) -> Self {
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.listen))
+            .trim_end_matches('/')
+            .to_owned();
+        Self {
+            secure_cookies: public_url.starts_with("https://"),
+            public_url,
+            session_idle_minutes: config.session_idle_minutes as i32,
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:3000".into(),
+            secure_cookies: false,
+            session_idle_minutes: 120,
+        }
+    }
+}

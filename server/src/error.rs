@@ -1,0 +1,45 @@
+//! The server's error type. Failures a person can act on are `AppError`s and pass through
+//! unchanged; anything else is logged here in full and answered with a generic message.
+
+use app::AppError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<Error> for AppError {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::App(e) => e,
+            other => {
+                tracing::error!(error = %other, "internal error");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+/// Turns the violation of a named unique constraint into a user-facing error, instead of
+/// a racy "look, then insert".
+pub trait ResultExt<T> {
+    fn on_constraint(self, name: &str, f: impl FnOnce() -> AppError) -> Result<T>;
+}
+
+impl<T, E: Into<Error>> ResultExt<T> for std::result::Result<T, E> {
+    fn on_constraint(self, name: &str, f: impl FnOnce() -> AppError) -> Result<T> {
+        self.map_err(|e| match e.into() {
+            Error::Sqlx(sqlx::Error::Database(db)) if db.constraint() == Some(name) => {
+                Error::App(f())
+            }
+            other => other,
+        })
+    }
+}

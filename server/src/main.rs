@@ -1,0 +1,34 @@
+use clap::Parser;
+use server::config::{Command, Config};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .init();
+    let config = Config::parse();
+    match run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("latchkey: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    let (pool, mut embedded) = server::connect(&config).await?;
+    let result = match config.command.clone().unwrap_or(Command::Serve) {
+        Command::Serve => server::serve(&config, pool.clone()).await,
+    };
+    pool.close().await;
+    if let Some(pg) = embedded.as_mut() {
+        pg.stop();
+    }
+    result
+}

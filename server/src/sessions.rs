@@ -1,0 +1,121 @@
+//! Console sessions: a random value in an HttpOnly, SameSite=Strict cookie; PostgreSQL
+//! keeps only its SHA-256 digest. A session ends after a configured time without use.
+
+use crate::{config::Settings, error::Result, secrets};
+use app::CurrentUser;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use http::HeaderMap;
+use sqlx::PgPool;
+use std::net::IpAddr;
+
+pub const COOKIE: &str = "latchkey_session";
+
+/// The session cookie's value, if the request carries one.
+pub fn cookie_value(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value)
+}
+
+pub fn digest(cookie_value: &str) -> Vec<u8> {
+    secrets::sha256(cookie_value.as_bytes())
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    email: Option<String>,
+    display_name: String,
+    role: String,
+    permissions: Vec<String>,
+    idle_seconds: f64,
+}
+
+/// The signed-in user of a live session, refreshing its last use at most once a minute.
+pub async fn resolve(
+    pool: &PgPool,
+    settings: &Settings,
+    digest: &[u8],
+) -> Result<Option<CurrentUser>> {
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT u.id, u.email, u.display_name, r.name AS role, r.permissions,
+                EXTRACT(EPOCH FROM now() - s.last_seen_at)::float8 AS idle_seconds
+         FROM sessions s
+         JOIN users u ON u.id = s.user_id
+         JOIN roles r ON r.id = u.role_id
+         WHERE s.digest = $1
+           AND s.last_seen_at > now() - make_interval(mins => $2)
+           AND u.active AND u.kind = 'human'",
+    )
+    .bind(digest)
+    .bind(settings.session_idle_minutes)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    if row.idle_seconds > 60.0 {
+        sqlx::query("UPDATE sessions SET last_seen_at = now() WHERE digest = $1")
+            .bind(digest)
+            .execute(pool)
+            .await?;
+    }
+    Ok(Some(CurrentUser {
+        id: row.id,
+        email: row.email.unwrap_or_default(),
+        display_name: row.display_name,
+        role: row.role,
+        permissions: row.permissions,
+    }))
+}
+
+/// Starts a session and returns the cookie value that names it.
+pub async fn create<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    user_id: i64,
+    client_addr: Option<IpAddr>,
+) -> Result<String> {
+    let value = URL_SAFE_NO_PAD.encode(secrets::random_bytes::<32>());
+    sqlx::query("INSERT INTO sessions (digest, user_id, client_addr) VALUES ($1, $2, $3)")
+        .bind(digest(&value))
+        .bind(user_id)
+        .bind(client_addr.map(|a| a.to_string()))
+        .execute(db)
+        .await?;
+    Ok(value)
+}
+
+pub async fn end(pool: &PgPool, digest: &[u8]) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE digest = $1")
+        .bind(digest)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The `Set-Cookie` value that hands the browser a session. No Max-Age: the cookie lives
+/// as long as the browser session, and the server ends idle sessions itself.
+pub fn set_cookie(settings: &Settings, value: &str) -> String {
+    format!(
+        "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{}",
+        secure(settings)
+    )
+}
+
+pub fn clear_cookie(settings: &Settings) -> String {
+    format!(
+        "{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        secure(settings)
+    )
+}
+
+fn secure(settings: &Settings) -> &'static str {
+    if settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    }
+}

@@ -1,0 +1,105 @@
+//! The HTTP surface: the console's pages and server functions, health checks, and the
+//! middleware that resolves who is asking and keeps people out of pages they may not see.
+
+use crate::{console::ConsoleService, sessions, AppState};
+use app::backend::{Caller, SharedConsole};
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{Method, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+    Router,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::{net::SocketAddr, sync::Arc};
+use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+
+pub fn router(state: AppState) -> Router {
+    let console: SharedConsole = Arc::new(ConsoleService(state.clone()));
+    let context = move || provide_context(console.clone());
+    let routes = generate_route_list(app::App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .layer(middleware::from_fn_with_state(state.clone(), resolve_caller))
+        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Process up.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Database reachable.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").execute(&state.pool).await {
+        Ok(_) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+fn is_public_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/healthz" || path == "/readyz"
+}
+
+/// Resolves the session once per request into a [`Caller`] for the server functions, and
+/// sends people to set-up, sign-in or the overview as their state requires.
+async fn resolve_caller(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if is_public_asset(&path) {
+        return next.run(req).await;
+    }
+    let client_addr = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let digest = sessions::cookie_value(req.headers()).map(sessions::digest);
+    let user = match &digest {
+        Some(d) => match sessions::resolve(&state.pool, &state.settings, d).await {
+            Ok(user) => user,
+            Err(e) => return unavailable(e),
+        },
+        None => None,
+    };
+    let is_page = req.method() == Method::GET && !path.starts_with("/api/");
+    if is_page {
+        let setup_required = match state.setup.required(&state.pool).await {
+            Ok(required) => required,
+            Err(e) => return unavailable(e),
+        };
+        let target = match (setup_required, path.as_str(), user.is_some()) {
+            (true, "/setup", _) => None,
+            (true, _, _) => Some("/setup"),
+            (false, "/setup", _) => Some("/"),
+            (false, "/login", true) => Some("/"),
+            (false, "/login", false) => None,
+            (false, _, false) => Some("/login"),
+            (false, _, true) => None,
+        };
+        if let Some(target) = target {
+            return Redirect::to(target).into_response();
+        }
+    }
+    let session_digest = user.as_ref().and(digest);
+    req.extensions_mut().insert(Caller {
+        user,
+        session_digest,
+        client_addr,
+    });
+    next.run(req).await
+}
+
+fn unavailable(error: crate::error::Error) -> Response {
+    tracing::error!(%error, "cannot resolve the session");
+    (StatusCode::SERVICE_UNAVAILABLE, "Latchkey cannot reach its database right now.").into_response()
+}
