@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite: the Rust tests against a throwaway PostgreSQL, then the release
+# build driven in headless Chromium by Playwright, on an embedded database of its own.
+set -euo pipefail
+source "$(dirname "$0")/tools.sh"
+source "$(dirname "$0")/test-postgres.sh"
+cd "$ROOT"
+ensure_rust_tools
+ensure_node_tools
+ensure_postgres
+ensure_chromium
+
+E2E_DIR="$(mktemp -d /tmp/latchkey-e2e.XXXXXX)"
+cleanup() {
+  stop_test_postgres
+  # Should the server have died without stopping its cluster, stop it here.
+  if [ -f "$E2E_DIR/data/postgres/postmaster.pid" ]; then
+    pg "$(postgres_bin)/pg_ctl" -D "$E2E_DIR/data/postgres" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$E2E_DIR"
+}
+trap cleanup EXIT
+
+say "Rust tests"
+start_test_postgres
+cargo test -p app -p server --features app/ssr
+
+say "release build"
+cargo leptos build --release
+
+say "browser tests (Playwright, headless Chromium)"
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$E2E_DIR"
+export E2E_DATA_DIR="$E2E_DIR/data" E2E_SERVER_LOG="$E2E_DIR/server.log"
+(cd end2end && npx playwright test)

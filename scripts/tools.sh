@@ -1,0 +1,61 @@
+# Sourced by run.sh and test.sh: installs what building and testing Latchkey needs,
+# skipping whatever is already there. Safe to run again and again.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+CARGO_LEPTOS_VERSION=0.3.10
+# The CLI must match the wasm-bindgen crate pinned in Cargo.toml to the patch version.
+WASM_BINDGEN_VERSION="$(sed -nE 's/^wasm-bindgen = "=([0-9.]+)".*/\1/p' "$ROOT/Cargo.toml")"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+  say "installing $* from Debian's packages"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_rust_tools() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown ||
+    { say "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
+  cargo leptos --version >/dev/null 2>&1 ||
+    { say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 12 minutes)";
+      cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked; }
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked --force ||
+      cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+}
+
+# Playwright, and wasm-opt (npm package binaryen) for the release build.
+ensure_node_tools() {
+  command -v npm >/dev/null || apt_install nodejs npm
+  if [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] ||
+     [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
+    say "installing the end-to-end test packages"
+    (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
+  fi
+}
+
+# The folder holding initdb and pg_ctl: PATH first, then /usr/lib/postgresql/*/bin.
+postgres_bin() {
+  local dir
+  for dir in $(dirname "$(command -v pg_ctl 2>/dev/null || echo /nonexistent/x)") \
+             $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; return 0; fi
+  done
+  return 1
+}
+
+ensure_postgres() {
+  postgres_bin >/dev/null || apt_install postgresql
+}
+
+ensure_chromium() {
+  command -v chromium >/dev/null || apt_install chromium
+}

@@ -1,0 +1,130 @@
+//! Spawns the real Latchkey router on a random port against the test's own database and
+//! talks HTTP to it, as a browser's server-function calls would.
+#![allow(dead_code)]
+
+use app::AppError;
+use leptos::config::LeptosOptions;
+use reqwest::{redirect::Policy, Response, StatusCode};
+use server::{config::Settings, passwords::Passwords, setup::SetupGate, web, AppState};
+use sqlx::PgPool;
+use std::{net::SocketAddr, sync::Arc};
+
+pub const SETUP_CODE: &str = "ABCD-EFGH-JKMN";
+pub const ADMIN_EMAIL: &str = "ada@example.com";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub pool: PgPool,
+    /// A browser: keeps cookies, does not follow redirects.
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn spawn(pool: PgPool) -> Self {
+        Self::spawn_with(pool, Settings::default()).await
+    }
+
+    pub async fn spawn_with(pool: PgPool, settings: Settings) -> Self {
+        let state = AppState {
+            leptos_options: LeptosOptions::builder().output_name("latchkey").build(),
+            pool: pool.clone(),
+            settings: Arc::new(settings),
+            setup: Arc::new(SetupGate::with_code(SETUP_CODE.into())),
+            passwords: Passwords::default(),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let service = web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+        Self {
+            addr,
+            pool,
+            client: new_browser(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A second browser, with no cookies of its own.
+    pub fn another_browser(&self) -> reqwest::Client {
+        new_browser()
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// Calls a server function the way the hydrated console does.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        call_with(&self.client, &self.url(&format!("/api/{endpoint}")), form).await
+    }
+
+    pub async fn set_up_admin(&self) -> Response {
+        self.call(
+            "set_up",
+            &[
+                ("code", SETUP_CODE),
+                ("email", ADMIN_EMAIL),
+                ("display_name", "Ada Lovelace"),
+                ("password", ADMIN_PASSWORD),
+            ],
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.call("sign_in", &[("email", email), ("password", password)])
+            .await
+    }
+
+    pub async fn audit_actions(&self) -> Vec<String> {
+        sqlx::query_scalar("SELECT action FROM audit_events ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+fn new_browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub async fn call_with(client: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> Response {
+    client
+        .post(url)
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The console error a failed server-function call carries.
+pub async fn app_error(response: Response) -> AppError {
+    assert_ne!(response.status(), StatusCode::OK, "expected the call to fail");
+    let body = response.text().await.unwrap();
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("not an AppError ({e}): {body}"))
+}
+
+pub fn location(response: &Response) -> &str {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or_default()
+}
+
+pub fn set_cookie(response: &Response) -> String {
+    response
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}

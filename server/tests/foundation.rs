@@ -1,0 +1,263 @@
+//! The foundation as a user meets it: first-run set-up, sign-in, sessions, sign-out.
+
+mod common;
+
+use app::AppError;
+use common::*;
+use reqwest::StatusCode;
+use server::{config::Settings, passwords::Passwords, sessions};
+use sqlx::PgPool;
+
+#[tokio::test]
+async fn passwords_are_hashed_with_argon2id_and_verified() {
+    let passwords = Passwords::default();
+    let hash = passwords.hash("a long enough password".into()).await.unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(!hash.contains("a long enough password"));
+    let ok = passwords.verify("a long enough password".into(), Some(hash.clone()));
+    assert!(ok.await.unwrap());
+    let wrong = passwords.verify("another password!!".into(), Some(hash));
+    assert!(!wrong.await.unwrap());
+    assert!(!passwords.verify("anything at all".into(), None).await.unwrap());
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn every_page_leads_to_set_up_until_an_administrator_exists(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for path in ["/", "/login", "/account", "/no-such-page"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(location(&response), "/setup", "{path}");
+    }
+    let page = app.get("/setup").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("Set up Latchkey"));
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn set_up_refuses_a_wrong_code(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app
+        .call(
+            "set_up",
+            &[
+                ("code", "WXYZ-WXYZ-WXYZ"),
+                ("email", ADMIN_EMAIL),
+                ("display_name", "Mallory"),
+                ("password", ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(app_error(response).await.field(), Some("code"));
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn set_up_names_the_field_of_a_short_password(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app
+        .call(
+            "set_up",
+            &[
+                ("code", SETUP_CODE),
+                ("email", ADMIN_EMAIL),
+                ("display_name", "Ada"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    let error = app_error(response).await;
+    assert_eq!(error.field(), Some("password"));
+    assert!(error.to_string().contains("at least 12 characters"));
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn set_up_creates_the_first_administrator_once(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app.set_up_admin().await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = set_cookie(&response);
+    assert!(cookie.starts_with("latchkey_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+
+    let (role, hash): (String, String) = sqlx::query_as(
+        "SELECT r.name, u.password_hash FROM users u JOIN roles r ON r.id = u.role_id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(role, "Administrator");
+    assert!(hash.starts_with("$argon2id$") && !hash.contains(ADMIN_PASSWORD));
+
+    // Signed in straight away; set-up is closed for everyone from now on.
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+    assert_eq!(location(&app.get("/setup").await), "/");
+    let again = app.set_up_admin().await;
+    assert!(matches!(app_error(again).await, AppError::Forbidden(_)));
+    assert!(app.audit_actions().await.contains(&"user.created".to_owned()));
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn pages_need_a_session_and_sign_in_opens_them(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.set_up_admin().await;
+    let browser = app.another_browser();
+    let response = browser.get(app.url("/account")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/login");
+
+    let url = app.url("/api/sign_in");
+    let signed_in = call_with(&browser, &url, &[("email", "ADA@example.com "), ("password", ADMIN_PASSWORD)]).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let page = browser.get(app.url("/account")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("Ada Lovelace"));
+    assert!(app.audit_actions().await.contains(&"sign_in.succeeded".to_owned()));
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_wrong_email_and_a_wrong_password_get_the_same_answer(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.set_up_admin().await;
+    let wrong_password = app_error(app.sign_in(ADMIN_EMAIL, "not the password at all").await).await;
+    let wrong_email = app_error(app.sign_in("eve@example.com", ADMIN_PASSWORD).await).await;
+    assert_eq!(wrong_password, AppError::WrongCredentials);
+    assert_eq!(wrong_email, wrong_password);
+    let failures = app.audit_actions().await.iter().filter(|a| *a == "sign_in.failed").count();
+    assert_eq!(failures, 2);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn sign_in_is_slowed_down_after_five_failures_a_minute(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.set_up_admin().await;
+    for _ in 0..5 {
+        let error = app_error(app.sign_in(ADMIN_EMAIL, "guessing, guessing").await).await;
+        assert_eq!(error, AppError::WrongCredentials);
+    }
+    // Even the right password waits now.
+    let error = app_error(app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await).await;
+    assert!(matches!(error, AppError::TooManyRequests(_)), "{error:?}");
+
+    // A minute later the account may try again.
+    sqlx::query("UPDATE sign_in_failures SET at = at - interval '61 seconds'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_session_ends_after_the_idle_time(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.set_up_admin().await;
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+    sqlx::query("UPDATE sessions SET last_seen_at = now() - interval '121 minutes'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let response = app.get("/").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/login");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn sign_out_ends_the_session(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.set_up_admin().await;
+    let response = app.call("sign_out", &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(set_cookie(&response).contains("Max-Age=0"));
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+    assert_eq!(location(&app.get("/").await), "/login");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn server_functions_refuse_an_anonymous_caller(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.set_up_admin().await;
+    let stranger = app.another_browser();
+    let url = app.url("/api/change_password");
+    let form = [
+        ("current_password", ADMIN_PASSWORD),
+        ("new_password", "a brand new password"),
+        ("confirm_password", "a brand new password"),
+    ];
+    let response = call_with(&stranger, &url, &form).await;
+    assert_eq!(app_error(response).await, AppError::Unauthenticated);
+    // A forged cookie is no better than none.
+    let forged = stranger
+        .post(&url)
+        .header("accept", "application/json")
+        .header("cookie", "latchkey_session=forged")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app_error(forged).await, AppError::Unauthenticated);
+    let who = call_with(&stranger, &app.url("/api/who_am_i"), &[]).await;
+    assert_eq!(who.text().await.unwrap(), "null");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.set_up_admin().await;
+    let laptop = app.another_browser();
+    call_with(&laptop, &app.url("/api/sign_in"), &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)]).await;
+
+    let wrong = app
+        .call(
+            "change_password",
+            &[
+                ("current_password", "not my password"),
+                ("new_password", "a brand new password"),
+                ("confirm_password", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(app_error(wrong).await.field(), Some("current_password"));
+
+    let changed = app
+        .call(
+            "change_password",
+            &[
+                ("current_password", ADMIN_PASSWORD),
+                ("new_password", "a brand new password"),
+                ("confirm_password", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_eq!(app.get("/").await.status(), StatusCode::OK, "this session goes on");
+    let other = laptop.get(app.url("/")).send().await.unwrap();
+    assert_eq!(location(&other), "/login", "the other session ended");
+    assert_eq!(app_error(app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await).await, AppError::WrongCredentials);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn health_checks_answer_for_load_balancers(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    assert_eq!(app.get("/healthz").await.text().await.unwrap(), "ok");
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::OK);
+}
+
+#[test]
+fn session_cookies_are_secure_when_served_over_https() {
+    let https = Settings {
+        public_url: "https://latchkey.example.com".into(),
+        secure_cookies: true,
+        ..Settings::default()
+    };
+    assert!(sessions::set_cookie(&https, "v").ends_with("; Secure"));
+    assert!(!sessions::set_cookie(&Settings::default(), "v").contains("Secure"));
+}
