@@ -66,6 +66,17 @@ pub fn console() -> Result<SharedConsole, AppError> {
     })
 }
 
+/// Sets the HTTP status of a failed server-function call to the one its error calls for
+/// (server functions answer 500 for every error otherwise).
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let (Err(error), Some(response)) = (&result, use_context::<leptos_axum::ResponseOptions>()) {
+        if let Ok(status) = http::StatusCode::from_u16(error.status()) {
+            response.set_status(status);
+        }
+    }
+    result
+}
+
 /// The caller the server resolved for this request (anonymous if none).
 pub fn caller() -> Caller {
     use_context::<http::request::Parts>()

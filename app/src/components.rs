@@ -2,6 +2,7 @@
 
 use crate::{session::SignOut, AppError, SignedIn};
 use leptos::{form::ActionForm, prelude::*};
+use leptos_router::components::A;
 
 #[component]
 pub fn NavBar() -> impl IntoView {
@@ -10,7 +11,7 @@ pub fn NavBar() -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="brand" href="/">
-                <span class="brand-mark" aria-hidden="true">"🔑"</span>
+                <span class="brand-mark" aria-hidden="true">"lk"</span>
                 "Latchkey"
             </a>
             <Transition fallback=|| ()>
@@ -18,8 +19,8 @@ pub fn NavBar() -> impl IntoView {
                     user.await.ok().flatten().map(|u| {
                         view! {
                             <nav aria-label="Main">
-                                <a href="/">"Overview"</a>
-                                <a href="/account">"Account"</a>
+                                <A href="/">"Overview"</A>
+                                <A href="/account">"Account"</A>
                             </nav>
                             <div class="who">
                                 <span class="who-name">{u.display_name}</span>
@@ -40,16 +41,13 @@ pub fn NavBar() -> impl IntoView {
 #[component]
 pub fn FieldError(error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
     move || {
-        error
-            .get()
-            .filter(|e| e.field() == Some(field))
-            .map(|e| {
-                view! {
-                    <p class="field-error" id=format!("{field}-error") role="alert">
-                        {e.to_string()}
-                    </p>
-                }
-            })
+        error.get().filter(|e| e.field() == Some(field)).map(|e| {
+            view! {
+                <p class="field-error" id=format!("{field}-error") role="alert">
+                    {e.to_string()}
+                </p>
+            }
+        })
     }
 }
 

@@ -47,6 +47,20 @@ impl AppError {
         }
     }
 
+    /// The HTTP status that fits this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Unauthenticated | Self::WrongCredentials => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::Conflict { .. } => 409,
+            Self::Invalid { .. } => 422,
+            Self::TooManyRequests(_) => 429,
+            Self::Internal => 500,
+            Self::ServerFn(_) => 400,
+        }
+    }
+
     /// The form field this error belongs to, if it belongs to one.
     pub fn field(&self) -> Option<&str> {
         match self {

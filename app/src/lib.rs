@@ -60,11 +60,14 @@ pub struct SignedIn(pub Resource<Result<Option<CurrentUser>, AppError>>);
 #[component]
 fn Console() -> impl IntoView {
     let location = use_location();
-    let user = Resource::new(
-        move || location.pathname.get(),
-        |_| session::who_am_i(),
-    );
+    let user = Resource::new(move || location.pathname.get(), |_| session::who_am_i());
     provide_context(SignedIn(user));
+    // Effects run only in the browser: this marks the page as hydrated and interactive.
+    Effect::new(|| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <components::NavBar/>

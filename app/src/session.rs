@@ -40,8 +40,8 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
 
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::backend::{caller, console, set_cookie};
-    let cookie = console()?.sign_in(&caller(), email, password).await?;
+    use crate::backend::{caller, console, set_cookie, with_status};
+    let cookie = with_status(console()?.sign_in(&caller(), email, password).await)?;
     set_cookie(&cookie);
     leptos_axum::redirect("/");
     Ok(())
@@ -49,8 +49,8 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
 
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::backend::{caller, console, set_cookie};
-    let cookie = console()?.sign_out(&caller()).await?;
+    use crate::backend::{caller, console, set_cookie, with_status};
+    let cookie = with_status(console()?.sign_out(&caller()).await)?;
     set_cookie(&cookie);
     leptos_axum::redirect("/login");
     Ok(())
@@ -63,14 +63,14 @@ pub async fn set_up(
     display_name: String,
     password: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{caller, console, set_cookie};
+    use crate::backend::{caller, console, set_cookie, with_status};
     let form = SetupForm {
         code,
         email,
         display_name,
         password,
     };
-    let cookie = console()?.set_up(&caller(), form).await?;
+    let cookie = with_status(console()?.set_up(&caller(), form).await)?;
     set_cookie(&cookie);
     leptos_axum::redirect("/");
     Ok(())
@@ -82,14 +82,16 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
-    use crate::backend::{caller, console};
+    use crate::backend::{caller, console, with_status};
     if new_password != confirm_password {
-        return Err(AppError::invalid(
+        return with_status(Err(AppError::invalid(
             "confirm_password",
             "The two new passwords differ.",
-        ));
+        )));
     }
-    console()?
-        .change_password(&caller(), current_password, new_password)
-        .await
+    with_status(
+        console()?
+            .change_password(&caller(), current_password, new_password)
+            .await,
+    )
 }

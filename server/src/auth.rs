@@ -12,13 +12,25 @@ const TOO_MANY: &str = "Too many failed attempts. Wait a minute, then try again.
 
 /// Checks the password and starts a session; returns the session cookie's value.
 /// A wrong email and a wrong password get the same answer, after the same work.
-pub async fn sign_in(state: &AppState, caller: &Caller, email: &str, password: String) -> Result<String> {
+pub async fn sign_in(
+    state: &AppState,
+    caller: &Caller,
+    email: &str,
+    password: String,
+) -> Result<String> {
     let email = email.trim().to_lowercase();
     let mut keys = vec![throttle::account_key(&email)];
     keys.extend(throttle::address_key(caller.client_addr));
     let anonymous = Actor::anonymous(caller.client_addr);
     if throttle::is_limited(&state.pool, &keys).await? {
-        audit::record(&state.pool, &anonymous, "sign_in.throttled", Some(&email), json!({})).await?;
+        audit::record(
+            &state.pool,
+            &anonymous,
+            "sign_in.throttled",
+            Some(&email),
+            json!({}),
+        )
+        .await?;
         return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
     }
     let found = users::credentials_by_email(&state.pool, &email).await?;
@@ -28,7 +40,14 @@ pub async fn sign_in(state: &AppState, caller: &Caller, email: &str, password: S
         Some(user) if matches => user,
         _ => {
             throttle::record_failure(&state.pool, &keys).await?;
-            audit::record(&state.pool, &anonymous, "sign_in.failed", Some(&email), json!({})).await?;
+            audit::record(
+                &state.pool,
+                &anonymous,
+                "sign_in.failed",
+                Some(&email),
+                json!({}),
+            )
+            .await?;
             return Err(AppError::WrongCredentials.into());
         }
     };
@@ -40,7 +59,14 @@ pub async fn sign_in(state: &AppState, caller: &Caller, email: &str, password: S
         label: user.email.clone(),
         client_addr: caller.client_addr,
     };
-    audit::record(&mut *tx, &actor, "sign_in.succeeded", Some(&user.email), json!({})).await?;
+    audit::record(
+        &mut *tx,
+        &actor,
+        "sign_in.succeeded",
+        Some(&user.email),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(cookie)
 }
@@ -49,7 +75,14 @@ pub async fn sign_out(state: &AppState, caller: &Caller) -> Result<()> {
     if let (Some(user), Some(digest)) = (&caller.user, &caller.session_digest) {
         sessions::end(&state.pool, digest).await?;
         let actor = Actor::user(user, caller.client_addr);
-        audit::record(&state.pool, &actor, "sign_out", Some(&user.email), json!({})).await?;
+        audit::record(
+            &state.pool,
+            &actor,
+            "sign_out",
+            Some(&user.email),
+            json!({}),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -64,7 +97,9 @@ pub async fn set_up(state: &AppState, caller: &Caller, form: SetupForm) -> Resul
         return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
     }
     if !state.setup.required(&state.pool).await? {
-        return Err(AppError::Forbidden("set up Latchkey: it has an administrator already".into()).into());
+        return Err(
+            AppError::Forbidden("set up Latchkey: it has an administrator already".into()).into(),
+        );
     }
     if !state.setup.accepts(&form.code) {
         throttle::record_failure(&state.pool, &keys).await?;
@@ -81,9 +116,13 @@ pub async fn set_up(state: &AppState, caller: &Caller, form: SetupForm) -> Resul
 
     let mut tx = state.pool.begin().await?;
     // One set-up at a time: a second, concurrent one sees the first administrator.
-    sqlx::query("SELECT pg_advisory_xact_lock(7466)").execute(&mut *tx).await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(7466)")
+        .execute(&mut *tx)
+        .await?;
     if setup::admin_exists(&mut *tx).await? {
-        return Err(AppError::Forbidden("set up Latchkey: it has an administrator already".into()).into());
+        return Err(
+            AppError::Forbidden("set up Latchkey: it has an administrator already".into()).into(),
+        );
     }
     let user_id: i64 = sqlx::query_scalar(
         "INSERT INTO users (email, display_name, kind, password_hash, role_id)
@@ -95,7 +134,9 @@ pub async fn set_up(state: &AppState, caller: &Caller, form: SetupForm) -> Resul
     .bind(&hash)
     .fetch_one(&mut *tx)
     .await
-    .on_constraint("users_email_key", || AppError::conflict("email", "That email is taken."))?;
+    .on_constraint("users_email_key", || {
+        AppError::conflict("email", "That email is taken.")
+    })?;
     let actor = Actor {
         user_id: Some(user_id),
         label: email.clone(),
@@ -117,12 +158,19 @@ pub async fn set_up(state: &AppState, caller: &Caller, form: SetupForm) -> Resul
 }
 
 /// Changes the caller's password and ends their other sessions.
-pub async fn change_password(state: &AppState, caller: &Caller, current: String, new: String) -> Result<()> {
+pub async fn change_password(
+    state: &AppState,
+    caller: &Caller,
+    current: String,
+    new: String,
+) -> Result<()> {
     let user = caller.user()?;
     passwords::check_new("new_password", &new)?;
     let stored = users::password_hash(&state.pool, user.id).await?;
     if !state.passwords.verify(current, stored).await? {
-        return Err(AppError::invalid("current_password", "That is not your current password.").into());
+        return Err(
+            AppError::invalid("current_password", "That is not your current password.").into(),
+        );
     }
     let hash = state.passwords.hash(new).await?;
     let mut tx = state.pool.begin().await?;
@@ -137,7 +185,14 @@ pub async fn change_password(state: &AppState, caller: &Caller, current: String,
         .execute(&mut *tx)
         .await?;
     let actor = Actor::user(user, caller.client_addr);
-    audit::record(&mut *tx, &actor, "user.password_changed", Some(&user.email), json!({})).await?;
+    audit::record(
+        &mut *tx,
+        &actor,
+        "user.password_changed",
+        Some(&user.email),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -12,7 +12,12 @@ pub struct ConsoleService(pub AppState);
 
 #[async_trait]
 impl Console for ConsoleService {
-    async fn sign_in(&self, caller: &Caller, email: String, password: String) -> Result<SetCookie, AppError> {
+    async fn sign_in(
+        &self,
+        caller: &Caller,
+        email: String,
+        password: String,
+    ) -> Result<SetCookie, AppError> {
         let value = auth::sign_in(&self.0, caller, &email, password).await?;
         Ok(sessions::set_cookie(&self.0.settings, &value))
     }
@@ -27,7 +32,12 @@ impl Console for ConsoleService {
         Ok(sessions::set_cookie(&self.0.settings, &value))
     }
 
-    async fn change_password(&self, caller: &Caller, current: String, new: String) -> Result<(), AppError> {
+    async fn change_password(
+        &self,
+        caller: &Caller,
+        current: String,
+        new: String,
+    ) -> Result<(), AppError> {
         Ok(auth::change_password(&self.0, caller, current, new).await?)
     }
 }

@@ -127,7 +127,10 @@ impl EmbeddedPostgres {
             ],
         )?;
         if !out.status.success() {
-            bail!("initdb failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+            bail!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
         }
         // No TCP at all: only a Unix socket inside the cluster's own (0700) folder.
         let settings = format!(
@@ -205,7 +208,11 @@ impl Drop for EmbeddedPostgres {
 /// The folder holding initdb and pg_ctl: PATH first, then the newest of
 /// /usr/lib/postgresql/*/bin.
 fn find_binaries() -> Option<PathBuf> {
-    let has_all = |dir: &Path| ["initdb", "pg_ctl", "postgres"].iter().all(|b| dir.join(b).is_file());
+    let has_all = |dir: &Path| {
+        ["initdb", "pg_ctl", "postgres"]
+            .iter()
+            .all(|b| dir.join(b).is_file())
+    };
     if let Some(path) = std::env::var_os("PATH") {
         if let Some(dir) = std::env::split_paths(&path).find(|d| has_all(d)) {
             return Some(dir);

@@ -71,7 +71,10 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<Embedded
             (pool, Some(pg))
         }
     };
-    MIGRATOR.run(&pool).await.context("cannot apply the database migrations")?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .context("cannot apply the database migrations")?;
     Ok((pool, embedded))
 }
 

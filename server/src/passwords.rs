@@ -47,9 +47,14 @@ impl Passwords {
         .await?
     }
 
-    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
         let _permit = self.permits.acquire().await.map_err(|e| anyhow!(e))?;
-        Ok(tokio::task::spawn_blocking(f).await.map_err(|e| anyhow!(e))?)
+        Ok(tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| anyhow!(e))?)
     }
 }
 

@@ -9,13 +9,19 @@ pub fn check_email(field: &str, email: &str) -> Result<String, AppError> {
     let email = email.trim().to_lowercase();
     let well_formed = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'));
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
     if well_formed {
         Ok(email)
     } else {
-        Err(AppError::invalid(field, "Enter an email address such as ada@example.com."))
+        Err(AppError::invalid(
+            field,
+            "Enter an email address such as ada@example.com.",
+        ))
     }
 }
 
@@ -26,10 +32,16 @@ pub fn check_name(field: &str, name: &str, max: usize) -> Result<String, AppErro
         return Err(AppError::invalid(field, "Enter a name."));
     }
     if name.chars().count() > max {
-        return Err(AppError::invalid(field, format!("Use at most {max} characters.")));
+        return Err(AppError::invalid(
+            field,
+            format!("Use at most {max} characters."),
+        ));
     }
     if name.chars().any(char::is_control) {
-        return Err(AppError::invalid(field, "Remove the control characters (tabs, line breaks)."));
+        return Err(AppError::invalid(
+            field,
+            "Remove the control characters (tabs, line breaks).",
+        ));
     }
     Ok(name.to_owned())
 }
@@ -53,9 +65,11 @@ pub async fn credentials_by_email(pool: &PgPool, email: &str) -> Result<Option<C
 }
 
 pub async fn password_hash(pool: &PgPool, user_id: i64) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(pool)
-        .await?
-        .flatten())
+    Ok(
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?
+            .flatten(),
+    )
 }

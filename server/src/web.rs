@@ -24,9 +24,17 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
-        .layer(middleware::from_fn_with_state(state.clone(), resolve_caller))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            resolve_caller,
+        ))
         .layer(RequestBodyLimitLayer::new(64 * 1024))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -101,5 +109,9 @@ async fn resolve_caller(State(state): State<AppState>, mut req: Request, next: N
 
 fn unavailable(error: crate::error::Error) -> Response {
     tracing::error!(%error, "cannot resolve the session");
-    (StatusCode::SERVICE_UNAVAILABLE, "Latchkey cannot reach its database right now.").into_response()
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Latchkey cannot reach its database right now.",
+    )
+        .into_response()
 }

@@ -9,8 +9,13 @@ async fn the_embedded_cluster_keeps_its_data_across_restarts() {
     let _ = std::fs::remove_dir_all(&dir);
 
     let (mut pg, _) = EmbeddedPostgres::start(&dir).expect("first start");
-    let mut conn = PgConnection::connect_with(&pg.maintenance_options()).await.unwrap();
-    for sql in ["CREATE TABLE kept (v TEXT)", "INSERT INTO kept VALUES ('still here')"] {
+    let mut conn = PgConnection::connect_with(&pg.maintenance_options())
+        .await
+        .unwrap();
+    for sql in [
+        "CREATE TABLE kept (v TEXT)",
+        "INSERT INTO kept VALUES ('still here')",
+    ] {
         sqlx::query(sql).execute(&mut conn).await.unwrap();
     }
     conn.close().await.unwrap();
@@ -21,7 +26,10 @@ async fn the_embedded_cluster_keeps_its_data_across_restarts() {
         .connect_with(pg.maintenance_options())
         .await
         .unwrap();
-    let v: String = sqlx::query_scalar("SELECT v FROM kept").fetch_one(&pool).await.unwrap();
+    let v: String = sqlx::query_scalar("SELECT v FROM kept")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(v, "still here");
     pool.close().await;
     drop(pg);

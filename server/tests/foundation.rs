@@ -11,14 +11,20 @@ use sqlx::PgPool;
 #[tokio::test]
 async fn passwords_are_hashed_with_argon2id_and_verified() {
     let passwords = Passwords::default();
-    let hash = passwords.hash("a long enough password".into()).await.unwrap();
+    let hash = passwords
+        .hash("a long enough password".into())
+        .await
+        .unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains("a long enough password"));
     let ok = passwords.verify("a long enough password".into(), Some(hash.clone()));
     assert!(ok.await.unwrap());
     let wrong = passwords.verify("another password!!".into(), Some(hash));
     assert!(!wrong.await.unwrap());
-    assert!(!passwords.verify("anything at all".into(), None).await.unwrap());
+    assert!(!passwords
+        .verify("anything at all".into(), None)
+        .await
+        .unwrap());
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
@@ -82,7 +88,10 @@ async fn set_up_creates_the_first_administrator_once(pool: PgPool) {
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = set_cookie(&response);
     assert!(cookie.starts_with("latchkey_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
 
     let (role, hash): (String, String) = sqlx::query_as(
         "SELECT r.name, u.password_hash FROM users u JOIN roles r ON r.id = u.role_id",
@@ -98,7 +107,10 @@ async fn set_up_creates_the_first_administrator_once(pool: PgPool) {
     assert_eq!(location(&app.get("/setup").await), "/");
     let again = app.set_up_admin().await;
     assert!(matches!(app_error(again).await, AppError::Forbidden(_)));
-    assert!(app.audit_actions().await.contains(&"user.created".to_owned()));
+    assert!(app
+        .audit_actions()
+        .await
+        .contains(&"user.created".to_owned()));
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
@@ -111,23 +123,38 @@ async fn pages_need_a_session_and_sign_in_opens_them(pool: PgPool) {
     assert_eq!(location(&response), "/login");
 
     let url = app.url("/api/sign_in");
-    let signed_in = call_with(&browser, &url, &[("email", "ADA@example.com "), ("password", ADMIN_PASSWORD)]).await;
+    let signed_in = call_with(
+        &browser,
+        &url,
+        &[("email", "ADA@example.com "), ("password", ADMIN_PASSWORD)],
+    )
+    .await;
     assert_eq!(signed_in.status(), StatusCode::OK);
     let page = browser.get(app.url("/account")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("Ada Lovelace"));
-    assert!(app.audit_actions().await.contains(&"sign_in.succeeded".to_owned()));
+    assert!(app
+        .audit_actions()
+        .await
+        .contains(&"sign_in.succeeded".to_owned()));
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_wrong_email_and_a_wrong_password_get_the_same_answer(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
-    let wrong_password = app_error(app.sign_in(ADMIN_EMAIL, "not the password at all").await).await;
+    let response = app.sign_in(ADMIN_EMAIL, "not the password at all").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let wrong_password = app_error(response).await;
     let wrong_email = app_error(app.sign_in("eve@example.com", ADMIN_PASSWORD).await).await;
     assert_eq!(wrong_password, AppError::WrongCredentials);
     assert_eq!(wrong_email, wrong_password);
-    let failures = app.audit_actions().await.iter().filter(|a| *a == "sign_in.failed").count();
+    let failures = app
+        .audit_actions()
+        .await
+        .iter()
+        .filter(|a| *a == "sign_in.failed")
+        .count();
     assert_eq!(failures, 2);
 }
 
@@ -140,7 +167,9 @@ async fn sign_in_is_slowed_down_after_five_failures_a_minute(pool: PgPool) {
         assert_eq!(error, AppError::WrongCredentials);
     }
     // Even the right password waits now.
-    let error = app_error(app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await).await;
+    let response = app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let error = app_error(response).await;
     assert!(matches!(error, AppError::TooManyRequests(_)), "{error:?}");
 
     // A minute later the account may try again.
@@ -148,7 +177,10 @@ async fn sign_in_is_slowed_down_after_five_failures_a_minute(pool: PgPool) {
         .execute(&app.pool)
         .await
         .unwrap();
-    assert_eq!(app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
@@ -212,7 +244,12 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
     let laptop = app.another_browser();
-    call_with(&laptop, &app.url("/api/sign_in"), &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)]).await;
+    call_with(
+        &laptop,
+        &app.url("/api/sign_in"),
+        &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
+    )
+    .await;
 
     let wrong = app
         .call(
@@ -237,10 +274,17 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
         )
         .await;
     assert_eq!(changed.status(), StatusCode::OK);
-    assert_eq!(app.get("/").await.status(), StatusCode::OK, "this session goes on");
+    assert_eq!(
+        app.get("/").await.status(),
+        StatusCode::OK,
+        "this session goes on"
+    );
     let other = laptop.get(app.url("/")).send().await.unwrap();
     assert_eq!(location(&other), "/login", "the other session ended");
-    assert_eq!(app_error(app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await).await, AppError::WrongCredentials);
+    assert_eq!(
+        app_error(app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await).await,
+        AppError::WrongCredentials
+    );
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]

@@ -108,7 +108,11 @@ pub async fn call_with(client: &reqwest::Client, url: &str, form: &[(&str, &str)
 
 /// The console error a failed server-function call carries.
 pub async fn app_error(response: Response) -> AppError {
-    assert_ne!(response.status(), StatusCode::OK, "expected the call to fail");
+    assert_ne!(
+        response.status(),
+        StatusCode::OK,
+        "expected the call to fail"
+    );
     let body = response.text().await.unwrap();
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("not an AppError ({e}): {body}"))
 }

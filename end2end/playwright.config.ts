@@ -1,0 +1,51 @@
+import { defineConfig } from '@playwright/test';
+import { DATA_DIR, PORT, ROOT, SERVER_LOG } from './paths';
+
+// One release-built server on a throwaway embedded database, shared by every test, which
+// is why tests run one at a time: the first-run set-up project goes first.
+export default defineConfig({
+  testDir: './tests',
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  reporter: [['list']],
+  outputDir: './test-results',
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  projects: [
+    { name: 'setup', testMatch: /first-run\.spec\.ts/ },
+    { name: 'console', testIgnore: /first-run\.spec\.ts/, dependencies: ['setup'] },
+  ],
+  webServer: {
+    command: `exec ./target/release/server > "${SERVER_LOG}" 2>&1`,
+    cwd: ROOT,
+    url: `http://127.0.0.1:${PORT}/healthz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    env: {
+      LATCHKEY_LISTEN: `127.0.0.1:${PORT}`,
+      LATCHKEY_DATA_DIR: DATA_DIR,
+      LEPTOS_SITE_ROOT: 'target/site',
+      RUST_LOG: 'info',
+    },
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
+  },
+});
