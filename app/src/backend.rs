@@ -3,7 +3,15 @@
 //! the caller once per request and puts a [`Caller`] in the request's extensions; it
 //! provides its [`Console`] implementation as Leptos context.
 
-use crate::{session::SetupForm, AppError, CurrentUser};
+use crate::{
+    audit::{AuditEvent, AuditFilter},
+    directory::{
+        Module, NewModule, NewRole, NewUser, Role, RolePatch, UserFilter, UserPatch, UserSummary,
+    },
+    session::SetupForm,
+    tokens::{CreatedToken, NewToken, TokenFilter, TokenPolicy, TokenSummary},
+    AppError, CurrentUser, Page,
+};
 use async_trait::async_trait;
 use leptos::prelude::*;
 use std::{net::IpAddr, sync::Arc};
@@ -21,17 +29,6 @@ impl Caller {
     /// The signed-in user, or `Unauthenticated`.
     pub fn user(&self) -> Result<&CurrentUser, AppError> {
         self.user.as_ref().ok_or(AppError::Unauthenticated)
-    }
-
-    /// The signed-in user if they hold `permission`; `what` completes
-    /// "You do not have permission to …".
-    pub fn require(&self, permission: &str, what: &str) -> Result<&CurrentUser, AppError> {
-        let user = self.user()?;
-        if user.can(permission) {
-            Ok(user)
-        } else {
-            Err(AppError::Forbidden(what.to_owned()))
-        }
     }
 }
 
@@ -54,6 +51,46 @@ pub trait Console: Send + Sync + 'static {
         current: String,
         new: String,
     ) -> Result<(), AppError>;
+
+    async fn list_tokens(
+        &self,
+        caller: &Caller,
+        filter: TokenFilter,
+    ) -> Result<Page<TokenSummary>, AppError>;
+    async fn get_token(&self, caller: &Caller, id: String) -> Result<TokenSummary, AppError>;
+    async fn create_token(&self, caller: &Caller, new: NewToken) -> Result<CreatedToken, AppError>;
+    async fn revoke_token(&self, caller: &Caller, id: String) -> Result<TokenSummary, AppError>;
+    async fn token_policy(&self, caller: &Caller) -> Result<TokenPolicy, AppError>;
+
+    async fn list_users(
+        &self,
+        caller: &Caller,
+        filter: UserFilter,
+    ) -> Result<Page<UserSummary>, AppError>;
+    async fn create_user(&self, caller: &Caller, new: NewUser) -> Result<UserSummary, AppError>;
+    async fn update_user(
+        &self,
+        caller: &Caller,
+        id: i64,
+        patch: UserPatch,
+    ) -> Result<UserSummary, AppError>;
+    async fn delete_user(&self, caller: &Caller, id: i64) -> Result<(), AppError>;
+    async fn list_roles(&self, caller: &Caller) -> Result<Vec<Role>, AppError>;
+    async fn create_role(&self, caller: &Caller, new: NewRole) -> Result<Role, AppError>;
+    async fn update_role(
+        &self,
+        caller: &Caller,
+        id: i64,
+        patch: RolePatch,
+    ) -> Result<Role, AppError>;
+    async fn delete_role(&self, caller: &Caller, id: i64) -> Result<(), AppError>;
+    async fn list_modules(&self, caller: &Caller) -> Result<Vec<Module>, AppError>;
+    async fn create_module(&self, caller: &Caller, new: NewModule) -> Result<Module, AppError>;
+    async fn list_audit(
+        &self,
+        caller: &Caller,
+        filter: AuditFilter,
+    ) -> Result<Page<AuditEvent>, AppError>;
 }
 
 pub type SharedConsole = Arc<dyn Console>;

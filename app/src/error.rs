@@ -14,6 +14,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("You do not have permission to {0}.")]
     Forbidden(String),
+    /// The caller lacks a permission (or, with a token, a scope).
+    #[error("You do not have permission to {what} (it needs {permission}).")]
+    MissingPermission { permission: String, what: String },
     #[error("{0} was not found.")]
     NotFound(String),
     /// A field broke a rule; `field` names the form field, `message` the rule.
@@ -51,7 +54,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Unauthenticated | Self::WrongCredentials => 401,
-            Self::Forbidden(_) => 403,
+            Self::Forbidden(_) | Self::MissingPermission { .. } => 403,
             Self::NotFound(_) => 404,
             Self::Conflict { .. } => 409,
             Self::Invalid { .. } => 422,

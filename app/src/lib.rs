@@ -1,13 +1,16 @@
 //! Latchkey's console: the Leptos components, the types shared by browser and server,
 //! and the server-function declarations (implemented by the `server` crate).
 
+pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod backend;
 mod components;
+pub mod directory;
 pub mod error;
 mod pages;
 pub mod permissions;
 pub mod session;
+pub mod tokens;
 
 pub use error::AppError;
 pub use session::CurrentUser;
@@ -19,6 +22,15 @@ use leptos_router::{
     hooks::use_location,
     path,
 };
+use serde::{Deserialize, Serialize};
+
+/// One page of a list, newest first. Pass `next_cursor` back as `cursor` for the next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

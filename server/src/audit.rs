@@ -1,7 +1,14 @@
 //! The audit log: who did what, when, from where. Never a secret.
 
-use crate::error::Result;
+use crate::{error::Result, principal::Principal};
+use app::{
+    audit::{AuditEvent, AuditFilter},
+    permissions::AUDIT_READ,
+    Page,
+};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
+use sqlx::PgPool;
 use std::net::IpAddr;
 
 #[derive(Debug, Clone)]
@@ -10,6 +17,8 @@ pub struct Actor {
     /// How the actor reads in the log: an email, a service account's name, or "anonymous".
     pub label: String,
     pub client_addr: Option<IpAddr>,
+    /// The public id of the token that acted, if one did.
+    pub token: Option<String>,
 }
 
 impl Actor {
@@ -18,6 +27,7 @@ impl Actor {
             user_id: None,
             label: "anonymous".into(),
             client_addr,
+            token: None,
         }
     }
 
@@ -26,6 +36,18 @@ impl Actor {
             user_id: Some(user.id),
             label: user.email.clone(),
             client_addr,
+            token: None,
+        }
+    }
+}
+
+impl From<&crate::principal::Principal> for Actor {
+    fn from(p: &crate::principal::Principal) -> Self {
+        Self {
+            user_id: p.user_id,
+            label: p.label.clone(),
+            client_addr: p.client_addr,
+            token: p.token.clone(),
         }
     }
 }
@@ -38,8 +60,9 @@ pub async fn record<'e>(
     details: Value,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO audit_events (actor_user_id, actor, action, target, client_addr, details)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO audit_events
+             (actor_user_id, actor, action, target, client_addr, details, actor_token)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(actor.user_id)
     .bind(&actor.label)
@@ -47,7 +70,73 @@ pub async fn record<'e>(
     .bind(target)
     .bind(actor.client_addr.map(|a| a.to_string()))
     .bind(details)
+    .bind(&actor.token)
     .execute(db)
     .await?;
     Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    at: DateTime<Utc>,
+    actor: String,
+    actor_token: Option<String>,
+    action: String,
+    target: Option<String>,
+    client_addr: Option<String>,
+    details: Value,
+}
+
+impl From<Row> for AuditEvent {
+    fn from(r: Row) -> Self {
+        let actor = match r.actor_token {
+            Some(token) => format!(
+                "{} via token {}",
+                r.actor,
+                crate::tokens::format::masked(&token)
+            ),
+            None => r.actor,
+        };
+        Self {
+            id: r.id,
+            at: r.at,
+            actor,
+            action: r.action,
+            target: r.target,
+            client_addr: r.client_addr,
+            details: r.details,
+        }
+    }
+}
+
+/// The log, newest first, one page at a time.
+pub async fn list(pool: &PgPool, p: &Principal, filter: AuditFilter) -> Result<Page<AuditEvent>> {
+    p.require(AUDIT_READ, "read the audit log")?;
+    let (limit, before) = crate::tokens::page_bounds(filter.limit, filter.cursor.as_deref())?;
+    let text = |s: Option<String>| {
+        s.map(|s| crate::tokens::filter_text(&s))
+            .filter(|s| !s.is_empty())
+    };
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, at, actor, actor_token, action, target, client_addr, details
+         FROM audit_events
+         WHERE ($1::text IS NULL OR actor ILIKE $1)
+           AND ($2::text IS NULL OR action = $2 OR action LIKE $2 || '%' AND right($2, 1) = '.')
+           AND ($3::text IS NULL OR target = $3)
+           AND ($4::timestamptz IS NULL OR at >= $4)
+           AND ($5::timestamptz IS NULL OR at < $5)
+           AND ($6::bigint IS NULL OR id < $6)
+         ORDER BY id DESC LIMIT $7",
+    )
+    .bind(text(filter.actor).map(|a| crate::tokens::like_pattern(&a)))
+    .bind(text(filter.action))
+    .bind(text(filter.target))
+    .bind(filter.from)
+    .bind(filter.to)
+    .bind(before)
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    Ok(crate::tokens::paginate(rows, limit, |r| r.id))
 }

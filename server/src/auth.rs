@@ -58,6 +58,7 @@ pub async fn sign_in(
         user_id: Some(user.id),
         label: user.email.clone(),
         client_addr: caller.client_addr,
+        token: None,
     };
     audit::record(
         &mut *tx,
@@ -141,6 +142,7 @@ pub async fn set_up(state: &AppState, caller: &Caller, form: SetupForm) -> Resul
         user_id: Some(user_id),
         label: email.clone(),
         client_addr: caller.client_addr,
+        token: None,
     };
     audit::record(
         &mut *tx,

@@ -35,6 +35,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=43_200))]
     pub session_idle_minutes: u32,
 
+    /// The longest an API token may live, in days. When set, tokens that never expire
+    /// are refused. Unset: any future expiry, or none.
+    #[arg(long, env = "LATCHKEY_MAX_TOKEN_LIFETIME_DAYS",
+          value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub max_token_lifetime_days: Option<u32>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -43,6 +49,24 @@ pub struct Config {
 pub enum Command {
     /// Serve the console and the API (the default).
     Serve,
+    /// Create an API token and print it, for provisioning scripts. Same rules and audit
+    /// entry as the console.
+    CreateToken {
+        /// The owner's email (a person or a service account with an email).
+        #[arg(long)]
+        owner: String,
+        /// What the token is for, e.g. "SAP Integration".
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes, e.g. users:read,roles:write.
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+        /// Lifetime: a number of days, `30d`, or `never`.
+        #[arg(long)]
+        expires_in: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
 }
 
 /// What the running server needs of the configuration.
@@ -51,6 +75,7 @@ pub struct Settings {
     pub public_url: String,
     pub secure_cookies: bool,
     pub session_idle_minutes: i32,
+    pub max_token_lifetime_days: Option<u32>,
 }
 
 impl Settings {
@@ -65,6 +90,7 @@ impl Settings {
             secure_cookies: public_url.starts_with("https://"),
             public_url,
             session_idle_minutes: config.session_idle_minutes as i32,
+            max_token_lifetime_days: config.max_token_lifetime_days,
         }
     }
 }
@@ -75,6 +101,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:3000".into(),
             secure_cookies: false,
             session_idle_minutes: 120,
+            max_token_lifetime_days: None,
         }
     }
 }

@@ -1,14 +1,26 @@
-//! The server's side of the console's server functions (see `app::backend`).
+//! The server's side of the console's server functions (see `app::backend`): each asks
+//! who the signed-in caller is and hands over to the module that owns the rules.
 
-use crate::{auth, sessions, AppState};
+use crate::{audit, auth, modules, principal::Principal, roles, sessions, tokens, users, AppState};
 use app::{
+    audit::{AuditEvent, AuditFilter},
     backend::{Caller, Console, SetCookie},
+    directory::{
+        Module, NewModule, NewRole, NewUser, Role, RolePatch, UserFilter, UserPatch, UserSummary,
+    },
     session::SetupForm,
-    AppError,
+    tokens::{CreatedToken, NewToken, TokenFilter, TokenPolicy, TokenSummary},
+    AppError, Page,
 };
 use async_trait::async_trait;
 
 pub struct ConsoleService(pub AppState);
+
+impl ConsoleService {
+    fn pool(&self) -> &sqlx::PgPool {
+        &self.0.pool
+    }
+}
 
 #[async_trait]
 impl Console for ConsoleService {
@@ -39,5 +51,93 @@ impl Console for ConsoleService {
         new: String,
     ) -> Result<(), AppError> {
         Ok(auth::change_password(&self.0, caller, current, new).await?)
+    }
+
+    async fn list_tokens(
+        &self,
+        caller: &Caller,
+        filter: TokenFilter,
+    ) -> Result<Page<TokenSummary>, AppError> {
+        Ok(tokens::list(self.pool(), &Principal::from_caller(caller)?, filter).await?)
+    }
+
+    async fn get_token(&self, caller: &Caller, id: String) -> Result<TokenSummary, AppError> {
+        Ok(tokens::get(self.pool(), &Principal::from_caller(caller)?, &id).await?)
+    }
+
+    async fn create_token(&self, caller: &Caller, new: NewToken) -> Result<CreatedToken, AppError> {
+        Ok(tokens::create(&self.0, &Principal::from_caller(caller)?, new).await?)
+    }
+
+    async fn revoke_token(&self, caller: &Caller, id: String) -> Result<TokenSummary, AppError> {
+        Ok(tokens::revoke(self.pool(), &Principal::from_caller(caller)?, &id).await?)
+    }
+
+    async fn token_policy(&self, caller: &Caller) -> Result<TokenPolicy, AppError> {
+        caller.user()?;
+        Ok(tokens::policy(&self.0))
+    }
+
+    async fn list_users(
+        &self,
+        caller: &Caller,
+        filter: UserFilter,
+    ) -> Result<Page<UserSummary>, AppError> {
+        Ok(users::list(self.pool(), &Principal::from_caller(caller)?, filter).await?)
+    }
+
+    async fn create_user(&self, caller: &Caller, new: NewUser) -> Result<UserSummary, AppError> {
+        Ok(users::create(&self.0, &Principal::from_caller(caller)?, new).await?)
+    }
+
+    async fn update_user(
+        &self,
+        caller: &Caller,
+        id: i64,
+        patch: UserPatch,
+    ) -> Result<UserSummary, AppError> {
+        Ok(users::update(self.pool(), &Principal::from_caller(caller)?, id, patch).await?)
+    }
+
+    async fn delete_user(&self, caller: &Caller, id: i64) -> Result<(), AppError> {
+        Ok(users::delete(self.pool(), &Principal::from_caller(caller)?, id).await?)
+    }
+
+    async fn list_roles(&self, caller: &Caller) -> Result<Vec<Role>, AppError> {
+        Ok(roles::list(self.pool(), &Principal::from_caller(caller)?).await?)
+    }
+
+    async fn create_role(&self, caller: &Caller, new: NewRole) -> Result<Role, AppError> {
+        Ok(roles::create(self.pool(), &Principal::from_caller(caller)?, new).await?)
+    }
+
+    async fn update_role(
+        &self,
+        caller: &Caller,
+        id: i64,
+        patch: RolePatch,
+    ) -> Result<Role, AppError> {
+        Ok(roles::update(self.pool(), &Principal::from_caller(caller)?, id, patch).await?)
+    }
+
+    async fn delete_role(&self, caller: &Caller, id: i64) -> Result<(), AppError> {
+        Ok(roles::delete(self.pool(), &Principal::from_caller(caller)?, id).await?)
+    }
+
+    async fn list_modules(&self, caller: &Caller) -> Result<Vec<Module>, AppError> {
+        caller.user()?;
+        Ok(modules::list(self.pool()).await?)
+    }
+
+    async fn create_module(&self, caller: &Caller, new: NewModule) -> Result<Module, AppError> {
+        Ok(modules::create(self.pool(), &Principal::from_caller(caller)?, new).await?)
+    }
+
+    async fn list_audit(
+        &self,
+        caller: &Caller,
+        filter: AuditFilter,
+    ) -> Result<Page<AuditEvent>, AppError> {
+        Ok(audit::list(self.pool(), &Principal::from_caller(caller)?, filter).await?)
     }
 }

@@ -24,8 +24,10 @@ pub struct EmbeddedPostgres {
 }
 
 impl EmbeddedPostgres {
-    /// Initialises the cluster if needed, starts it and returns how to connect.
-    pub fn start(data_dir: &Path) -> anyhow::Result<(Self, PgConnectOptions)> {
+    /// Initialises the cluster if needed, starts it and returns how to connect. With
+    /// `share`, a cluster that a running Latchkey started is used as it is (and left
+    /// running): that is how `create-token` works beside a running server.
+    pub fn start(data_dir: &Path, share: bool) -> anyhow::Result<(Self, PgConnectOptions)> {
         let bin = find_binaries().context(
             "no PostgreSQL server binaries (initdb, pg_ctl) were found on PATH or in \
              /usr/lib/postgresql/*/bin. Install PostgreSQL (Debian: apt-get install postgresql) \
@@ -55,7 +57,12 @@ impl EmbeddedPostgres {
         if !pg.pgdata.join("PG_VERSION").exists() {
             pg.init()?;
         }
-        if pg.ctl(&["status"])?.status.success() {
+        let running = pg.ctl(&["status"])?.status.success();
+        if running && share {
+            let options = pg.maintenance_options().database(DATABASE);
+            return Ok((pg, options));
+        }
+        if running {
             bail!(
                 "the PostgreSQL cluster in {} is already running: is another Latchkey using \
                  this data directory?",

@@ -1,17 +1,23 @@
 //! Latchkey's server: the console (Leptos, server-rendered and hydrated), the REST API,
 //! and everything that touches the database.
 
+pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod console;
 pub mod embedded_pg;
 pub mod error;
+pub mod modules;
 pub mod passwords;
+pub mod principal;
+pub mod roles;
 pub mod secrets;
 pub mod sessions;
 pub mod setup;
 pub mod throttle;
+pub mod tokens;
 pub mod users;
 pub mod web;
 
@@ -31,6 +37,25 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub setup: Arc<setup::SetupGate>,
     pub passwords: passwords::Passwords,
+    pub usage: tokens::usage::UsageRecorder,
+}
+
+impl AppState {
+    pub fn new(
+        pool: PgPool,
+        settings: Settings,
+        setup: setup::SetupGate,
+        leptos_options: LeptosOptions,
+    ) -> Self {
+        Self {
+            leptos_options,
+            pool,
+            settings: Arc::new(settings),
+            setup: Arc::new(setup),
+            passwords: passwords::Passwords::default(),
+            usage: tokens::usage::UsageRecorder::default(),
+        }
+    }
 }
 
 /// Connects to DATABASE_URL, or starts the embedded cluster, and applies the migrations.
@@ -46,7 +71,8 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<Embedded
             (pool, None)
         }
         None => {
-            let (pg, options) = EmbeddedPostgres::start(&config.data_dir)?;
+            let share = !matches!(config.command, None | Some(config::Command::Serve));
+            let (pg, options) = EmbeddedPostgres::start(&config.data_dir, share)?;
             let maintenance = PgPoolOptions::new()
                 .max_connections(1)
                 .connect_with(pg.maintenance_options())
@@ -91,13 +117,13 @@ pub fn leptos_options(listen: SocketAddr) -> anyhow::Result<LeptosOptions> {
 /// Serves until SIGINT or SIGTERM.
 pub async fn serve(config: &Config, pool: PgPool) -> anyhow::Result<()> {
     let settings = Settings::from_config(config);
-    let state = AppState {
-        leptos_options: leptos_options(config.listen)?,
-        setup: Arc::new(setup::SetupGate::open(&pool, &settings.public_url).await?),
-        settings: Arc::new(settings),
-        pool,
-        passwords: passwords::Passwords::default(),
-    };
+    let setup = setup::SetupGate::open(&pool, &settings.public_url).await?;
+    let state = AppState::new(pool, settings, setup, leptos_options(config.listen)?);
+    let flusher = state
+        .usage
+        .spawn_flusher(state.pool.clone(), std::time::Duration::from_secs(5));
+    let usage = state.usage.clone();
+    let pool = state.pool.clone();
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!("Latchkey is listening on http://{}", config.listen);
     axum::serve(
@@ -106,6 +132,8 @@ pub async fn serve(config: &Config, pool: PgPool) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    flusher.abort();
+    usage.flush(&pool).await?;
     Ok(())
 }
 

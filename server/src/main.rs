@@ -27,6 +27,23 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let (pool, mut embedded) = server::connect(&config).await?;
     let result = match config.command.clone().unwrap_or(Command::Serve) {
         Command::Serve => server::serve(&config, pool.clone()).await,
+        Command::CreateToken {
+            owner,
+            name,
+            scopes,
+            expires_in,
+            description,
+        } => server::cli::create_token(
+            pool.clone(),
+            server::config::Settings::from_config(&config),
+            &owner,
+            name,
+            scopes,
+            expires_in.as_deref(),
+            description,
+        )
+        .await
+        .map(|token| println!("{token}")),
     };
     pool.close().await;
     if let Some(pg) = embedded.as_mut() {

@@ -1,7 +1,18 @@
 //! Users and their roles: the rules for names and emails, and the queries behind them.
 
-use crate::error::Result;
-use app::AppError;
+use crate::{
+    audit,
+    error::{Result, ResultExt},
+    principal::Principal,
+    roles, tokens, AppState,
+};
+use app::{
+    directory::{NewUser, RoleRef, UserFilter, UserPatch, UserSummary},
+    permissions::{USERS_READ, USERS_WRITE},
+    AppError, Page,
+};
+use chrono::{DateTime, Utc};
+use serde_json::json;
 use sqlx::PgPool;
 
 /// A trimmed, lower-cased email address, or an error naming `field`.
@@ -72,4 +83,300 @@ pub async fn password_hash(pool: &PgPool, user_id: i64) -> Result<Option<String>
             .await?
             .flatten(),
     )
+}
+
+/// A token's would-be owner, locked against concurrent changes while a token is made.
+pub struct Owner {
+    pub display_name: String,
+    pub email: Option<String>,
+    pub active: bool,
+    pub permissions: Vec<String>,
+}
+
+impl Owner {
+    pub fn label(&self) -> &str {
+        self.email.as_deref().unwrap_or(&self.display_name)
+    }
+}
+
+pub async fn owner_for_update(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<Option<Owner>> {
+    let row: Option<(String, Option<String>, bool, Vec<String>)> = sqlx::query_as(
+        "SELECT u.display_name, u.email, u.active, r.permissions
+         FROM users u JOIN roles r ON r.id = u.role_id WHERE u.id = $1 FOR SHARE OF u",
+    )
+    .bind(user_id)
+    .fetch_optional(tx)
+    .await?;
+    Ok(row.map(|(display_name, email, active, permissions)| Owner {
+        display_name,
+        email,
+        active,
+        permissions,
+    }))
+}
+
+// ---- Managing users and service accounts -------------------------------------------
+
+const SELECT: &str = "
+    SELECT u.id, u.email, u.display_name, u.kind, u.active, u.created_at,
+           r.id AS role_id, r.name AS role_name
+    FROM users u JOIN roles r ON r.id = u.role_id";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    email: Option<String>,
+    display_name: String,
+    kind: String,
+    active: bool,
+    created_at: DateTime<Utc>,
+    role_id: i64,
+    role_name: String,
+}
+
+impl From<Row> for UserSummary {
+    fn from(r: Row) -> Self {
+        Self {
+            id: r.id,
+            email: r.email,
+            display_name: r.display_name,
+            kind: r.kind,
+            active: r.active,
+            role: RoleRef {
+                id: r.role_id,
+                name: r.role_name,
+            },
+            created_at: r.created_at,
+        }
+    }
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("That user".into())
+}
+
+pub async fn list(pool: &PgPool, p: &Principal, filter: UserFilter) -> Result<Page<UserSummary>> {
+    p.require(USERS_READ, "see users")?;
+    let kind = match filter.kind.as_deref().filter(|k| !k.is_empty()) {
+        None => None,
+        Some(k @ ("human" | "service")) => Some(k.to_owned()),
+        Some(_) => return Err(AppError::invalid("kind", "Use human or service.").into()),
+    };
+    let (limit, before) = tokens::page_bounds(filter.limit, filter.cursor.as_deref())?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE ($1::text IS NULL OR u.kind = $1) AND ($2::bigint IS NULL OR u.id < $2)
+         ORDER BY u.id DESC LIMIT $3"
+    ))
+    .bind(kind)
+    .bind(before)
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    Ok(tokens::paginate(rows, limit, |r| r.id))
+}
+
+pub async fn get<'e>(db: impl sqlx::PgExecutor<'e>, p: &Principal, id: i64) -> Result<UserSummary> {
+    p.require(USERS_READ, "see users")?;
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE u.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.ok_or_else(not_found)?.into())
+}
+
+pub async fn create(state: &AppState, p: &Principal, new: NewUser) -> Result<UserSummary> {
+    p.require(USERS_WRITE, "create users")?;
+    let kind = new.kind.as_deref().unwrap_or("human");
+    let display_name = check_name("display_name", &new.display_name, 100)?;
+    let (email, hash) = match kind {
+        "human" => {
+            let email = check_email("email", new.email.as_deref().unwrap_or_default())?;
+            let password = new.password.ok_or_else(|| {
+                AppError::invalid(
+                    "password",
+                    "People need a password of at least 12 characters.",
+                )
+            })?;
+            crate::passwords::check_new("password", &password)?;
+            (Some(email), Some(state.passwords.hash(password).await?))
+        }
+        "service" => {
+            if new.password.is_some() {
+                return Err(AppError::invalid(
+                    "password",
+                    "Service accounts have no password: they cannot sign in.",
+                )
+                .into());
+            }
+            let email = match new
+                .email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+            {
+                Some(e) => Some(check_email("email", e)?),
+                None => None,
+            };
+            (email, None)
+        }
+        _ => return Err(AppError::invalid("kind", "Use human or service.").into()),
+    };
+    let mut tx = state.pool.begin().await?;
+    let role = roles::assignable(&mut tx, p, new.role_id).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, display_name, kind, password_hash, role_id)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(&email)
+    .bind(&display_name)
+    .bind(kind)
+    .bind(&hash)
+    .bind(role.id)
+    .fetch_one(&mut *tx)
+    .await
+    .on_constraint("users_email_key", || {
+        AppError::conflict("email", "Another user has that email.")
+    })?;
+    let target = email.clone().unwrap_or_else(|| display_name.clone());
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        "user.created",
+        Some(&target),
+        json!({ "id": id, "kind": kind, "display_name": display_name, "role": role.name }),
+    )
+    .await?;
+    let user = get(&mut *tx, p, id).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub async fn update(
+    pool: &PgPool,
+    p: &Principal,
+    id: i64,
+    patch: UserPatch,
+) -> Result<UserSummary> {
+    p.require(USERS_WRITE, "change users")?;
+    let mut tx = pool.begin().await?;
+    let before = get(&mut *tx, p, id).await?;
+    let display_name = match &patch.display_name {
+        Some(n) => check_name("display_name", n, 100)?,
+        None => before.display_name.clone(),
+    };
+    let role = match patch.role_id {
+        Some(role_id) if role_id != before.role.id => {
+            if p.is(id) {
+                return Err(AppError::Forbidden("change your own role".into()).into());
+            }
+            Some(roles::assignable(&mut tx, p, role_id).await?)
+        }
+        _ => None,
+    };
+    let active = patch.active.unwrap_or(before.active);
+    if !active && p.is(id) {
+        return Err(AppError::Forbidden("disable yourself".into()).into());
+    }
+    let loses_admin = before.role.name == "Administrator" && (role.is_some() || !active);
+    if loses_admin {
+        keep_an_administrator(&mut tx, id).await?;
+    }
+    sqlx::query(
+        "UPDATE users SET display_name = $2, role_id = $3, active = $4, updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&display_name)
+    .bind(role.as_ref().map_or(before.role.id, |r| r.id))
+    .bind(active)
+    .execute(&mut *tx)
+    .await?;
+    if !active {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let target = before
+        .email
+        .clone()
+        .unwrap_or_else(|| before.display_name.clone());
+    let action = match (before.active, active) {
+        (true, false) => "user.disabled",
+        (false, true) => "user.enabled",
+        _ => "user.changed",
+    };
+    let after = get(&mut *tx, p, id).await?;
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        action,
+        Some(&target),
+        json!({
+            "id": id,
+            "before": { "display_name": before.display_name, "role": before.role.name, "active": before.active },
+            "after": { "display_name": after.display_name, "role": after.role.name, "active": after.active },
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Deletes a user; their tokens are revoked with them (and their sessions end).
+pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
+    p.require(USERS_WRITE, "delete users")?;
+    if p.is(id) {
+        return Err(AppError::Forbidden("delete yourself".into()).into());
+    }
+    let mut tx = pool.begin().await?;
+    let user = get(&mut *tx, p, id).await?;
+    if user.role.name == "Administrator" {
+        keep_an_administrator(&mut tx, id).await?;
+    }
+    let revoked: Vec<String> = sqlx::query_scalar(
+        "SELECT public_id FROM api_tokens WHERE owner_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let target = user
+        .email
+        .clone()
+        .unwrap_or_else(|| user.display_name.clone());
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        "user.deleted",
+        Some(&target),
+        json!({ "id": id, "kind": user.kind, "role": user.role.name, "revoked_tokens": revoked }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Refuses to take away the last active administrator.
+async fn keep_an_administrator(tx: &mut sqlx::PgConnection, leaving: i64) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(7467)")
+        .execute(&mut *tx)
+        .await?;
+    let others: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM users u JOIN roles r ON r.id = u.role_id
+         WHERE r.name = 'Administrator' AND r.builtin AND u.active AND u.kind = 'human' AND u.id <> $1",
+    )
+    .bind(leaving)
+    .fetch_one(&mut *tx)
+    .await?;
+    if others == 0 {
+        return Err(AppError::conflict(
+            "role_id",
+            "This is the last active administrator: make another one first.",
+        )
+        .into());
+    }
+    Ok(())
 }

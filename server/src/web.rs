@@ -21,7 +21,8 @@ pub fn router(state: AppState) -> Router {
     let context = move || provide_context(console.clone());
     let routes = generate_route_list(app::App);
     let options = state.leptos_options.clone();
-    Router::new()
+    // The console: pages and server functions, behind the session middleware.
+    let console = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
@@ -35,7 +36,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             resolve_caller,
         ))
-        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(RequestBodyLimitLayer::new(64 * 1024));
+    Router::new()
+        .nest("/api/v1", crate::api::router())
+        .merge(console)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -56,8 +60,13 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Paths the console's session handling leaves alone: assets, health checks, and the
+/// token-authenticated API.
 fn is_public_asset(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/healthz" || path == "/readyz"
+    path.starts_with("/pkg/")
+        || path.starts_with("/api/v1/")
+        || path == "/healthz"
+        || path == "/readyz"
 }
 
 /// Resolves the session once per request into a [`Caller`] for the server functions, and

@@ -8,7 +8,7 @@ async fn the_embedded_cluster_keeps_its_data_across_restarts() {
     let dir = std::env::temp_dir().join(format!("latchkey-pg-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
 
-    let (mut pg, _) = EmbeddedPostgres::start(&dir).expect("first start");
+    let (mut pg, _) = EmbeddedPostgres::start(&dir, false).expect("first start");
     let mut conn = PgConnection::connect_with(&pg.maintenance_options())
         .await
         .unwrap();
@@ -21,7 +21,7 @@ async fn the_embedded_cluster_keeps_its_data_across_restarts() {
     conn.close().await.unwrap();
     pg.stop();
 
-    let (pg, _) = EmbeddedPostgres::start(&dir).expect("second start");
+    let (pg, _) = EmbeddedPostgres::start(&dir, false).expect("second start");
     let pool = PgPoolOptions::new()
         .connect_with(pg.maintenance_options())
         .await

@@ -2,12 +2,14 @@
 //! talks HTTP to it, as a browser's server-function calls would.
 #![allow(dead_code)]
 
+pub mod api;
+
 use app::AppError;
 use leptos::config::LeptosOptions;
 use reqwest::{redirect::Policy, Response, StatusCode};
-use server::{config::Settings, passwords::Passwords, setup::SetupGate, web, AppState};
+use server::{config::Settings, setup::SetupGate, web, AppState};
 use sqlx::PgPool;
-use std::{net::SocketAddr, sync::Arc};
+use std::net::SocketAddr;
 
 pub const SETUP_CODE: &str = "ABCD-EFGH-JKMN";
 pub const ADMIN_EMAIL: &str = "ada@example.com";
@@ -16,6 +18,7 @@ pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub addr: SocketAddr,
     pub pool: PgPool,
+    pub state: AppState,
     /// A browser: keeps cookies, does not follow redirects.
     pub client: reqwest::Client,
 }
@@ -26,20 +29,18 @@ impl TestApp {
     }
 
     pub async fn spawn_with(pool: PgPool, settings: Settings) -> Self {
-        let state = AppState {
-            leptos_options: LeptosOptions::builder().output_name("latchkey").build(),
-            pool: pool.clone(),
-            settings: Arc::new(settings),
-            setup: Arc::new(SetupGate::with_code(SETUP_CODE.into())),
-            passwords: Passwords::default(),
-        };
+        let options = LeptosOptions::builder().output_name("latchkey").build();
+        let setup = SetupGate::with_code(SETUP_CODE.into());
+        let state = AppState::new(pool.clone(), settings, setup, options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let service = web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let service =
+            web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
         Self {
             addr,
             pool,
+            state,
             client: new_browser(),
         }
     }

@@ -1,0 +1,146 @@
+//! Users, service accounts, roles and modules, as the console and the REST API show them,
+//! and the console's server functions for them.
+
+use crate::{AppError, Page};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RoleRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A person (`human`, signs in with a password) or a service account (`service`, exists
+/// to own integration tokens and cannot sign in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UserSummary {
+    pub id: i64,
+    pub email: Option<String>,
+    pub display_name: String,
+    pub kind: String,
+    pub active: bool,
+    pub role: RoleRef,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    /// `human` (the default) or `service`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Required for people; optional for service accounts.
+    #[serde(default)]
+    pub email: Option<String>,
+    pub display_name: String,
+    /// Required for people (at least 12 characters); service accounts have none.
+    #[serde(default)]
+    pub password: Option<String>,
+    pub role_id: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub role_id: Option<i64>,
+    /// `false` disables the user (and stops their tokens at once); `true` enables them.
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+pub struct UserFilter {
+    /// `human` or `service`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub cursor: Option<String>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Role {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    /// `<module>:read`, `<module>:write`, `tokens:admin`, `tokens:introspect`; `*` is every
+    /// permission (the built-in Administrator only).
+    pub permissions: Vec<String>,
+    pub builtin: bool,
+    pub user_count: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewRole {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RolePatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub permissions: Option<Vec<String>>,
+}
+
+/// A module: what scopes and permissions are about (`tokens`, `users`, `shipping`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Module {
+    pub slug: String,
+    pub description: String,
+    pub builtin: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewModule {
+    /// 2 to 32 characters: lower-case letters, digits and `-`, starting with a letter.
+    pub slug: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+macro_rules! delegate {
+    ($(#[$m:meta])* $name:ident => $method:ident($($arg:ident: $ty:ty),*) -> $out:ty) => {
+        $(#[$m])*
+        pub async fn $name($($arg: $ty),*) -> Result<$out, AppError> {
+            use crate::backend::{caller, console, with_status};
+            with_status(console()?.$method(&caller() $(, $arg)*).await)
+        }
+    };
+}
+pub(crate) use delegate;
+
+delegate!(#[server(endpoint = "users/list")] list_users => list_users(filter: UserFilter) -> Page<UserSummary>);
+delegate!(#[server(endpoint = "users/create")] create_user => create_user(new: NewUser) -> UserSummary);
+delegate!(#[server(endpoint = "users/update")] update_user => update_user(id: i64, patch: UserPatch) -> UserSummary);
+delegate!(#[server(endpoint = "users/delete")] delete_user => delete_user(id: i64) -> ());
+delegate!(#[server(endpoint = "roles/list")] list_roles => list_roles() -> Vec<Role>);
+delegate!(#[server(endpoint = "roles/create")] create_role => create_role(new: NewRole) -> Role);
+delegate!(#[server(endpoint = "roles/update")] update_role => update_role(id: i64, patch: RolePatch) -> Role);
+delegate!(#[server(endpoint = "roles/delete")] delete_role => delete_role(id: i64) -> ());
+delegate!(#[server(endpoint = "modules/list")] list_modules => list_modules() -> Vec<Module>);
+delegate!(#[server(endpoint = "modules/create")] create_module => create_module(new: NewModule) -> Module);

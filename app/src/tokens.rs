@@ -1,0 +1,131 @@
+//! API tokens as the console and the REST API show them, and the console's server
+//! functions for them.
+
+use crate::{AppError, Page};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum TokenStatus {
+    Active,
+    Expired,
+    Revoked,
+}
+
+impl TokenStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Expired => "expired",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "expired" => Some(Self::Expired),
+            "revoked" => Some(Self::Revoked),
+            _ => None,
+        }
+    }
+}
+
+/// Who a token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OwnerRef {
+    pub id: i64,
+    pub display_name: String,
+    pub email: Option<String>,
+    /// `human` or `service`.
+    pub kind: String,
+}
+
+/// A token as lists and detail views show it: everything but the secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TokenSummary {
+    /// The public id, e.g. `Ab12Cd34Ef56`; the token's id in the API.
+    pub id: String,
+    /// The token with its secret hidden: `lk_Ab12Cd34Ef56_••••••`.
+    pub masked: String,
+    pub name: String,
+    pub description: String,
+    pub owner: OwnerRef,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub status: TokenStatus,
+}
+
+/// What creating a token asks for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// 1 to 100 characters, unique among the owner's live tokens.
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The owner's user id; the caller when absent. Others need `tokens:admin`.
+    #[serde(default)]
+    pub owner_id: Option<i64>,
+    /// `<module>:read` or `<module>:write`, each held by the owner.
+    pub scopes: Vec<String>,
+    /// When the token stops working; `null` for never, where the server allows it.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A new token: the only time its plaintext is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CreatedToken {
+    /// The full token. Store it now: Latchkey keeps only a digest of its secret.
+    pub token: String,
+    #[serde(flatten)]
+    pub summary: TokenSummary,
+}
+
+/// Which tokens to list. Newest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+pub struct TokenFilter {
+    /// Part of the name, any case.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `active`, `expired` or `revoked`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Only this owner's tokens (token admins).
+    #[serde(default)]
+    pub owner_id: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// What the token wizard needs to know: the caller, who may own tokens, which modules
+/// exist, and the server's expiry policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenPolicy {
+    /// The longest lifetime allowed, in days; `None` allows tokens that never expire.
+    pub max_lifetime_days: Option<u32>,
+}
+
+use crate::directory::delegate;
+
+delegate!(#[server(endpoint = "tokens/list")] list_tokens => list_tokens(filter: TokenFilter) -> Page<TokenSummary>);
+delegate!(#[server(endpoint = "tokens/get")] get_token => get_token(id: String) -> TokenSummary);
+delegate!(#[server(endpoint = "tokens/create")] create_token => create_token(new: NewToken) -> CreatedToken);
+delegate!(#[server(endpoint = "tokens/revoke")] revoke_token => revoke_token(id: String) -> TokenSummary);
+delegate!(#[server(endpoint = "tokens/policy")] get_token_policy => token_policy() -> TokenPolicy);

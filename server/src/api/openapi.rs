@@ -1,0 +1,56 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations. Each operation
+//! names the scope it needs as a bearer security requirement: the document is the
+//! authorization contract.
+
+use axum::Json;
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Latchkey API",
+        description = "API tokens for integrations. Send `Authorization: Bearer <token>`. \
+                       Errors are application/problem+json (RFC 9457). Every authenticated \
+                       response carries X-Token-Scopes (the token's effective scopes) and \
+                       X-Accepted-Scopes (what the operation needed)."
+    ),
+    paths(
+        super::me, super::list_tokens, super::create_token, super::get_token,
+        super::revoke_token, super::introspect, super::list_users, super::create_user,
+        super::get_user, super::update_user, super::delete_user, super::list_roles,
+        super::create_role, super::get_role, super::update_role, super::delete_role,
+        super::list_modules, super::create_module, super::list_audit,
+    ),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "tokens", description = "API tokens: create, list, read, revoke, introspect"),
+        (name = "users", description = "People and service accounts"),
+        (name = "roles", description = "Roles, permissions and modules"),
+        (name = "audit", description = "The audit log"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("lk_…")
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,137 @@
+//! The API's error type: every failure is `application/problem+json` (RFC 9457), with a
+//! `detail` a person can act on. Server-side failures are logged and answered generically.
+
+use crate::tokens::verify::Rejection;
+use app::AppError;
+use axum::{
+    extract::rejection::{JsonRejection, QueryRejection},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// The bearer token was missing, malformed, unknown, expired or revoked.
+    Token(Rejection),
+    App(AppError),
+    /// The request itself could not be read (bad JSON, wrong types, too large…).
+    Request {
+        status: StatusCode,
+        detail: String,
+    },
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<crate::error::Error> for ApiError {
+    fn from(e: crate::error::Error) -> Self {
+        Self::App(e.into())
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        Self::App(e)
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        Self::Request {
+            status: r.status(),
+            detail: r.body_text(),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        Self::Request {
+            status: r.status(),
+            detail: r.body_text(),
+        }
+    }
+}
+
+fn quoted(text: &str) -> String {
+    text.replace(['"', '\\'], "'")
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut extra = serde_json::Map::new();
+        let mut challenge = None;
+        let (status, kind, detail) = match self {
+            Self::Token(rejection) => {
+                challenge = Some(format!(
+                    "Bearer realm=\"latchkey\", error=\"invalid_token\", error_description=\"{}\"",
+                    quoted(rejection.detail())
+                ));
+                (
+                    StatusCode::UNAUTHORIZED,
+                    "invalid-token",
+                    rejection.detail().to_owned(),
+                )
+            }
+            Self::Request { status, detail } => {
+                let kind = match status {
+                    StatusCode::PAYLOAD_TOO_LARGE => "body-too-large",
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+                    StatusCode::UNPROCESSABLE_ENTITY => "invalid-body",
+                    _ => "malformed-request",
+                };
+                (status, kind, detail)
+            }
+            Self::App(error) => {
+                let status = StatusCode::from_u16(error.status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let kind = match &error {
+                    AppError::MissingPermission { permission, .. } => {
+                        challenge = Some(format!(
+                            "Bearer realm=\"latchkey\", error=\"insufficient_scope\", scope=\"{}\"",
+                            quoted(permission)
+                        ));
+                        extra.insert("scope".into(), json!(permission));
+                        "insufficient-scope"
+                    }
+                    AppError::Invalid { field, message }
+                    | AppError::Conflict { field, message } => {
+                        extra.insert(
+                            "errors".into(),
+                            json!([{ "field": field, "message": message }]),
+                        );
+                        if status == StatusCode::CONFLICT {
+                            "conflict"
+                        } else {
+                            "invalid-field"
+                        }
+                    }
+                    AppError::Forbidden(_) => "forbidden",
+                    AppError::NotFound(_) => "not-found",
+                    AppError::TooManyRequests(_) => "too-many-requests",
+                    AppError::Unauthenticated | AppError::WrongCredentials => "invalid-token",
+                    AppError::Internal | AppError::ServerFn(_) => "internal",
+                };
+                (status, kind, error.to_string())
+            }
+        };
+        let mut body = json!({
+            "type": format!("/api/v1/problems/{kind}"),
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": detail,
+        });
+        body.as_object_mut().expect("object").extend(extra);
+        let mut response = (status, body.to_string()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            headers.insert(header::WWW_AUTHENTICATE, value);
+        }
+        response
+    }
+}

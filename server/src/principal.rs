@@ -1,0 +1,78 @@
+//! Who acts: a signed-in person, an API token (acting for its owner with its effective
+//! scopes), or the command line. Every rule about who may do what asks this.
+
+use app::{backend::Caller, permissions, AppError};
+use std::net::IpAddr;
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The acting user (a token's owner); `None` for the command line.
+    pub user_id: Option<i64>,
+    /// How the principal reads in the audit log.
+    pub label: String,
+    /// The role's permissions, or for a token its effective scopes.
+    pub permissions: Vec<String>,
+    /// The public id of the token acting, if a token acts.
+    pub token: Option<String>,
+    pub client_addr: Option<IpAddr>,
+}
+
+impl Principal {
+    /// The signed-in user of a console request.
+    pub fn from_caller(caller: &Caller) -> Result<Self, AppError> {
+        let user = caller.user()?;
+        Ok(Self {
+            user_id: Some(user.id),
+            label: user.email.clone(),
+            permissions: user.permissions.clone(),
+            token: None,
+            client_addr: caller.client_addr,
+        })
+    }
+
+    /// Provisioning from the server's command line: every permission.
+    pub fn command_line() -> Self {
+        Self {
+            user_id: None,
+            label: "command line".into(),
+            permissions: vec![permissions::ALL.into()],
+            token: None,
+            client_addr: None,
+        }
+    }
+
+    pub fn can(&self, permission: &str) -> bool {
+        permissions::grants(&self.permissions, permission)
+    }
+
+    /// `Ok` if the principal holds `permission`; `what` completes "You do not have
+    /// permission to …".
+    pub fn require(&self, permission: &str, what: &str) -> Result<(), AppError> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(AppError::MissingPermission {
+                permission: permission.into(),
+                what: what.into(),
+            })
+        }
+    }
+
+    /// Nobody hands out more than they hold: `Ok` if every one of `granted` is theirs.
+    pub fn require_all<S: AsRef<str>>(&self, granted: &[S], field: &str) -> Result<(), AppError> {
+        match granted.iter().find(|p| !self.can(p.as_ref())) {
+            None => Ok(()),
+            Some(p) => Err(AppError::invalid(
+                field,
+                format!(
+                    "You cannot grant {}: your own access does not include it.",
+                    p.as_ref()
+                ),
+            )),
+        }
+    }
+
+    pub fn is(&self, user_id: i64) -> bool {
+        self.user_id == Some(user_id)
+    }
+}

@@ -1,0 +1,209 @@
+//! Roles and their permissions. Nobody grants more than they hold: a role's permissions,
+//! and the role given to a user, must be within the caller's own.
+
+use crate::{
+    audit,
+    error::{Result, ResultExt},
+    modules,
+    principal::Principal,
+    users,
+};
+use app::{
+    directory::{NewRole, Role, RolePatch, RoleRef},
+    permissions::{ROLES_READ, ROLES_WRITE},
+    AppError,
+};
+use serde_json::json;
+use sqlx::PgPool;
+
+const SELECT: &str = "
+    SELECT r.id, r.name, r.description, r.permissions, r.builtin,
+           (SELECT count(*) FROM users u WHERE u.role_id = r.id) AS user_count
+    FROM roles r";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    name: String,
+    description: String,
+    permissions: Vec<String>,
+    builtin: bool,
+    user_count: i64,
+}
+
+impl From<Row> for Role {
+    fn from(r: Row) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            permissions: r.permissions,
+            builtin: r.builtin,
+            user_count: r.user_count,
+        }
+    }
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("That role".into())
+}
+
+pub async fn list(pool: &PgPool, p: &Principal) -> Result<Vec<Role>> {
+    p.require(ROLES_READ, "see roles")?;
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} ORDER BY r.builtin DESC, r.name"))
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(Role::from).collect())
+}
+
+pub async fn get<'e>(db: impl sqlx::PgExecutor<'e>, p: &Principal, id: i64) -> Result<Role> {
+    p.require(ROLES_READ, "see roles")?;
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE r.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.ok_or_else(not_found)?.into())
+}
+
+/// A role the principal may give to a user: one whose every permission they hold.
+pub async fn assignable(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    role_id: i64,
+) -> Result<RoleRef> {
+    let row: Option<(i64, String, Vec<String>)> =
+        sqlx::query_as("SELECT id, name, permissions FROM roles WHERE id = $1")
+            .bind(role_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (id, name, permissions) =
+        row.ok_or_else(|| AppError::invalid("role_id", "There is no such role."))?;
+    if let Some(missing) = permissions.iter().find(|perm| !p.can(perm)) {
+        return Err(AppError::invalid(
+            "role_id",
+            format!(
+                "You cannot give the role {name}: it includes {missing}, which you do not hold."
+            ),
+        )
+        .into());
+    }
+    Ok(RoleRef { id, name })
+}
+
+async fn check_permissions(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    list: &[String],
+) -> Result<Vec<String>> {
+    let permissions = modules::check_vocabulary(&mut *tx, "permissions", list).await?;
+    p.require_all(&permissions, "permissions")?;
+    Ok(permissions)
+}
+
+pub async fn create(pool: &PgPool, p: &Principal, new: NewRole) -> Result<Role> {
+    p.require(ROLES_WRITE, "create roles")?;
+    let name = users::check_name("name", &new.name, 60)?;
+    let description = modules::check_text("description", new.description.as_deref(), 300)?;
+    let mut tx = pool.begin().await?;
+    let permissions = check_permissions(&mut tx, p, &new.permissions).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO roles (name, description, permissions) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(&name)
+    .bind(&description)
+    .bind(&permissions)
+    .fetch_one(&mut *tx)
+    .await
+    .on_constraint("roles_name_key", || {
+        AppError::conflict("name", format!("A role named {name} exists already."))
+    })?;
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        "role.created",
+        Some(&name),
+        json!({ "id": id, "permissions": permissions }),
+    )
+    .await?;
+    let role = get(&mut *tx, p, id).await?;
+    tx.commit().await?;
+    Ok(role)
+}
+
+/// Changes a role; the tokens of its users reach further or less far at once.
+pub async fn update(pool: &PgPool, p: &Principal, id: i64, patch: RolePatch) -> Result<Role> {
+    p.require(ROLES_WRITE, "change roles")?;
+    let mut tx = pool.begin().await?;
+    let before = get(&mut *tx, p, id).await?;
+    if before.builtin {
+        return Err(AppError::Forbidden("change a built-in role".into()).into());
+    }
+    let name = match &patch.name {
+        Some(n) => users::check_name("name", n, 60)?,
+        None => before.name.clone(),
+    };
+    let description = match &patch.description {
+        Some(d) => modules::check_text("description", Some(d), 300)?,
+        None => before.description.clone(),
+    };
+    let permissions = match &patch.permissions {
+        Some(list) => check_permissions(&mut tx, p, list).await?,
+        None => before.permissions.clone(),
+    };
+    sqlx::query("UPDATE roles SET name = $2, description = $3, permissions = $4, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(&name)
+        .bind(&description)
+        .bind(&permissions)
+        .execute(&mut *tx)
+        .await
+        .on_constraint("roles_name_key", || AppError::conflict("name", format!("A role named {name} exists already.")))?;
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        "role.changed",
+        Some(&name),
+        json!({
+            "id": id,
+            "before": { "name": before.name, "permissions": before.permissions },
+            "after": { "name": name, "permissions": permissions },
+        }),
+    )
+    .await?;
+    let role = get(&mut *tx, p, id).await?;
+    tx.commit().await?;
+    Ok(role)
+}
+
+pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
+    p.require(ROLES_WRITE, "delete roles")?;
+    let mut tx = pool.begin().await?;
+    let role = get(&mut *tx, p, id).await?;
+    if role.builtin {
+        return Err(AppError::Forbidden("delete a built-in role".into()).into());
+    }
+    if role.user_count > 0 {
+        return Err(AppError::conflict(
+            "role",
+            format!(
+                "{} users have the role {}: give them another role first.",
+                role.user_count, role.name
+            ),
+        )
+        .into());
+    }
+    sqlx::query("DELETE FROM roles WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        "role.deleted",
+        Some(&role.name),
+        json!({ "id": id, "permissions": role.permissions }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

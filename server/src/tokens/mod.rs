@@ -1,0 +1,332 @@
+//! The token lifecycle: generate, list, read, revoke. A token cannot change after it is
+//! generated: to change its owner, scopes or expiry, revoke it and generate another.
+
+pub mod format;
+pub mod usage;
+pub mod verify;
+
+use crate::{
+    audit,
+    error::{Result, ResultExt},
+    modules,
+    principal::Principal,
+    users, AppState,
+};
+use app::{
+    permissions::{grants, TOKENS_ADMIN, TOKENS_READ, TOKENS_WRITE},
+    tokens::{
+        CreatedToken, NewToken, OwnerRef, TokenFilter, TokenPolicy, TokenStatus, TokenSummary,
+    },
+    AppError, Page,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+
+pub const NAME_MAX: usize = 100;
+pub const DESCRIPTION_MAX: usize = 500;
+
+const SELECT: &str = "
+    SELECT t.id AS row_id, t.public_id, t.name, t.description, t.scopes, t.created_at,
+           t.expires_at, t.last_used_at, t.revoked_at,
+           CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked'
+                WHEN t.expires_at IS NOT NULL AND t.expires_at <= now() THEN 'expired'
+                ELSE 'active' END AS status,
+           u.id AS owner_id, u.display_name AS owner_name, u.email AS owner_email,
+           u.kind AS owner_kind
+    FROM api_tokens t JOIN users u ON u.id = t.owner_id";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    row_id: i64,
+    public_id: String,
+    name: String,
+    description: String,
+    scopes: Vec<String>,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    status: String,
+    owner_id: i64,
+    owner_name: String,
+    owner_email: Option<String>,
+    owner_kind: String,
+}
+
+impl From<Row> for TokenSummary {
+    fn from(r: Row) -> Self {
+        Self {
+            masked: format::masked(&r.public_id),
+            id: r.public_id,
+            name: r.name,
+            description: r.description,
+            owner: OwnerRef {
+                id: r.owner_id,
+                display_name: r.owner_name,
+                email: r.owner_email,
+                kind: r.owner_kind,
+            },
+            scopes: r.scopes,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+            status: TokenStatus::parse(&r.status).unwrap_or(TokenStatus::Active),
+        }
+    }
+}
+
+pub fn policy(state: &AppState) -> TokenPolicy {
+    TokenPolicy {
+        max_lifetime_days: state.settings.max_token_lifetime_days,
+    }
+}
+
+/// Generates a token. The plaintext is in the answer and nowhere else.
+pub async fn create(state: &AppState, p: &Principal, new: NewToken) -> Result<CreatedToken> {
+    p.require(TOKENS_WRITE, "create API tokens")?;
+    let name = users::check_name("name", &new.name, NAME_MAX)?;
+    let description =
+        modules::check_text("description", new.description.as_deref(), DESCRIPTION_MAX)?;
+    let owner_id = match (new.owner_id, p.user_id) {
+        (Some(owner), _) => owner,
+        (None, Some(me)) => me,
+        (None, None) => return Err(AppError::invalid("owner_id", "Name the token's owner.").into()),
+    };
+    if !p.is(owner_id) {
+        p.require(TOKENS_ADMIN, "create tokens for other users")?;
+    }
+    let expires_at = check_expiry(state.settings.max_token_lifetime_days, new.expires_at)?;
+
+    let mut tx = state.pool.begin().await?;
+    let owner = users::owner_for_update(&mut tx, owner_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("owner_id", "There is no such user."))?;
+    if !owner.active {
+        return Err(AppError::invalid("owner_id", "That user is disabled.").into());
+    }
+    let scopes = modules::check_vocabulary(&mut *tx, "scopes", &new.scopes).await?;
+    if scopes.is_empty() {
+        return Err(AppError::invalid("scopes", "Choose at least one scope.").into());
+    }
+    if let Some(s) = scopes.iter().find(|s| !grants(&owner.permissions, s)) {
+        return Err(AppError::invalid(
+            "scopes",
+            format!(
+                "{} does not hold {s}: a token cannot reach further than its owner.",
+                owner.display_name
+            ),
+        )
+        .into());
+    }
+    // A token (or a person) never mints a token with more than its own access.
+    p.require_all(&scopes, "scopes")?;
+
+    let generated = format::generate();
+    let row_id: i64 = sqlx::query_scalar(
+        "INSERT INTO api_tokens
+             (public_id, secret_digest, name, description, owner_id, created_by, scopes, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(&generated.public_id)
+    .bind(&generated.secret_digest)
+    .bind(&name)
+    .bind(&description)
+    .bind(owner_id)
+    .bind(p.user_id)
+    .bind(&scopes)
+    .bind(expires_at)
+    .fetch_one(&mut *tx)
+    .await
+    .on_constraint("api_tokens_owner_name_key", || {
+        AppError::conflict(
+            "name",
+            format!("{} already has a token named {name:?}. Choose another name, or revoke that token first.", owner.display_name),
+        )
+    })?;
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        "token.created",
+        Some(&generated.public_id),
+        json!({
+            "name": name,
+            "owner": owner.label(),
+            "scopes": scopes,
+            "expires_at": expires_at,
+        }),
+    )
+    .await?;
+    let summary = fetch(&mut *tx, row_id).await?;
+    tx.commit().await?;
+    Ok(CreatedToken {
+        token: generated.plaintext,
+        summary,
+    })
+}
+
+fn check_expiry(
+    max_days: Option<u32>,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    let now = Utc::now();
+    match (expires_at, max_days) {
+        (Some(at), _) if at <= now => Err(AppError::invalid(
+            "expires_at",
+            "The expiry must lie in the future.",
+        )),
+        (Some(at), Some(days)) if at > now + Duration::days(days.into()) => Err(AppError::invalid(
+            "expires_at",
+            format!("Tokens may live at most {days} days on this server."),
+        )),
+        (None, Some(days)) => Err(AppError::invalid(
+            "expires_at",
+            format!("Tokens must expire on this server: choose a date at most {days} days away."),
+        )),
+        (at, _) => Ok(at),
+    }
+}
+
+async fn fetch<'e>(db: impl sqlx::PgExecutor<'e>, row_id: i64) -> Result<TokenSummary> {
+    let row: Row = sqlx::query_as(&format!("{SELECT} WHERE t.id = $1"))
+        .bind(row_id)
+        .fetch_one(db)
+        .await?;
+    Ok(row.into())
+}
+
+/// A token the principal may see: their own, or any for a token admin. Another user's
+/// token is "not found", not "forbidden": its existence is none of their business.
+pub async fn get(pool: &PgPool, p: &Principal, public_id: &str) -> Result<TokenSummary> {
+    p.require(TOKENS_READ, "see API tokens")?;
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE t.public_id = $1"))
+        .bind(public_id)
+        .fetch_optional(pool)
+        .await?;
+    match row {
+        Some(row) if p.can(TOKENS_ADMIN) || p.is(row.owner_id) => Ok(row.into()),
+        _ => Err(AppError::NotFound("That token".into()).into()),
+    }
+}
+
+/// Tokens newest first, one page at a time.
+pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<Page<TokenSummary>> {
+    p.require(TOKENS_READ, "see API tokens")?;
+    let owner = if p.can(TOKENS_ADMIN) {
+        filter.owner_id
+    } else {
+        Some(p.user_id.unwrap_or(-1))
+    };
+    let status = match filter.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            TokenStatus::parse(s)
+                .ok_or_else(|| AppError::invalid("status", "Use active, expired or revoked."))?,
+        ),
+    };
+    let (limit, before) = page_bounds(filter.limit, filter.cursor.as_deref())?;
+    let name = filter
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(like_pattern);
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT * FROM ({SELECT}) x
+         WHERE ($1::bigint IS NULL OR owner_id = $1)
+           AND ($2::text IS NULL OR name ILIKE $2)
+           AND ($3::text IS NULL OR status = $3)
+           AND ($4::bigint IS NULL OR row_id < $4)
+         ORDER BY row_id DESC LIMIT $5"
+    ))
+    .bind(owner)
+    .bind(name)
+    .bind(status.map(TokenStatus::as_str))
+    .bind(before)
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    Ok(paginate(rows, limit, |r| r.row_id))
+}
+
+/// Revokes a token; from the next request on it is refused. Revoking twice is harmless.
+pub async fn revoke(pool: &PgPool, p: &Principal, public_id: &str) -> Result<TokenSummary> {
+    let token = get(pool, p, public_id).await?;
+    if !p.can(TOKENS_ADMIN) {
+        p.require(TOKENS_WRITE, "revoke API tokens")?;
+    }
+    if token.revoked_at.is_some() {
+        return Ok(token);
+    }
+    let mut tx = pool.begin().await?;
+    let row_id: Option<i64> = sqlx::query_scalar(
+        "UPDATE api_tokens SET revoked_at = now(), revoked_by = $2
+         WHERE public_id = $1 AND revoked_at IS NULL RETURNING id",
+    )
+    .bind(public_id)
+    .bind(&p.label)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row_id) = row_id else {
+        return Ok(token);
+    };
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        "token.revoked",
+        Some(public_id),
+        json!({ "name": token.name, "owner": token.owner.email.as_ref().unwrap_or(&token.owner.display_name) }),
+    )
+    .await?;
+    let revoked = fetch(&mut *tx, row_id).await?;
+    tx.commit().await?;
+    Ok(revoked)
+}
+
+/// The page size (1 to 100, default 20) and the id the page starts below.
+pub fn page_bounds(
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> Result<(i64, Option<i64>), AppError> {
+    let limit = i64::from(limit.unwrap_or(20).clamp(1, 100));
+    let before = match cursor.filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(c.parse::<i64>().map_err(|_| {
+            AppError::invalid("cursor", "Pass back the next_cursor of the previous page.")
+        })?),
+    };
+    Ok((limit, before))
+}
+
+/// Turns `limit + 1` fetched rows into a page and the cursor of the next one.
+pub fn paginate<R, T: From<R>>(mut rows: Vec<R>, limit: i64, id: impl Fn(&R) -> i64) -> Page<T> {
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| id(r).to_string())
+    } else {
+        None
+    };
+    Page {
+        items: rows.into_iter().map(T::from).collect(),
+        next_cursor,
+    }
+}
+
+/// A case-insensitive "contains" pattern, with LIKE's wildcards taken literally.
+pub fn like_pattern(text: &str) -> String {
+    let escaped = filter_text(text)
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Text typed into a filter, without control characters (which PostgreSQL refuses).
+pub fn filter_text(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}

@@ -1,0 +1,128 @@
+//! Helpers for talking to `/api/v1` as an integration does.
+#![allow(dead_code)]
+
+use super::TestApp;
+use app::tokens::NewToken;
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{json, Value};
+use server::{principal::Principal, tokens};
+
+impl TestApp {
+    /// Creates the first administrator directly and returns their id.
+    pub async fn admin(&self) -> i64 {
+        let response = self.set_up_admin().await;
+        assert_eq!(response.status(), StatusCode::OK);
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(super::ADMIN_EMAIL)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// A token made from the command line, as a provisioning script would.
+    pub async fn token_for(&self, owner_id: i64, name: &str, scopes: &[&str]) -> String {
+        let new = NewToken {
+            name: name.into(),
+            owner_id: Some(owner_id),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ..NewToken::default()
+        };
+        tokens::create(&self.state, &Principal::command_line(), new)
+            .await
+            .unwrap_or_else(|e| panic!("{:?}", app::AppError::from(e)))
+            .token
+    }
+
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self
+            .another_browser()
+            .request(method, self.url(&format!("/api/v1{path}")))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn api_get(&self, path: &str, token: &str) -> Response {
+        self.api(Method::GET, path, token, None).await
+    }
+
+    pub async fn api_post(&self, path: &str, token: &str, body: Value) -> Response {
+        self.api(Method::POST, path, token, Some(body)).await
+    }
+
+    /// A role with `permissions`, made through the API; returns its id.
+    pub async fn role(&self, admin_token: &str, name: &str, permissions: &[&str]) -> i64 {
+        let response = self
+            .api_post(
+                "/roles",
+                admin_token,
+                json!({ "name": name, "permissions": permissions }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// A service account with `role_id`, made through the API; returns its id.
+    pub async fn service_account(&self, admin_token: &str, name: &str, role_id: i64) -> i64 {
+        let response = self
+            .api_post(
+                "/users",
+                admin_token,
+                json!({ "kind": "service", "display_name": name, "role_id": role_id }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    }
+}
+
+/// The parts of a problem+json answer a client reads.
+pub struct Problem {
+    pub status: StatusCode,
+    pub kind: String,
+    pub detail: String,
+    pub body: Value,
+    pub www_authenticate: String,
+}
+
+pub async fn problem(response: Response) -> Problem {
+    let status = response.status();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let www_authenticate = response
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status.as_u16());
+    Problem {
+        status,
+        kind: body["type"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned(),
+        detail: body["detail"].as_str().unwrap().to_owned(),
+        body,
+        www_authenticate,
+    }
+}

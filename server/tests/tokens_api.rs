@@ -1,0 +1,886 @@
+//! API tokens and the REST API, as an integration meets them.
+
+mod common;
+
+use common::{api::problem, *};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use server::{config::Settings, secrets};
+use sqlx::PgPool;
+
+const ALL_ADMIN: &[&str] = &[
+    "tokens:admin",
+    "tokens:write",
+    "users:write",
+    "roles:write",
+    "audit:read",
+];
+
+async fn json(response: reqwest::Response) -> Value {
+    response.json().await.unwrap()
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_token_works_against_me_and_stores_only_a_digest(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+
+    let created = app
+        .api_post(
+            "/tokens",
+            &admin_token,
+            json!({ "name": "Power BI Reporting", "scopes": ["audit:read"] }),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created = json(created).await;
+    let token = created["token"].as_str().unwrap().to_owned();
+    let public_id = created["id"].as_str().unwrap().to_owned();
+    assert!(regex_like_scanner(&token), "{token}");
+    assert_eq!(created["masked"], format!("lk_{public_id}_••••••"));
+
+    let me = app.api_get("/me", &token).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let me = json(me).await;
+    assert_eq!(me["token"]["name"], "Power BI Reporting");
+    assert_eq!(me["token"]["effective_scopes"], json!(["audit:read"]));
+    assert_eq!(me["owner"]["id"], admin);
+
+    let (digest, stored_name): (Vec<u8>, String) =
+        sqlx::query_as("SELECT secret_digest, name FROM api_tokens WHERE public_id = $1")
+            .bind(&public_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let secret = &token[16..48];
+    assert_eq!(digest, secrets::sha256(secret.as_bytes()));
+    assert_eq!(stored_name, "Power BI Reporting");
+}
+
+/// The secret-scanner expression from the README: lk_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}
+fn regex_like_scanner(token: &str) -> bool {
+    let b = token.as_bytes();
+    token.len() == 54
+        && token.starts_with("lk_")
+        && b[15] == b'_'
+        && b[3..15]
+            .iter()
+            .chain(&b[16..])
+            .all(u8::is_ascii_alphanumeric)
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn no_plaintext_token_reaches_the_database_or_the_log(pool: PgPool) {
+    let logs = capture_logs();
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let created = json(
+        app.api_post(
+            "/tokens",
+            &admin_token,
+            json!({ "name": "WMS", "scopes": ["users:read"] }),
+        )
+        .await,
+    )
+    .await;
+    let token = created["token"].as_str().unwrap().to_owned();
+    app.api_get("/me", &token).await;
+    app.api(
+        Method::DELETE,
+        &format!("/tokens/{}", created["id"].as_str().unwrap()),
+        &admin_token,
+        None,
+    )
+    .await;
+    app.state.usage.flush(&app.pool).await.unwrap();
+
+    for plaintext in [&token, &admin_token] {
+        let secret = &plaintext[16..48];
+        // Every row of every table, as text: what a dump would hold.
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+        )
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        for table in tables {
+            let hits: i64 = sqlx::query_scalar(&format!(
+                "SELECT count(*) FROM \"{table}\" t WHERE t::text LIKE '%' || $1 || '%'"
+            ))
+            .bind(secret)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+            assert_eq!(hits, 0, "the secret is in table {table}");
+        }
+        assert!(!logs.contains(secret), "the secret is in the log");
+    }
+    assert!(!logs.contains(ADMIN_PASSWORD));
+    // The capture works: it holds what the server did log.
+    assert!(logs.contains("set-up done"), "no log lines were captured");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn names_are_unique_among_an_owners_live_tokens(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let body = json!({ "name": "SAP Integration", "scopes": ["users:read"] });
+    let first = json(app.api_post("/tokens", &admin_token, body.clone()).await).await;
+
+    let again = problem(
+        app.api_post(
+            "/tokens",
+            &admin_token,
+            json!({ "name": "sap integration", "scopes": ["users:read"] }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.body["errors"][0]["field"], "name");
+
+    // Another owner may use the name, and so may the owner once the old token is revoked.
+    let role = app.role(&admin_token, "Readers", &["users:read"]).await;
+    let erp = app.service_account(&admin_token, "ERP", role).await;
+    let other = app
+        .api_post(
+            "/tokens",
+            &admin_token,
+            json!({ "name": "SAP Integration", "owner_id": erp, "scopes": ["users:read"] }),
+        )
+        .await;
+    assert_eq!(other.status(), StatusCode::CREATED);
+    let revoked = app
+        .api(
+            Method::DELETE,
+            &format!("/tokens/{}", first["id"].as_str().unwrap()),
+            &admin_token,
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.api_post("/tokens", &admin_token, body).await.status(),
+        StatusCode::CREATED
+    );
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn expiry_must_be_in_the_future_and_expired_tokens_are_refused(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let past = problem(
+        app.api_post("/tokens", &admin_token, json!({ "name": "Old", "scopes": ["users:read"], "expires_at": "2020-01-01T00:00:00Z" }))
+            .await,
+    )
+    .await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(past.body["errors"][0]["field"], "expires_at");
+
+    let soon = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    let created = json(
+        app.api_post(
+            "/tokens",
+            &admin_token,
+            json!({ "name": "Weekly", "scopes": ["users:read"], "expires_at": soon }),
+        )
+        .await,
+    )
+    .await;
+    let token = created["token"].as_str().unwrap();
+    assert_eq!(app.api_get("/me", token).await.status(), StatusCode::OK);
+    sqlx::query(
+        "UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE public_id = $1",
+    )
+    .bind(created["id"].as_str().unwrap())
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let expired = problem(app.api_get("/me", token).await).await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(expired.detail, "The token has expired.");
+    assert!(expired.www_authenticate.contains("error=\"invalid_token\""));
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_maximum_lifetime_refuses_tokens_that_never_expire(pool: PgPool) {
+    let settings = Settings {
+        max_token_lifetime_days: Some(30),
+        ..Settings::default()
+    };
+    let app = TestApp::spawn_with(pool, settings).await;
+    let admin = app.admin().await;
+    let admin_token = {
+        // The command line obeys the policy too: give the bootstrap token an expiry.
+        let new = app::tokens::NewToken {
+            name: "Provisioning".into(),
+            owner_id: Some(admin),
+            scopes: ALL_ADMIN.iter().map(|s| s.to_string()).collect(),
+            expires_at: Some(chrono::Utc::now() + chrono::Duration::days(1)),
+            ..Default::default()
+        };
+        server::tokens::create(
+            &app.state,
+            &server::principal::Principal::command_line(),
+            new,
+        )
+        .await
+        .unwrap()
+        .token
+    };
+    let never = problem(
+        app.api_post(
+            "/tokens",
+            &admin_token,
+            json!({ "name": "Forever", "scopes": ["users:read"] }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(never.body["errors"][0]["field"], "expires_at");
+    assert!(never.detail.contains("30 days"));
+    let too_far = (chrono::Utc::now() + chrono::Duration::days(31)).to_rfc3339();
+    let far = app
+        .api_post(
+            "/tokens",
+            &admin_token,
+            json!({ "name": "Long", "scopes": ["users:read"], "expires_at": too_far }),
+        )
+        .await;
+    assert_eq!(far.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fine = (chrono::Utc::now() + chrono::Duration::days(29)).to_rfc3339();
+    let ok = app
+        .api_post(
+            "/tokens",
+            &admin_token,
+            json!({ "name": "Monthly", "scopes": ["users:read"], "expires_at": fine }),
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::CREATED);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn changing_the_owners_role_changes_what_the_token_reaches(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let role = app.role(&admin_token, "HR Sync", &["users:write"]).await;
+    let hr = app.service_account(&admin_token, "HR system", role).await;
+    let token = app.token_for(hr, "HR sync", &["users:write"]).await;
+
+    let me = app.api_get("/me", &token).await;
+    assert_eq!(me.headers()["x-token-scopes"], "users:write");
+    let created = app
+        .api_post(
+            "/users",
+            &token,
+            json!({ "kind": "service", "display_name": "Badge reader", "role_id": role }),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+
+    // The role now only reads: so does the token, from the next request on.
+    let patched = app
+        .api(
+            Method::PATCH,
+            &format!("/roles/{role}"),
+            &admin_token,
+            Some(json!({ "permissions": ["users:read"] })),
+        )
+        .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+    let me = json(app.api_get("/me", &token).await).await;
+    assert_eq!(me["token"]["scopes"], json!(["users:write"]));
+    assert_eq!(me["token"]["effective_scopes"], json!(["users:read"]));
+    let refused = app
+        .api_post(
+            "/users",
+            &token,
+            json!({ "kind": "service", "display_name": "Door", "role_id": role }),
+        )
+        .await;
+    let refused = problem(refused).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.kind, "insufficient-scope");
+    assert_eq!(refused.body["scope"], "users:write");
+    assert!(refused
+        .www_authenticate
+        .contains("error=\"insufficient_scope\""));
+    assert!(refused.www_authenticate.contains("scope=\"users:write\""));
+    assert_eq!(app.api_get("/users", &token).await.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_disabled_owner_disables_the_token_and_deleting_revokes(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let role = app.role(&admin_token, "Readers", &["users:read"]).await;
+    let erp = app.service_account(&admin_token, "ERP", role).await;
+    let token = app.token_for(erp, "ERP sync", &["users:read"]).await;
+
+    let disable = app
+        .api(
+            Method::PATCH,
+            &format!("/users/{erp}"),
+            &admin_token,
+            Some(json!({ "active": false })),
+        )
+        .await;
+    assert_eq!(disable.status(), StatusCode::OK);
+    let refused = problem(app.api_get("/me", &token).await).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.detail, "The token's owner is disabled.");
+
+    app.api(
+        Method::PATCH,
+        &format!("/users/{erp}"),
+        &admin_token,
+        Some(json!({ "active": true })),
+    )
+    .await;
+    assert_eq!(app.api_get("/me", &token).await.status(), StatusCode::OK);
+
+    let deleted = app
+        .api(Method::DELETE, &format!("/users/{erp}"), &admin_token, None)
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.api_get("/me", &token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn revoking_takes_effect_on_the_next_request(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let created = json(
+        app.api_post(
+            "/tokens",
+            &admin_token,
+            json!({ "name": "Script", "scopes": ["users:read"] }),
+        )
+        .await,
+    )
+    .await;
+    let token = created["token"].as_str().unwrap();
+    assert_eq!(app.api_get("/me", token).await.status(), StatusCode::OK);
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(
+        app.api(Method::DELETE, &format!("/tokens/{id}"), &admin_token, None)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let refused = problem(app.api_get("/me", token).await).await;
+    assert_eq!(refused.detail, "The token has been revoked.");
+    let shown = json(app.api_get(&format!("/tokens/{id}"), &admin_token).await).await;
+    assert_eq!(shown["status"], "revoked");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn another_users_token_is_not_found(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let members: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE name = 'Member'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let mut tokens = Vec::new();
+    for name in ["Alice", "Bob"] {
+        let user = app
+            .api_post(
+                "/users",
+                &admin_token,
+                json!({ "email": format!("{}@example.com", name.to_lowercase()), "display_name": name,
+                        "password": "a long enough password", "role_id": members }),
+            )
+            .await;
+        let id = json(user).await["id"].as_i64().unwrap();
+        tokens.push(
+            app.token_for(
+                id,
+                &format!("{name}'s script"),
+                &["tokens:read", "tokens:write"],
+            )
+            .await,
+        );
+    }
+    let alice_id = json(app.api_get("/me", &tokens[0]).await).await["token"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let seen = problem(
+        app.api_get(&format!("/tokens/{alice_id}"), &tokens[1])
+            .await,
+    )
+    .await;
+    assert_eq!(seen.status, StatusCode::NOT_FOUND);
+    let revoke = app
+        .api(
+            Method::DELETE,
+            &format!("/tokens/{alice_id}"),
+            &tokens[1],
+            None,
+        )
+        .await;
+    assert_eq!(revoke.status(), StatusCode::NOT_FOUND);
+    let bobs = json(app.api_get("/tokens", &tokens[1]).await).await;
+    let names: Vec<&str> = bobs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Bob's script"]);
+    // A token admin sees everyone's, newest first.
+    let all = json(app.api_get("/tokens", &admin_token).await).await;
+    let names: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Bob's script", "Alice's script", "Provisioning"]);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_token_never_mints_a_token_with_more_than_it_has(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    // The admin holds everything, but this token only tokens:write.
+    let narrow = app.token_for(admin, "Narrow", &["tokens:write"]).await;
+    let wider = problem(
+        app.api_post(
+            "/tokens",
+            &narrow,
+            json!({ "name": "Wider", "scopes": ["users:write"] }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(wider.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wider.detail.contains("You cannot grant users:write"),
+        "{}",
+        wider.detail
+    );
+    let admin_scope = problem(
+        app.api_post(
+            "/tokens",
+            &narrow,
+            json!({ "name": "Admin", "scopes": ["tokens:admin"] }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(admin_scope.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let same = app
+        .api_post(
+            "/tokens",
+            &narrow,
+            json!({ "name": "Same", "scopes": ["tokens:read"] }),
+        )
+        .await;
+    assert_eq!(same.status(), StatusCode::CREATED);
+    // And only tokens:admin makes tokens for someone else.
+    let other = problem(
+        app.api_post(
+            "/tokens",
+            &narrow,
+            json!({ "name": "Theirs", "owner_id": 999, "scopes": ["tokens:read"] }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(other.body["scope"], "tokens:admin");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn bad_requests_get_clear_problems_and_write_nothing(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let client = reqwest::Client::new();
+    let post = |body: String| {
+        client
+            .post(app.url("/api/v1/tokens"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let cases = [
+        ("{\"name\":", StatusCode::BAD_REQUEST),
+        (
+            "{\"name\": 5, \"scopes\": []}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "{\"name\": \"x\", \"scopes\": [\"users:read\"], \"bogus\": 1}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "{\"name\": \"a\\u0000b\", \"scopes\": [\"users:read\"]}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "{\"name\": \"\", \"scopes\": [\"users:read\"]}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "{\"name\": \"x\", \"scopes\": [\"nope:read\"]}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "{\"name\": \"x\", \"scopes\": []}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    for (body, status) in cases {
+        let p = problem(post(body.into()).await.unwrap()).await;
+        assert_eq!(p.status, status, "{body}: {}", p.detail);
+        assert!(!p.detail.is_empty());
+    }
+    let long = format!(
+        "{{\"name\": \"{}\", \"scopes\": [\"users:read\"]}}",
+        "n".repeat(101)
+    );
+    let p = problem(post(long).await.unwrap()).await;
+    assert_eq!(p.body["errors"][0]["field"], "name");
+    let huge = format!("{{\"name\": \"{}\", \"scopes\": []}}", "n".repeat(100_000));
+    assert_eq!(
+        problem(post(huge).await.unwrap()).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    let nul_filter = app.api_get("/tokens?name=%00x", &token).await;
+    assert_eq!(nul_filter.status(), StatusCode::OK);
+    let unknown = problem(app.api_get("/no-such-thing", &token).await).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM api_tokens")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 1, "only the bootstrap token exists");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn bad_tokens_are_401_with_a_reason(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let missing = problem(
+        app.another_browser()
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    assert!(missing
+        .www_authenticate
+        .starts_with("Bearer realm=\"latchkey\", error=\"invalid_token\""));
+    let malformed = problem(app.api_get("/me", "lk_not_a_token").await).await;
+    assert!(malformed.detail.contains("not a Latchkey token"));
+    // A typo breaks the checksum: refused without a database look-up.
+    let mut typo = token.clone().into_bytes();
+    typo[30] = if typo[30] == b'x' { b'y' } else { b'x' };
+    let typo = problem(app.api_get("/me", &String::from_utf8(typo).unwrap()).await).await;
+    assert_eq!(typo.detail, malformed.detail);
+    // A well-formed token with an unknown id and one with a wrong secret read the same.
+    let unknown = server::tokens::format::generate().plaintext;
+    let unknown = problem(app.api_get("/me", &unknown).await).await;
+    assert_eq!(unknown.detail, "The token is not valid.");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn responses_name_the_scopes_held_and_needed(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let token = app
+        .token_for(admin, "Reader", &["tokens:read", "audit:read"])
+        .await;
+    let listed = app.api_get("/tokens", &token).await;
+    assert_eq!(
+        listed.headers()["x-token-scopes"],
+        "audit:read, tokens:read"
+    );
+    assert_eq!(listed.headers()["x-accepted-scopes"], "tokens:read");
+    let refused = app.api_get("/users", &token).await;
+    assert_eq!(refused.headers()["x-accepted-scopes"], "users:read");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn introspection_tells_other_services_whether_a_token_is_active(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let gateway = app
+        .token_for(admin, "API gateway", &["tokens:introspect"])
+        .await;
+    let client_token = app.token_for(admin, "Client", &["users:read"]).await;
+    let active = json(
+        app.api_post(
+            "/tokens/introspect",
+            &gateway,
+            json!({ "token": client_token }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(active["active"], true);
+    assert_eq!(active["scopes"], json!(["users:read"]));
+    assert_eq!(active["owner"]["id"], admin);
+    let garbage = json(
+        app.api_post(
+            "/tokens/introspect",
+            &gateway,
+            json!({ "token": "nonsense" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(garbage, json!({ "active": false }));
+    let not_allowed = problem(
+        app.api_post(
+            "/tokens/introspect",
+            &client_token,
+            json!({ "token": gateway }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(not_allowed.body["scope"], "tokens:introspect");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn last_use_is_recorded_in_coalesced_batches(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let token = app.token_for(admin, "Script", &["users:read"]).await;
+    let last_used = || async {
+        sqlx::query_scalar::<_, Option<chrono::DateTime<chrono::Utc>>>(
+            "SELECT last_used_at FROM api_tokens",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(last_used().await, None);
+    for _ in 0..3 {
+        app.api_get("/me", &token).await;
+    }
+    assert_eq!(
+        last_used().await,
+        None,
+        "nothing is written on the request path"
+    );
+    assert_eq!(
+        app.state.usage.flush(&app.pool).await.unwrap(),
+        1,
+        "three uses, one write"
+    );
+    let first = last_used().await.expect("recorded");
+    app.api_get("/me", &token).await;
+    assert_eq!(
+        app.state.usage.flush(&app.pool).await.unwrap(),
+        0,
+        "at most once a minute"
+    );
+    assert_eq!(last_used().await, Some(first));
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn every_change_is_in_the_audit_log(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let role = app.role(&admin_token, "Readers", &["users:read"]).await;
+    let erp = app.service_account(&admin_token, "ERP", role).await;
+    let created = json(
+        app.api_post(
+            "/tokens",
+            &admin_token,
+            json!({ "name": "ERP", "owner_id": erp, "scopes": ["users:read"] }),
+        )
+        .await,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    app.api(Method::DELETE, &format!("/tokens/{id}"), &admin_token, None)
+        .await;
+    app.api(
+        Method::PATCH,
+        &format!("/users/{erp}"),
+        &admin_token,
+        Some(json!({ "active": false })),
+    )
+    .await;
+    app.api_post(
+        "/modules",
+        &admin_token,
+        json!({ "slug": "shipping", "description": "Shipping and receiving" }),
+    )
+    .await;
+
+    let log = json(app.api_get("/audit?limit=100", &admin_token).await).await;
+    let events = log["items"].as_array().unwrap();
+    let actions: Vec<&str> = events
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "module.added",
+        "user.disabled",
+        "token.revoked",
+        "token.created",
+        "user.created",
+        "role.created",
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing from {actions:?}"
+        );
+    }
+    let created_event = events
+        .iter()
+        .find(|e| e["action"] == "token.created" && e["target"] == id)
+        .unwrap();
+    assert!(
+        created_event["actor"]
+            .as_str()
+            .unwrap()
+            .contains("via token lk_"),
+        "{created_event}"
+    );
+    assert_eq!(created_event["details"]["scopes"], json!(["users:read"]));
+    let filtered = json(app.api_get("/audit?action=token.", &admin_token).await).await;
+    assert!(filtered["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["action"].as_str().unwrap().starts_with("token.")));
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn the_token_list_pages_and_filters_by_name_and_status(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    for i in 1..=5 {
+        app.api_post(
+            "/tokens",
+            &token,
+            json!({ "name": format!("Report {i}"), "scopes": ["users:read"] }),
+        )
+        .await;
+    }
+    let first = json(app.api_get("/tokens?name=report&limit=2", &token).await).await;
+    let names = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&first), ["Report 5", "Report 4"]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = json(
+        app.api_get(
+            &format!("/tokens?name=report&limit=2&cursor={cursor}"),
+            &token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(names(&second), ["Report 3", "Report 2"]);
+    let revoked = json(app.api_get("/tokens?status=revoked", &token).await).await;
+    assert!(names(&revoked).is_empty());
+    let bad = problem(app.api_get("/tokens?status=sleeping", &token).await).await;
+    assert_eq!(bad.body["errors"][0]["field"], "status");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn the_command_line_creates_working_tokens(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.admin().await;
+    let token = server::cli::create_token(
+        app.pool.clone(),
+        Settings::default(),
+        ADMIN_EMAIL,
+        "Provisioning script".into(),
+        vec!["users:read".into()],
+        Some("30d"),
+        None,
+    )
+    .await
+    .unwrap();
+    let me = json(app.api_get("/me", &token).await).await;
+    assert_eq!(me["token"]["name"], "Provisioning script");
+    assert!(me["token"]["expires_at"].is_string());
+    let actions = app.audit_actions().await;
+    assert!(actions.contains(&"token.created".to_owned()));
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn the_openapi_document_states_each_operations_scope(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(
+        doc["paths"]["/api/v1/tokens"]["post"]["security"],
+        json!([{ "bearer": ["tokens:write"] }])
+    );
+    assert_eq!(
+        doc["paths"]["/api/v1/tokens/introspect"]["post"]["security"],
+        json!([{ "bearer": ["tokens:introspect"] }])
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
+
+/// Sends every log line of this test binary, at every level, into a buffer to search.
+fn capture_logs() -> LogBuffer {
+    use std::sync::OnceLock;
+    static BUFFER: OnceLock<LogBuffer> = OnceLock::new();
+    BUFFER
+        .get_or_init(|| {
+            let buffer = LogBuffer::default();
+            let writer = buffer.clone();
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(move || writer.clone())
+                .init();
+            buffer
+        })
+        .clone()
+}
+
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl LogBuffer {
+    fn contains(&self, needle: &str) -> bool {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).contains(needle)
+    }
+}
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
