@@ -4,6 +4,7 @@
 //! provides its [`Console`] implementation as Leptos context.
 
 use crate::{
+    api_docs::ApiOperation,
     audit::{AuditEvent, AuditFilter},
     directory::{
         Module, NewModule, NewRole, NewUser, Role, RolePatch, UserFilter, UserPatch, UserSummary,
@@ -91,6 +92,7 @@ pub trait Console: Send + Sync + 'static {
         caller: &Caller,
         filter: AuditFilter,
     ) -> Result<Page<AuditEvent>, AppError>;
+    async fn api_reference(&self, caller: &Caller) -> Result<Vec<ApiOperation>, AppError>;
 }
 
 pub type SharedConsole = Arc<dyn Console>;

@@ -20,6 +20,7 @@ pub fn NavBar() -> impl IntoView {
                         view! {
                             <nav aria-label="Main">
                                 <A href="/">"Overview"</A>
+                                <A href="/api-docs">"API"</A>
                                 <A href="/account">"Account"</A>
                             </nav>
                             <div class="who">

@@ -1,6 +1,7 @@
 //! Latchkey's console: the Leptos components, the types shared by browser and server,
 //! and the server-function declarations (implemented by the `server` crate).
 
+pub mod api_docs;
 pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod backend;
@@ -89,6 +90,7 @@ fn Console() -> impl IntoView {
                 <Route path=path!("/login") view=pages::SignInPage/>
                 <Route path=path!("/setup") view=pages::SetupPage/>
                 <Route path=path!("/account") view=pages::AccountPage/>
+                <Route path=path!("/api-docs") view=pages::ApiDocsPage/>
             </Routes>
         </main>
     }

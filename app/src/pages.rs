@@ -1,11 +1,13 @@
 //! One module a page.
 
 mod account;
+mod api_docs;
 mod home;
 mod setup;
 mod sign_in;
 
 pub use account::AccountPage;
+pub use api_docs::ApiDocsPage;
 pub use home::HomePage;
 pub use setup::SetupPage;
 pub use sign_in::SignInPage;

@@ -3,6 +3,7 @@
 
 use crate::{audit, auth, modules, principal::Principal, roles, sessions, tokens, users, AppState};
 use app::{
+    api_docs::ApiOperation,
     audit::{AuditEvent, AuditFilter},
     backend::{Caller, Console, SetCookie},
     directory::{
@@ -139,5 +140,10 @@ impl Console for ConsoleService {
         filter: AuditFilter,
     ) -> Result<Page<AuditEvent>, AppError> {
         Ok(audit::list(self.pool(), &Principal::from_caller(caller)?, filter).await?)
+    }
+
+    async fn api_reference(&self, caller: &Caller) -> Result<Vec<ApiOperation>, AppError> {
+        caller.user()?;
+        Ok(crate::api::reference())
     }
 }

@@ -7,6 +7,7 @@ mod openapi;
 mod problem;
 
 pub use auth::Bearer;
+pub use openapi::reference;
 pub use problem::{ApiError, ApiResult};
 
 use crate::{audit, modules, roles, tokens, users, AppState};
@@ -100,6 +101,7 @@ pub struct MeToken {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// The calling token and its owner: who you are and what you may do.
 #[utoipa::path(get, path = "/api/v1/me", tag = "tokens",
     security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, description = "Missing or invalid token")))]
@@ -118,6 +120,7 @@ async fn me(auth: Bearer) -> Json<Me> {
     })
 }
 
+/// List tokens, newest first: your own, or everyone's with tokens:admin.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", params(TokenFilter),
     security(("bearer" = ["tokens:read"])),
     responses((status = 200, body = Page<TokenSummary>)))]
@@ -130,6 +133,7 @@ async fn list_tokens(
     Ok(Json(tokens::list(&state.pool, p, filter).await?))
 }
 
+/// Create a token. The answer holds its plaintext, this once.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewToken,
     security(("bearer" = ["tokens:write"])),
     responses((status = 201, body = CreatedToken, description = "The token; its plaintext is shown this once"),
@@ -147,6 +151,7 @@ async fn create_token(
     ))
 }
 
+/// Read one token (never its secret).
 #[utoipa::path(get, path = "/api/v1/tokens/{id}", tag = "tokens",
     params(("id" = String, Path, description = "The token's public id")),
     security(("bearer" = ["tokens:read"])),
@@ -160,6 +165,7 @@ async fn get_token(
     Ok(Json(tokens::get(&state.pool, p, &id).await?))
 }
 
+/// Revoke a token: it is refused from the next request on.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
     params(("id" = String, Path, description = "The token's public id")),
     security(("bearer" = ["tokens:write"])),
@@ -198,6 +204,7 @@ pub struct Introspection {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// Ask whether another token is active and what it may do (RFC 7662).
 #[utoipa::path(post, path = "/api/v1/tokens/introspect", tag = "tokens", request_body = IntrospectRequest,
     security(("bearer" = ["tokens:introspect"])),
     responses((status = 200, body = Introspection)))]
@@ -232,6 +239,7 @@ async fn introspect(
     Ok(Json(answer))
 }
 
+/// List people and service accounts.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserFilter),
     security(("bearer" = ["users:read"])), responses((status = 200, body = Page<UserSummary>)))]
 async fn list_users(
@@ -244,6 +252,7 @@ async fn list_users(
     ))
 }
 
+/// Create a person (email, password) or a service account (name and role only).
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
     security(("bearer" = ["users:write"])),
     responses((status = 201, body = UserSummary), (status = 409, description = "Email taken")))]
@@ -256,6 +265,7 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
+/// Read one user.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
     security(("bearer" = ["users:read"])), responses((status = 200, body = UserSummary)))]
 async fn get_user(
@@ -269,6 +279,7 @@ async fn get_user(
     ))
 }
 
+/// Rename, change the role of, disable or enable a user. Disabling stops their tokens at once.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserPatch,
     security(("bearer" = ["users:write"])), responses((status = 200, body = UserSummary)))]
 async fn update_user(
@@ -283,6 +294,7 @@ async fn update_user(
     ))
 }
 
+/// Delete a user and revoke their tokens.
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
     security(("bearer" = ["users:write"])), responses((status = 204, description = "Deleted; their tokens with them")))]
 async fn delete_user(
@@ -295,6 +307,7 @@ async fn delete_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// List roles with their permissions.
 #[utoipa::path(get, path = "/api/v1/roles", tag = "roles",
     security(("bearer" = ["roles:read"])), responses((status = 200, body = Vec<Role>)))]
 async fn list_roles(State(state): State<AppState>, auth: Bearer) -> ApiResult<Json<Vec<Role>>> {
@@ -303,6 +316,7 @@ async fn list_roles(State(state): State<AppState>, auth: Bearer) -> ApiResult<Js
     ))
 }
 
+/// Create a role. You can grant only permissions you hold.
 #[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = NewRole,
     security(("bearer" = ["roles:write"])), responses((status = 201, body = Role)))]
 async fn create_role(
@@ -314,6 +328,7 @@ async fn create_role(
     Ok((StatusCode::CREATED, Json(role)))
 }
 
+/// Read one role.
 #[utoipa::path(get, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)),
     security(("bearer" = ["roles:read"])), responses((status = 200, body = Role)))]
 async fn get_role(
@@ -327,6 +342,7 @@ async fn get_role(
     ))
 }
 
+/// Change a role; its users' tokens reach further or less far at once.
 #[utoipa::path(patch, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)), request_body = RolePatch,
     security(("bearer" = ["roles:write"])), responses((status = 200, body = Role)))]
 async fn update_role(
@@ -341,6 +357,7 @@ async fn update_role(
     ))
 }
 
+/// Delete a role no user has.
 #[utoipa::path(delete, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)),
     security(("bearer" = ["roles:write"])), responses((status = 204, description = "Deleted")))]
 async fn delete_role(
@@ -353,6 +370,7 @@ async fn delete_role(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// List the modules scopes are about.
 #[utoipa::path(get, path = "/api/v1/modules", tag = "roles",
     security(("bearer" = [])), responses((status = 200, body = Vec<Module>)))]
 async fn list_modules(State(state): State<AppState>, auth: Bearer) -> ApiResult<Json<Vec<Module>>> {
@@ -360,6 +378,7 @@ async fn list_modules(State(state): State<AppState>, auth: Bearer) -> ApiResult<
     Ok(Json(modules::list(&state.pool).await?))
 }
 
+/// Add a module, so services of yours can use Latchkey scopes.
 #[utoipa::path(post, path = "/api/v1/modules", tag = "roles", request_body = NewModule,
     security(("bearer" = ["roles:write"])), responses((status = 201, body = Module)))]
 async fn create_module(
@@ -371,6 +390,7 @@ async fn create_module(
     Ok((StatusCode::CREATED, Json(module)))
 }
 
+/// Read the audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditFilter),
     security(("bearer" = ["audit:read"])), responses((status = 200, body = Page<AuditEvent>)))]
 async fn list_audit(

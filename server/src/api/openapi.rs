@@ -54,3 +54,28 @@ impl Modify for BearerScheme {
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
+
+/// The document's operations in reading order, for the console's API page.
+pub fn reference() -> Vec<app::api_docs::ApiOperation> {
+    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let mut operations = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let scope = op["security"][0]["bearer"][0].as_str().unwrap_or_default();
+            operations.push(app::api_docs::ApiOperation {
+                tag: op["tags"][0].as_str().unwrap_or_default().to_owned(),
+                method: method.to_uppercase(),
+                path: path.clone(),
+                summary: op["summary"].as_str().unwrap_or_default().to_owned(),
+                scope: scope.to_owned(),
+            });
+        }
+    }
+    let order = |tag: &str| {
+        ["tokens", "users", "roles", "audit"]
+            .iter()
+            .position(|t| *t == tag)
+    };
+    operations.sort_by(|a, b| (order(&a.tag), &a.path).cmp(&(order(&b.tag), &b.path)));
+    operations
+}

@@ -1,0 +1,50 @@
+//! The console's server functions for tokens and the API page check who is asking.
+
+mod common;
+
+use app::{api_docs::ApiOperation, tokens::TokenSummary, AppError, Page};
+use common::*;
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn token_functions_refuse_an_anonymous_caller(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    app.token_for(admin, "Existing", &["users:read"]).await;
+    let stranger = app.another_browser();
+    let list = call_with(
+        &stranger,
+        &app.url("/api/tokens/list"),
+        &[("filter[limit]", "5")],
+    )
+    .await;
+    assert_eq!(list.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app_error(list).await, AppError::Unauthenticated);
+
+    // The signed-in administrator sees the token through the same function.
+    let mine = app.call("tokens/list", &[("filter[limit]", "5")]).await;
+    assert_eq!(mine.status(), StatusCode::OK);
+    let page: Page<TokenSummary> = mine.json().await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].name, "Existing");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn the_api_page_lists_every_operation_with_its_scope(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.admin().await;
+    let response = app.call("api_reference", &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let ops: Vec<ApiOperation> = response.json().await.unwrap();
+    let create = ops
+        .iter()
+        .find(|o| o.method == "POST" && o.path == "/api/v1/tokens")
+        .unwrap();
+    assert_eq!(create.scope, "tokens:write");
+    assert!(create.summary.contains("plaintext"));
+    assert!(ops
+        .iter()
+        .any(|o| o.path == "/api/v1/me" && o.scope.is_empty()));
+    assert_eq!(ops.len(), 19);
+}
