@@ -5,6 +5,8 @@ set -euo pipefail
 source "$(dirname "$0")/tools.sh"
 source "$(dirname "$0")/test-postgres.sh"
 cd "$ROOT"
+# A one-off build gains nothing from incremental caches, which would take most of the disk.
+export CARGO_INCREMENTAL=0
 ensure_rust_tools
 ensure_node_tools
 ensure_postgres

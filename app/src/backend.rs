@@ -10,7 +10,7 @@ use crate::{
         Module, NewModule, NewRole, NewUser, Role, RolePatch, UserFilter, UserPatch, UserSummary,
     },
     session::SetupForm,
-    tokens::{CreatedToken, NewToken, TokenFilter, TokenPolicy, TokenSummary},
+    tokens::{CreatedToken, NewToken, OwnerChoice, TokenFilter, TokenPolicy, TokenSummary},
     AppError, CurrentUser, Page,
 };
 use async_trait::async_trait;
@@ -93,6 +93,14 @@ pub trait Console: Send + Sync + 'static {
         filter: AuditFilter,
     ) -> Result<Page<AuditEvent>, AppError>;
     async fn api_reference(&self, caller: &Caller) -> Result<Vec<ApiOperation>, AppError>;
+    async fn token_owners(&self, caller: &Caller) -> Result<Vec<OwnerChoice>, AppError>;
+    async fn check_token_name(
+        &self,
+        caller: &Caller,
+        owner_id: Option<i64>,
+        name: String,
+    ) -> Result<(), AppError>;
+    async fn token_events(&self, caller: &Caller, id: String) -> Result<Vec<AuditEvent>, AppError>;
 }
 
 pub type SharedConsole = Arc<dyn Console>;

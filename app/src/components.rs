@@ -1,6 +1,10 @@
 //! Pieces used across pages: the navigation bar, form errors, the password input.
 
-use crate::{session::SignOut, AppError, SignedIn};
+use crate::{
+    permissions::{AUDIT_READ, ROLES_READ, USERS_READ},
+    session::SignOut,
+    AppError, SignedIn,
+};
 use leptos::{form::ActionForm, prelude::*};
 use leptos_router::components::A;
 
@@ -19,7 +23,10 @@ pub fn NavBar() -> impl IntoView {
                     user.await.ok().flatten().map(|u| {
                         view! {
                             <nav aria-label="Main">
-                                <A href="/">"Overview"</A>
+                                <A href="/" exact=true>"API tokens"</A>
+                                {u.can(USERS_READ).then(|| view! { <A href="/users">"Users"</A> })}
+                                {u.can(ROLES_READ).then(|| view! { <A href="/roles">"Roles"</A> })}
+                                {u.can(AUDIT_READ).then(|| view! { <A href="/audit">"Audit log"</A> })}
                                 <A href="/api-docs">"API"</A>
                                 <A href="/account">"Account"</A>
                             </nav>
@@ -103,5 +110,70 @@ pub fn PasswordInput(
                 {move || if visible.get() { "Hide" } else { "Show" }}
             </button>
         </div>
+    }
+}
+
+/// A modal confirmation: names what happens, and gets out of the way with Escape.
+#[component]
+pub fn ConfirmDialog(
+    title: String,
+    confirm_label: &'static str,
+    on_confirm: Callback<()>,
+    on_cancel: Callback<()>,
+    #[prop(optional)] busy: Option<Signal<bool>>,
+    children: Children,
+) -> impl IntoView {
+    let cancel_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move || {
+        if let Some(button) = cancel_ref.get() {
+            let _ = button.focus();
+        }
+    });
+    let busy = move || busy.is_some_and(|b| b.get());
+    view! {
+        <div class="backdrop">
+            <div
+                class="dialog"
+                role="alertdialog"
+                aria-modal="true"
+                aria-labelledby="dialog-title"
+                aria-describedby="dialog-body"
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        on_cancel.run(());
+                    }
+                }
+            >
+                <h2 id="dialog-title">{title}</h2>
+                <div id="dialog-body">{children()}</div>
+                <div class="dialog-actions">
+                    <button type="button" class="btn" node_ref=cancel_ref on:click=move |_| on_cancel.run(())>
+                        "Cancel"
+                    </button>
+                    <button type="button" class="btn btn-danger" disabled=busy on:click=move |_| on_confirm.run(())>
+                        {confirm_label}
+                    </button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// A token's status as a coloured badge.
+#[component]
+pub fn StatusBadge(status: crate::tokens::TokenStatus) -> impl IntoView {
+    view! { <span class=format!("status status-{}", status.as_str())>{status.as_str()}</span> }
+}
+
+/// A list of scope or permission chips.
+#[component]
+pub fn Chips(items: Vec<String>, #[prop(optional)] label: &'static str) -> impl IntoView {
+    view! {
+        <ul class="chips" aria-label=label>
+            {items.into_iter().map(|p| {
+                let text = if p == "*" { "every permission".to_owned() } else { p };
+                view! { <li class="chip">{text}</li> }
+            }).collect_view()}
+        </ul>
     }
 }

@@ -11,6 +11,7 @@ pub mod error;
 mod pages;
 pub mod permissions;
 pub mod session;
+pub mod time;
 pub mod tokens;
 
 pub use error::AppError;
@@ -75,6 +76,7 @@ fn Console() -> impl IntoView {
     let location = use_location();
     let user = Resource::new(move || location.pathname.get(), |_| session::who_am_i());
     provide_context(SignedIn(user));
+    time::provide_live();
     // Effects run only in the browser: this marks the page as hydrated and interactive.
     Effect::new(|| {
         if let Some(body) = document().body() {
@@ -86,11 +88,16 @@ fn Console() -> impl IntoView {
         <components::NavBar/>
         <main id="main" class="content">
             <Routes fallback=pages::NotFound>
-                <Route path=path!("/") view=pages::HomePage/>
+                <Route path=path!("/") view=pages::TokensPage/>
+                <Route path=path!("/tokens/new") view=pages::NewTokenPage/>
+                <Route path=path!("/tokens/:id") view=pages::TokenDetailPage/>
                 <Route path=path!("/login") view=pages::SignInPage/>
                 <Route path=path!("/setup") view=pages::SetupPage/>
                 <Route path=path!("/account") view=pages::AccountPage/>
                 <Route path=path!("/api-docs") view=pages::ApiDocsPage/>
+                <Route path=path!("/users") view=pages::UsersPage/>
+                <Route path=path!("/roles") view=pages::RolesPage/>
+                <Route path=path!("/audit") view=pages::AuditPage/>
             </Routes>
         </main>
     }

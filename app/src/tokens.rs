@@ -122,10 +122,23 @@ pub struct TokenPolicy {
     pub max_lifetime_days: Option<u32>,
 }
 
-use crate::directory::delegate;
+/// Someone who may own a token the caller creates, with what their role allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerChoice {
+    pub id: i64,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub kind: String,
+    pub permissions: Vec<String>,
+}
+
+use crate::{audit::AuditEvent, directory::delegate};
 
 delegate!(#[server(endpoint = "tokens/list")] list_tokens => list_tokens(filter: TokenFilter) -> Page<TokenSummary>);
 delegate!(#[server(endpoint = "tokens/get")] get_token => get_token(id: String) -> TokenSummary);
 delegate!(#[server(endpoint = "tokens/create")] create_token => create_token(new: NewToken) -> CreatedToken);
 delegate!(#[server(endpoint = "tokens/revoke")] revoke_token => revoke_token(id: String) -> TokenSummary);
 delegate!(#[server(endpoint = "tokens/policy")] get_token_policy => token_policy() -> TokenPolicy);
+delegate!(#[server(endpoint = "tokens/owners")] token_owners => token_owners() -> Vec<OwnerChoice>);
+delegate!(#[server(endpoint = "tokens/check_name")] check_token_name => check_token_name(owner_id: Option<i64>, name: String) -> ());
+delegate!(#[server(endpoint = "tokens/events")] token_events => token_events(id: String) -> Vec<AuditEvent>);

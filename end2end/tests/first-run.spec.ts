@@ -19,11 +19,11 @@ test('a new instance leads to set-up, which takes the code from the server log',
   await page.getByLabel('Set-up code').fill(setupCodeFromLog());
   await page.getByRole('button', { name: 'Create administrator' }).click();
   await expect(page).toHaveURL(/\/$/);
-  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'API tokens', exact: true })).toBeVisible();
   const banner = page.getByRole('banner');
   await expect(banner).toContainText(ADMIN.name);
   await expect(banner).toContainText('Administrator');
-  await shot(page, testInfo, 'overview');
+  await shot(page, testInfo, 'tokens-empty');
 
   // Set-up is closed now.
   await page.goto('/setup');

@@ -33,3 +33,48 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/** Presses Tab until `target` has the focus: keyboard-only navigation. */
+export async function tabTo(page: Page, target: import('@playwright/test').Locator, max = 40) {
+  for (let i = 0; i < max; i++) {
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error('could not reach the element with Tab');
+}
+
+/** Goes through the wizard; returns the plaintext token from the reveal step. */
+export async function generateToken(
+  page: Page,
+  opts: { name: string; module?: string; access?: 'Read' | 'Write'; owner?: string; expiry?: string },
+): Promise<string> {
+  await page.goto('/tokens/new');
+  await hydrated(page);
+  await page.getByLabel('Name').fill(opts.name);
+  await page.getByRole('button', { name: 'Next' }).click();
+  if (opts.owner) await page.getByLabel('Owner').selectOption({ label: opts.owner });
+  await page.getByRole('radio', { name: `${opts.module ?? 'users'}: ${opts.access ?? 'Read'}` }).check();
+  await page.getByRole('button', { name: 'Next' }).click();
+  if (opts.expiry) await page.getByRole('radio', { name: opts.expiry }).check();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Generate token' }).click();
+  await page.getByRole('button', { name: 'Show token' }).click();
+  const token = await page.getByLabel('Your new API token').inputValue();
+  expect(token).toMatch(/^lk_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}$/);
+  return token;
+}
+
+/** Leaves the reveal page, confirming when the token was not copied. */
+export async function closeReveal(page: Page) {
+  await page.getByRole('button', { name: 'Done' }).click();
+  const dialog = page.getByRole('alertdialog');
+  if (await dialog.isVisible()) await dialog.getByRole('button', { name: 'Close, I do not need it' }).click();
+  await expect(page.getByRole('heading', { name: 'API tokens', exact: true })).toBeVisible();
+}
+
+/** Signs in and waits until the console is open. */
+export async function signInAs(page: Page, email: string, password: string) {
+  await signIn(page, email, password);
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('heading', { name: 'API tokens', exact: true })).toBeVisible();
+}

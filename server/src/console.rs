@@ -10,7 +10,7 @@ use app::{
         Module, NewModule, NewRole, NewUser, Role, RolePatch, UserFilter, UserPatch, UserSummary,
     },
     session::SetupForm,
-    tokens::{CreatedToken, NewToken, TokenFilter, TokenPolicy, TokenSummary},
+    tokens::{CreatedToken, NewToken, OwnerChoice, TokenFilter, TokenPolicy, TokenSummary},
     AppError, Page,
 };
 use async_trait::async_trait;
@@ -145,5 +145,28 @@ impl Console for ConsoleService {
     async fn api_reference(&self, caller: &Caller) -> Result<Vec<ApiOperation>, AppError> {
         caller.user()?;
         Ok(crate::api::reference())
+    }
+
+    async fn token_owners(&self, caller: &Caller) -> Result<Vec<OwnerChoice>, AppError> {
+        Ok(tokens::owner_choices(self.pool(), &Principal::from_caller(caller)?).await?)
+    }
+
+    async fn check_token_name(
+        &self,
+        caller: &Caller,
+        owner_id: Option<i64>,
+        name: String,
+    ) -> Result<(), AppError> {
+        Ok(tokens::check_name(
+            self.pool(),
+            &Principal::from_caller(caller)?,
+            owner_id,
+            &name,
+        )
+        .await?)
+    }
+
+    async fn token_events(&self, caller: &Caller, id: String) -> Result<Vec<AuditEvent>, AppError> {
+        Ok(tokens::events(self.pool(), &Principal::from_caller(caller)?, &id).await?)
     }
 }

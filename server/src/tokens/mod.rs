@@ -13,9 +13,11 @@ use crate::{
     users, AppState,
 };
 use app::{
+    audit::AuditEvent,
     permissions::{grants, TOKENS_ADMIN, TOKENS_READ, TOKENS_WRITE},
     tokens::{
-        CreatedToken, NewToken, OwnerRef, TokenFilter, TokenPolicy, TokenStatus, TokenSummary,
+        CreatedToken, NewToken, OwnerChoice, OwnerRef, TokenFilter, TokenPolicy, TokenStatus,
+        TokenSummary,
     },
     AppError, Page,
 };
@@ -329,4 +331,85 @@ pub fn filter_text(text: &str) -> String {
         .collect::<String>()
         .trim()
         .to_owned()
+}
+
+/// Who the principal may create tokens for: themselves, or with `tokens:admin` every
+/// active user and service account; each with what their role allows.
+pub async fn owner_choices(pool: &PgPool, p: &Principal) -> Result<Vec<OwnerChoice>> {
+    p.require(TOKENS_WRITE, "create API tokens")?;
+    let everyone = p.can(TOKENS_ADMIN);
+    let rows: Vec<OwnerRow> = sqlx::query_as(
+        "SELECT u.id, u.display_name, u.email, u.kind, r.permissions
+         FROM users u JOIN roles r ON r.id = u.role_id
+         WHERE u.active AND ($1 OR u.id = $2)
+         ORDER BY u.id = $2 DESC, u.kind, u.display_name",
+    )
+    .bind(everyone)
+    .bind(p.user_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| OwnerChoice {
+            id: r.id,
+            display_name: r.display_name,
+            email: r.email,
+            kind: r.kind,
+            permissions: r.permissions,
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct OwnerRow {
+    id: i64,
+    display_name: String,
+    email: Option<String>,
+    kind: String,
+    permissions: Vec<String>,
+}
+
+/// Whether `name` is a good, unused name for a new token of the owner (the wizard asks
+/// before moving on; creating checks again).
+pub async fn check_name(
+    pool: &PgPool,
+    p: &Principal,
+    owner_id: Option<i64>,
+    name: &str,
+) -> Result<()> {
+    p.require(TOKENS_WRITE, "create API tokens")?;
+    let name = users::check_name("name", name, NAME_MAX)?;
+    let owner_id = owner_id.or(p.user_id).unwrap_or_default();
+    let taken: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM api_tokens
+                        WHERE owner_id = $1 AND lower(name) = lower($2) AND revoked_at IS NULL)",
+    )
+    .bind(owner_id)
+    .bind(&name)
+    .fetch_one(pool)
+    .await?;
+    if taken {
+        return Err(AppError::conflict(
+            "name",
+            format!("A live token named {name:?} exists for this owner. Choose another name, or revoke that token first."),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The audit events of a token the principal may see.
+pub async fn events(pool: &PgPool, p: &Principal, public_id: &str) -> Result<Vec<AuditEvent>> {
+    let token = get(pool, p, public_id).await?;
+    let filter = app::audit::AuditFilter {
+        target: Some(token.id),
+        limit: Some(100),
+        ..Default::default()
+    };
+    // Seeing the token is enough to see its own history.
+    let reader = Principal {
+        permissions: vec![app::permissions::AUDIT_READ.into()],
+        ..p.clone()
+    };
+    Ok(crate::audit::list(pool, &reader, filter).await?.items)
 }

@@ -1,0 +1,265 @@
+//! Roles with a permission checklist grouped by module, and the modules themselves.
+
+use crate::{
+    components::{Chips, ConfirmDialog, FieldError, FormError},
+    directory::{
+        create_module, create_role, delete_role, list_modules, list_roles, update_role, Module,
+        NewModule, NewRole, Role, RolePatch,
+    },
+    permissions::ROLES_WRITE,
+    AppError, SignedIn,
+};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::Title;
+use std::collections::BTreeSet;
+
+#[component]
+pub fn RolesPage() -> impl IntoView {
+    let SignedIn(user) = expect_context::<SignedIn>();
+    let can_write = move || {
+        user.get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|u| u.can(ROLES_WRITE))
+    };
+    let changed = RwSignal::new(0u32);
+    let roles = Resource::new(move || changed.get(), |_| list_roles());
+    let modules = Resource::new(move || changed.get(), |_| list_modules());
+    let editing = RwSignal::new(None::<Role>);
+    let to_delete = RwSignal::new(None::<Role>);
+    let error = RwSignal::new(None::<AppError>);
+    let refresh = Callback::new(move |()| {
+        editing.set(None);
+        changed.update(|n| *n += 1);
+    });
+    let confirm_delete = Callback::new(move |()| {
+        let Some(role) = to_delete.get_untracked() else {
+            return;
+        };
+        to_delete.set(None);
+        spawn_local(async move {
+            match delete_role(role.id).await {
+                Ok(()) => refresh.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    });
+
+    view! {
+        <Title text="Roles"/>
+        <h1>"Roles"</h1>
+        <p class="lead">"A role carries permissions. A token reaches what its scopes and its owner's role both allow: change a role, and its users' tokens change with it."</p>
+        {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
+        <Transition fallback=|| view! { <p class="muted" role="status">"Loading roles…"</p> }>
+            {move || Suspend::new(async move {
+                let roles = match roles.await {
+                    Ok(r) => r,
+                    Err(e) => return view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                };
+                let writable = can_write();
+                view! {
+                    <div class="card table-card">
+                        <table class="table" aria-label="Roles">
+                            <thead><tr><th scope="col">"Role"</th><th scope="col">"Permissions"</th><th scope="col">"Users"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+                            <tbody>
+                                {roles.into_iter().map(|r| {
+                                    let (for_edit, for_delete) = (r.clone(), r.clone());
+                                    let editable = writable && !r.builtin;
+                                    view! {
+                                        <tr>
+                                            <td><strong>{r.name.clone()}</strong> {r.builtin.then(|| view! { " " <span class="badge">"built-in"</span> })}
+                                                <div class="muted">{r.description.clone()}</div></td>
+                                            <td><Chips items=r.permissions.clone()/></td>
+                                            <td>{r.user_count}</td>
+                                            <td class="nowrap">{editable.then(|| view! {
+                                                <button type="button" class="btn btn-small" aria-label=format!("Edit {}", r.name)
+                                                    on:click=move |_| editing.set(Some(for_edit.clone()))>"Edit"</button>
+                                                " "
+                                                <button type="button" class="btn btn-small btn-danger-quiet" aria-label=format!("Delete {}", r.name)
+                                                    on:click=move |_| to_delete.set(Some(for_delete.clone()))>"Delete"</button>
+                                            })}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            })}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let writable = user.await.ok().flatten().is_some_and(|u| u.can(ROLES_WRITE));
+                let list = modules.await.unwrap_or_default();
+                let role = editing.get();
+                writable.then(|| view! {
+                    <RoleForm role modules=list.clone() on_saved=refresh on_cancel=Callback::new(move |()| editing.set(None))/>
+                    <ModulesSection modules=list on_added=refresh/>
+                })
+            })}
+        </Transition>
+        {move || to_delete.get().map(|r| view! {
+            <ConfirmDialog title=format!("Delete the role {}?", r.name) confirm_label="Delete role"
+                on_confirm=confirm_delete on_cancel=Callback::new(move |()| to_delete.set(None))>
+                <p>"Only a role that no user has can be deleted."</p>
+            </ConfirmDialog>
+        })}
+    }
+}
+
+/// Create a role, or edit `role`: name, description, and permissions by module.
+#[component]
+fn RoleForm(
+    role: Option<Role>,
+    modules: Vec<Module>,
+    on_saved: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let editing_id = role.as_ref().map(|r| r.id);
+    let name = RwSignal::new(role.as_ref().map(|r| r.name.clone()).unwrap_or_default());
+    let description = RwSignal::new(
+        role.as_ref()
+            .map(|r| r.description.clone())
+            .unwrap_or_default(),
+    );
+    let chosen = RwSignal::new(
+        role.map(|r| r.permissions.into_iter().collect::<BTreeSet<_>>())
+            .unwrap_or_default(),
+    );
+    let error = RwSignal::new(None::<AppError>);
+    let error_signal = Signal::derive(move || error.get());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let permissions: Vec<String> = chosen.get_untracked().into_iter().collect();
+        let (n, d) = (name.get_untracked(), description.get_untracked());
+        spawn_local(async move {
+            let result = match editing_id {
+                Some(id) => {
+                    update_role(
+                        id,
+                        RolePatch {
+                            name: Some(n),
+                            description: Some(d),
+                            permissions: Some(permissions),
+                        },
+                    )
+                    .await
+                }
+                None => {
+                    create_role(NewRole {
+                        name: n,
+                        description: Some(d),
+                        permissions,
+                    })
+                    .await
+                }
+            };
+            match result {
+                Ok(_) => {
+                    error.set(None);
+                    name.set(String::new());
+                    description.set(String::new());
+                    chosen.set(BTreeSet::new());
+                    on_saved.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let checkbox = move |permission: String, label: String| {
+        let id = format!("perm-{}", permission.replace(':', "-"));
+        let label_for = id.clone();
+        let p1 = permission.clone();
+        view! {
+            <label class="choice" for=label_for>
+                <input type="checkbox" id=id prop:checked=move || chosen.with(|c| c.contains(&p1))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        let p = permission.clone();
+                        chosen.update(|c| { if on { c.insert(p); } else { c.remove(&p); } });
+                    }/>
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>{if editing_id.is_some() { "Edit role" } else { "New role" }}</h2>
+            <form on:submit=submit>
+                <FormError error=error_signal/>
+                <label for="role-name">"Name"</label>
+                <input id="role-name" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                <FieldError error=error_signal field="name"/>
+                <label for="role-description">"Description"</label>
+                <input id="role-description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))/>
+                <fieldset>
+                    <legend>"Permissions"</legend>
+                    {modules.into_iter().map(|m| {
+                        let slug = m.slug.clone();
+                        let write_label = if slug == "tokens" { "create API tokens (tokens:write)".to_owned() } else { format!("{slug}:write") };
+                        view! {
+                            <div class="module-row">
+                                <div class="module-name"><span class="mono">{slug.clone()}</span><span class="muted">{m.description.clone()}</span></div>
+                                <div class="module-choices">
+                                    {checkbox(format!("{slug}:read"), format!("{slug}:read"))}
+                                    {checkbox(format!("{slug}:write"), write_label)}
+                                    {(slug == "tokens").then(|| view! {
+                                        {checkbox("tokens:admin".into(), "every user's tokens (tokens:admin)".into())}
+                                        {checkbox("tokens:introspect".into(), "verify tokens (tokens:introspect)".into())}
+                                    })}
+                                </div>
+                            </div>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                <FieldError error=error_signal field="permissions"/>
+                <div class="wizard-actions">
+                    {editing_id.is_some().then(|| view! { <button type="button" class="btn" on:click=move |_| on_cancel.run(())>"Cancel"</button> })}
+                    <button type="submit" class="btn btn-primary">{if editing_id.is_some() { "Save role" } else { "Create role" }}</button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn ModulesSection(modules: Vec<Module>, on_added: Callback<()>) -> impl IntoView {
+    let slug = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let error_signal = Signal::derive(move || error.get());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let new = NewModule {
+            slug: slug.get_untracked(),
+            description: Some(description.get_untracked()),
+        };
+        spawn_local(async move {
+            match create_module(new).await {
+                Ok(_) => {
+                    error.set(None);
+                    slug.set(String::new());
+                    description.set(String::new());
+                    on_added.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="card">
+            <h2>"Modules"</h2>
+            <p class="hint">"Scopes and permissions are about modules. Add your own (for example shipping) so that your services can use Latchkey tokens too."</p>
+            <Chips items=modules.into_iter().map(|m| m.slug).collect() label="Modules"/>
+            <form on:submit=submit class="inline-form">
+                <FormError error=error_signal/>
+                <label for="module-slug">"Module slug"</label>
+                <input id="module-slug" required placeholder="shipping" prop:value=move || slug.get() on:input=move |ev| slug.set(event_target_value(&ev))/>
+                <FieldError error=error_signal field="slug"/>
+                <label for="module-description">"Module description"</label>
+                <input id="module-description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))/>
+                <div><button type="submit" class="btn btn-primary">"Add module"</button></div>
+            </form>
+        </section>
+    }
+}

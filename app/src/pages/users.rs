@@ -1,0 +1,218 @@
+//! People and service accounts: create, change role, disable, enable, delete.
+
+use crate::{
+    components::{ConfirmDialog, FieldError, FormError},
+    directory::{
+        create_user, delete_user, list_roles, list_users, update_user, NewUser, UserFilter,
+        UserPatch, UserSummary,
+    },
+    permissions::USERS_WRITE,
+    time::When,
+    AppError, SignedIn,
+};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::Title;
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let SignedIn(user) = expect_context::<SignedIn>();
+    let me = move || user.get().and_then(Result::ok).flatten();
+    let can_write = move || me().is_some_and(|u| u.can(USERS_WRITE));
+    let changed = RwSignal::new(0u32);
+    let users = Resource::new(
+        move || changed.get(),
+        |_| {
+            list_users(UserFilter {
+                limit: Some(100),
+                ..Default::default()
+            })
+        },
+    );
+    let roles = Resource::new(|| (), |_| list_roles());
+    let error = RwSignal::new(None::<AppError>);
+    let to_delete = RwSignal::new(None::<UserSummary>);
+    let run =
+        move |f: std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), AppError>>>>| {
+            spawn_local(async move {
+                match f.await {
+                    Ok(()) => {
+                        error.set(None);
+                        changed.update(|n| *n += 1);
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        };
+    let patch = move |id: i64, patch: UserPatch| {
+        run(Box::pin(
+            async move { update_user(id, patch).await.map(|_| ()) },
+        ))
+    };
+    let confirm_delete = Callback::new(move |()| {
+        if let Some(u) = to_delete.get_untracked() {
+            to_delete.set(None);
+            run(Box::pin(async move { delete_user(u.id).await }));
+        }
+    });
+
+    view! {
+        <Title text="Users"/>
+        <h1>"Users and service accounts"</h1>
+        <p class="lead">"People sign in to the console. Service accounts cannot sign in: they exist to own integration tokens, with a role that allows only what the integration needs."</p>
+        {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let writable = user.await.ok().flatten().is_some_and(|u| u.can(USERS_WRITE));
+                let roles = roles.await.unwrap_or_default();
+                writable.then(|| view! {
+                    <NewUserForm roles on_created=Callback::new(move |()| changed.update(|n| *n += 1))/>
+                })
+            })}
+        </Transition>
+        <Transition fallback=|| view! { <p class="muted" role="status">"Loading users…"</p> }>
+            {move || Suspend::new(async move {
+                let users = match users.await {
+                    Ok(page) => page.items,
+                    Err(e) => return view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                };
+                let roles = roles.await.unwrap_or_default();
+                let me_id = me().map(|u| u.id);
+                let writable = can_write();
+                view! {
+                    <div class="card table-card">
+                        <table class="table" aria-label="Users">
+                            <thead><tr>
+                                <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Kind"</th>
+                                <th scope="col">"Role"</th><th scope="col">"Status"</th><th scope="col">"Created"</th>
+                                <th scope="col"><span class="sr-only">"Actions"</span></th>
+                            </tr></thead>
+                            <tbody>
+                                {users.into_iter().map(|u| {
+                                    let id = u.id;
+                                    let is_me = me_id == Some(id);
+                                    let editable = writable && !is_me;
+                                    let (name, active) = (u.display_name.clone(), u.active);
+                                    let for_delete = u.clone();
+                                    let roles = roles.clone();
+                                    view! {
+                                        <tr>
+                                            <td>{u.display_name.clone()} {is_me.then(|| view! { <span class="muted">" (you)"</span> })}</td>
+                                            <td>{u.email.clone().unwrap_or_else(|| "—".into())}</td>
+                                            <td>{if u.kind == "service" { "service account" } else { "person" }}</td>
+                                            <td>{if editable {
+                                                view! {
+                                                    <label class="sr-only" for=format!("role-{id}")>{format!("Role of {name}")}</label>
+                                                    <select id=format!("role-{id}") on:change=move |ev| {
+                                                        if let Ok(role_id) = event_target_value(&ev).parse() {
+                                                            patch(id, UserPatch { role_id: Some(role_id), ..Default::default() });
+                                                        }
+                                                    }>
+                                                        {roles.into_iter().map(|r| view! {
+                                                            <option value=r.id.to_string() selected=r.id == u.role.id>{r.name}</option>
+                                                        }).collect_view()}
+                                                    </select>
+                                                }.into_any()
+                                            } else {
+                                                view! { <span>{u.role.name.clone()}</span> }.into_any()
+                                            }}</td>
+                                            <td>{if active { view! { <span class="status status-active">"active"</span> } } else { view! { <span class="status status-expired">"disabled"</span> } }}</td>
+                                            <td class="nowrap"><When at=u.created_at/></td>
+                                            <td class="nowrap">{editable.then(|| view! {
+                                                <button type="button" class="btn btn-small" on:click=move |_| patch(id, UserPatch { active: Some(!active), ..Default::default() })>
+                                                    {if active { "Disable" } else { "Enable" }}
+                                                </button>
+                                                " "
+                                                <button type="button" class="btn btn-small btn-danger-quiet" aria-label=format!("Delete {name}")
+                                                    on:click=move |_| to_delete.set(Some(for_delete.clone()))>"Delete"</button>
+                                            })}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            })}
+        </Transition>
+        {move || to_delete.get().map(|u| view! {
+            <ConfirmDialog title=format!("Delete {}?", u.display_name) confirm_label="Delete"
+                on_confirm=confirm_delete on_cancel=Callback::new(move |()| to_delete.set(None))>
+                <p>"Their API tokens are revoked with them and stop working at once. The audit log keeps what they did."</p>
+            </ConfirmDialog>
+        })}
+    }
+}
+
+#[component]
+fn NewUserForm(roles: Vec<crate::directory::Role>, on_created: Callback<()>) -> impl IntoView {
+    let first_role = roles.first().map(|r| r.id);
+    let kind = RwSignal::new("service".to_owned());
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let role = RwSignal::new(None::<i64>);
+    let error = RwSignal::new(None::<AppError>);
+    let done = RwSignal::new(None::<String>);
+    let error_signal = Signal::derive(move || error.get());
+    let is_person = move || kind.get() == "human";
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(role_id) = role.get_untracked().or(first_role) else {
+            return;
+        };
+        let person = kind.get_untracked() == "human";
+        let new = NewUser {
+            kind: Some(kind.get_untracked()),
+            email: Some(email.get_untracked()).filter(|e| !e.trim().is_empty()),
+            display_name: name.get_untracked(),
+            password: person.then(|| password.get_untracked()),
+            role_id,
+        };
+        spawn_local(async move {
+            match create_user(new).await {
+                Ok(user) => {
+                    error.set(None);
+                    done.set(Some(format!("{} was created.", user.display_name)));
+                    name.set(String::new());
+                    email.set(String::new());
+                    password.set(String::new());
+                    on_created.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="card">
+            <h2>"Add a user or service account"</h2>
+            <form on:submit=submit>
+                <FormError error=error_signal/>
+                {move || done.get().map(|m| view! { <div class="alert alert-ok" role="status">{m}</div> })}
+                <fieldset class="choices-inline">
+                    <legend>"Kind"</legend>
+                    <label class="choice"><input type="radio" name="kind" value="service" prop:checked=move || !is_person() on:change=move |_| kind.set("service".into())/>"Service account"</label>
+                    <label class="choice"><input type="radio" name="kind" value="human" prop:checked=is_person on:change=move |_| kind.set("human".into())/>"Person"</label>
+                </fieldset>
+                <label for="user-name">"Name"</label>
+                <input id="user-name" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                <FieldError error=error_signal field="display_name"/>
+                <Show when=is_person>
+                    <label for="user-email">"Email"</label>
+                    <input id="user-email" type="email" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                    <FieldError error=error_signal field="email"/>
+                    <label for="user-password">"Initial password"</label>
+                    <input id="user-password" type="password" autocomplete="new-password" prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                    <FieldError error=error_signal field="password"/>
+                </Show>
+                <label for="user-role">"Role"</label>
+                <select id="user-role" on:change=move |ev| role.set(event_target_value(&ev).parse().ok())>
+                    {roles.into_iter().map(|r| view! {
+                        <option value=r.id.to_string()>{r.name}</option>
+                    }).collect_view()}
+                </select>
+                <FieldError error=error_signal field="role_id"/>
+                <div><button type="submit" class="btn btn-primary">"Create"</button></div>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,108 @@
+import { expect, test } from '@playwright/test';
+import { ADMIN, closeReveal, generateToken, hydrated, shot, signInAs } from './helpers';
+
+const MEMBER = { email: 'mia@example.com', name: 'Mia Member', password: 'member password 123' };
+
+test('a token admin creates a token for a service account with a narrow role', async ({ page, request }, testInfo) => {
+  await signInAs(page, ADMIN.email, ADMIN.password);
+  await page.getByRole('link', { name: 'Roles' }).click();
+  await hydrated(page);
+  await page.getByLabel('Name').fill('Shipping Integration');
+  await page.getByLabel('Description', { exact: true }).fill('Reads users for the ERP sync');
+  await page.getByLabel('users:read', { exact: true }).check();
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await expect(page.getByRole('row', { name: /Shipping Integration/ })).toContainText('users:read');
+  await shot(page, testInfo, 'roles');
+
+  await page.getByRole('link', { name: 'Users' }).click();
+  await hydrated(page);
+  await page.getByRole('radio', { name: 'Service account' }).check();
+  await page.getByLabel('Name').fill('SAP ERP');
+  await page.getByLabel('Role', { exact: true }).selectOption({ label: 'Shipping Integration' });
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByRole('row', { name: /SAP ERP/ })).toContainText('service account');
+  await shot(page, testInfo, 'users');
+
+  await page.goto('/tokens/new');
+  await hydrated(page);
+  await page.getByLabel('Name').fill('ERP Integration');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('Owner').selectOption({ label: 'SAP ERP (service account)' });
+  // What the service account's role does not allow is offered disabled, with the reason.
+  const write = page.getByRole('radio', { name: 'users: Write' });
+  await expect(write).toBeDisabled();
+  await expect(page.locator('label', { has: write })).toHaveAttribute('title', "SAP ERP's role does not allow users:write");
+  await expect(page.getByRole('radio', { name: 'roles: Read' })).toBeDisabled();
+  await page.getByRole('radio', { name: 'users: Read' }).check();
+  await shot(page, testInfo, 'wizard-service-account');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Generate token' }).click();
+  await page.getByRole('button', { name: 'Show token' }).click();
+  const token = await page.getByLabel('Your new API token').inputValue();
+  const me = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
+  expect(me.status()).toBe(200);
+  expect((await me.json()).owner.display_name).toBe('SAP ERP');
+  const roles = await request.get('/api/v1/roles', { headers: { Authorization: `Bearer ${token}` } });
+  expect(roles.status()).toBe(403);
+  expect(roles.headers()['www-authenticate']).toContain('insufficient_scope');
+  await closeReveal(page);
+  await expect(page.getByRole('row', { name: /ERP Integration.*SAP ERP/ })).toBeVisible();
+});
+
+test('a Member sees only their own tokens and none of the admin pages', async ({ page, browser }, testInfo) => {
+  await signInAs(page, ADMIN.email, ADMIN.password);
+  await page.goto('/users');
+  await hydrated(page);
+  await page.getByRole('radio', { name: 'Person' }).check();
+  await page.getByLabel('Name').fill(MEMBER.name);
+  await page.getByLabel('Email').fill(MEMBER.email);
+  await page.getByLabel('Initial password').fill(MEMBER.password);
+  await page.getByLabel('Role', { exact: true }).selectOption({ label: 'Member' });
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByRole('row', { name: /Mia Member/ })).toContainText('Member');
+
+  const context = await browser.newContext();
+  const member = await context.newPage();
+  await signInAs(member, MEMBER.email, MEMBER.password);
+  const nav = member.getByRole('navigation', { name: 'Main' });
+  await expect(nav.getByRole('link', { name: 'API tokens' })).toBeVisible();
+  for (const hidden of ['Users', 'Roles', 'Audit log']) {
+    await expect(nav.getByRole('link', { name: hidden })).toHaveCount(0);
+  }
+  await expect(member.getByText('No API tokens yet')).toBeVisible();
+  await shot(member, testInfo, 'member-tokens');
+  // The server refuses what the navigation does not offer.
+  await member.goto('/users');
+  await expect(member.getByRole('alert')).toContainText('You do not have permission to see users');
+  // A member's wizard offers only what their role allows.
+  await member.goto('/tokens/new');
+  await hydrated(member);
+  await expect(member.getByLabel('Owner')).toHaveCount(0);
+  await member.getByLabel('Name').fill('My script');
+  await member.getByRole('button', { name: 'Next' }).click();
+  await expect(member.getByRole('radio', { name: 'users: Read' })).toBeDisabled();
+  await expect(member.getByRole('radio', { name: 'tokens: Read' })).toBeEnabled();
+  await shot(member, testInfo, 'member-wizard');
+  await context.close();
+});
+
+test('the audit log lists changes, newest first, filtered by action', async ({ page }, testInfo) => {
+  await signInAs(page, ADMIN.email, ADMIN.password);
+  await generateToken(page, { name: 'Audited' });
+  await closeReveal(page);
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await hydrated(page);
+  const table = page.getByRole('table', { name: 'Audit events' });
+  await expect(table.getByRole('row').nth(1)).toContainText('token.created');
+  await expect(table).toContainText('sign_in.succeeded');
+  await page.getByLabel('Action').selectOption('token.');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(table).not.toContainText('sign_in.succeeded');
+  await expect(table).toContainText('token.created');
+  await shot(page, testInfo, 'audit');
+  await page.getByRole('link', { name: 'API', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'API reference' })).toBeVisible();
+  await expect(page.getByRole('row', { name: /POST \/api\/v1\/tokens tokens:write/ })).toBeVisible();
+  await shot(page, testInfo, 'api-reference');
+});

@@ -1,0 +1,211 @@
+import { expect, test } from '@playwright/test';
+import { ADMIN, closeReveal, generateToken, hydrated, shot, signInAs, tabTo } from './helpers';
+
+test.beforeEach(async ({ page }) => {
+  await signInAs(page, ADMIN.email, ADMIN.password);
+});
+
+test('the wizard generates a token that is shown once, masked, and copied exactly', async ({ page, context, request }, testInfo) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.getByRole('link', { name: 'Generate token' }).first().click();
+  await hydrated(page);
+
+  // 1. Details
+  await expect(page.getByRole('heading', { name: 'Details' })).toBeVisible();
+  await shot(page, testInfo, 'wizard-1-details');
+  await page.getByLabel('Name').fill('SAP Integration');
+  await page.getByLabel('Description').fill('Nightly order sync from SAP');
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  // 2. Access: modules as None / Read / Write
+  await expect(page.getByRole('heading', { name: 'Access' })).toBeVisible();
+  await page.getByRole('radio', { name: 'users: Read' }).check();
+  await page.getByRole('radio', { name: 'audit: Read' }).check();
+  await shot(page, testInfo, 'wizard-2-access');
+  // Back keeps what was entered.
+  await page.getByRole('button', { name: 'Back' }).click();
+  await expect(page.getByLabel('Name')).toHaveValue('SAP Integration');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByRole('radio', { name: 'users: Read' })).toBeChecked();
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  // 3. Expiry: a preset
+  await page.getByRole('radio', { name: 'in 30 days' }).check();
+  await expect(page.getByText(/Expires on .* \(in 30 days\)/)).toBeVisible();
+  await shot(page, testInfo, 'wizard-3-expiry');
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  // 4. Review
+  await expect(page.getByRole('heading', { name: 'Review' })).toBeVisible();
+  await expect(page.getByText('SAP Integration')).toBeVisible();
+  await shot(page, testInfo, 'wizard-4-review');
+  await page.getByRole('button', { name: 'Generate token' }).click();
+
+  // Reveal: masked by default, the eye shows and hides it
+  const field = page.getByLabel('Your new API token');
+  await expect(field).toHaveValue(/^lk_[0-9A-Za-z]{12}_•+$/);
+  await shot(page, testInfo, 'reveal-masked');
+  await page.getByRole('button', { name: 'Show token' }).click();
+  const token = await field.inputValue();
+  expect(token).toMatch(/^lk_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}$/);
+  await expect(page.locator('pre.code')).toContainText(`Bearer ${token}`);
+  await shot(page, testInfo, 'reveal-visible');
+  await page.getByRole('button', { name: 'Hide token' }).click();
+  await expect(field).toHaveValue(/•/);
+
+  // Copy puts the exact token on the clipboard
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await expect(page.getByRole('button', { name: 'Copied' })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
+
+  // Copied, so Done closes without asking; the list shows it masked, never used
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByRole('heading', { name: 'API tokens', exact: true })).toBeVisible();
+  const publicId = token.slice(3, 15);
+  const row = page.getByRole('row', { name: /SAP Integration/ });
+  await expect(row).toContainText(`lk_${publicId}_••••••`);
+  await expect(row).not.toContainText(token.slice(16));
+  await expect(row).toContainText('never');
+  await expect(row).toContainText('in 30 days');
+  await expect(row).toContainText('active');
+  await shot(page, testInfo, 'tokens-list');
+
+  // The token works, and its use shows in the list
+  const me = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
+  expect(me.status()).toBe(200);
+  expect((await me.json()).token.name).toBe('SAP Integration');
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole('row', { name: /SAP Integration/ })).toContainText('just now', { timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+});
+
+test('a date from the calendar and "no expiry" both work, and closing unsaved asks first', async ({ page }, testInfo) => {
+  await page.goto('/tokens/new');
+  await hydrated(page);
+  await page.getByLabel('Name').fill('Quarter-end export');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('radio', { name: 'audit: Read' }).check();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('radio', { name: 'on a date' }).check();
+  const inTenDays = new Date(Date.now() + 10 * 86400_000).toISOString().slice(0, 10);
+  await page.getByLabel('Expiry date').fill(inTenDays);
+  await expect(page.getByText(`Expires on ${inTenDays}`)).toBeVisible();
+  await shot(page, testInfo, 'wizard-calendar');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Generate token' }).click();
+  await expect(page.getByLabel('Your new API token')).toHaveValue(/^lk_/);
+  // Never copied: closing asks
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByRole('alertdialog')).toContainText('You have not copied the token');
+  await shot(page, testInfo, 'reveal-close-unsaved');
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('alertdialog')).toBeHidden();
+  await closeReveal(page);
+  await expect(page.getByRole('row', { name: /Quarter-end export/ })).toContainText('in 10 days');
+
+  await page.goto('/tokens/new');
+  await hydrated(page);
+  await page.getByLabel('Name').fill('Legacy script');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('radio', { name: 'users: Read' }).check();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('radio', { name: 'never' }).check();
+  await expect(page.getByRole('note')).toContainText('never expires works until someone revokes it');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Generate token' }).click();
+  await closeReveal(page);
+  const row = page.getByRole('row', { name: /Legacy script/ });
+  await expect(row.getByRole('cell').nth(6)).toHaveText('never');
+});
+
+test('the wizard refuses a duplicate name and a past date', async ({ page }, testInfo) => {
+  await generateToken(page, { name: 'Duplicate me' });
+  await closeReveal(page);
+  await page.goto('/tokens/new');
+  await hydrated(page);
+  await page.getByLabel('Name').fill('duplicate ME');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByRole('alert')).toContainText('A live token named');
+  await expect(page.getByRole('heading', { name: 'Details' })).toBeVisible();
+  await shot(page, testInfo, 'wizard-duplicate-name');
+
+  await page.getByLabel('Name').fill('Yesterday');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('radio', { name: 'users: Read' }).check();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('radio', { name: 'on a date' }).check();
+  const yesterday = new Date(Date.now() - 86400_000).toISOString().slice(0, 10);
+  await page.getByLabel('Expiry date').fill(yesterday);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByRole('heading', { name: 'Expiry' })).toBeVisible();
+  await expect(page.getByRole('alert')).toContainText('The expiry must lie in the future.');
+  await shot(page, testInfo, 'wizard-past-date');
+});
+
+test('filtering by name narrows the list as you type and survives a reload', async ({ page }, testInfo) => {
+  await generateToken(page, { name: 'Power BI Reporting', module: 'audit' });
+  await closeReveal(page);
+  await page.getByLabel('Filter by name').fill('power');
+  await expect(page).toHaveURL(/\?q=power/);
+  await expect(page.getByRole('row', { name: /Power BI Reporting/ })).toBeVisible();
+  await expect(page.getByRole('row', { name: /SAP Integration/ })).toHaveCount(0);
+  await shot(page, testInfo, 'tokens-filtered');
+  await page.reload();
+  await expect(page.getByLabel('Filter by name')).toHaveValue('power');
+  await expect(page.getByRole('row', { name: /SAP Integration/ })).toHaveCount(0);
+  await page.getByLabel('Filter by name').fill('no such token');
+  await expect(page.getByText('No token matches this filter.')).toBeVisible();
+});
+
+test('revoking asks for confirmation, and the token then gets 401', async ({ page, request }, testInfo) => {
+  const token = await generateToken(page, { name: 'WMS Connector' });
+  await closeReveal(page);
+  expect((await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } })).status()).toBe(200);
+
+  await page.getByRole('button', { name: 'Revoke WMS Connector' }).click();
+  const dialog = page.getByRole('alertdialog');
+  await expect(dialog).toContainText('Revoke “WMS Connector”?');
+  await expect(dialog).toContainText(`lk_${token.slice(3, 15)}_••••••`);
+  await shot(page, testInfo, 'revoke-dialog');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('row', { name: /WMS Connector/ })).toContainText('active');
+
+  await page.getByRole('button', { name: 'Revoke WMS Connector' }).click();
+  await dialog.getByRole('button', { name: 'Revoke token' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('row', { name: /WMS Connector/ })).toContainText('revoked');
+  const after = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
+  expect(after.status()).toBe(401);
+  expect(after.headers()['www-authenticate']).toContain('invalid_token');
+
+  // The detail view shows everything but the secret, and its events.
+  await page.getByRole('link', { name: 'WMS Connector' }).click();
+  await expect(page.getByRole('heading', { name: 'WMS Connector' })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Events' })).toContainText('token.revoked');
+  await expect(page.getByRole('table', { name: 'Events' })).toContainText('token.created');
+  await shot(page, testInfo, 'token-detail');
+});
+
+test('the wizard can be completed with the keyboard alone', async ({ page }) => {
+  await page.goto('/tokens/new');
+  await hydrated(page);
+  await tabTo(page, page.getByLabel('Name'));
+  await page.keyboard.type('Keyboard only');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Access' })).toBeVisible();
+  const usersNone = page.getByRole('radio', { name: 'users: None' });
+  await tabTo(page, usersNone);
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('radio', { name: 'users: Read' })).toBeChecked();
+  await tabTo(page, page.getByRole('button', { name: 'Next' }));
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Expiry' })).toBeVisible();
+  await tabTo(page, page.getByRole('button', { name: 'Next' }));
+  await page.keyboard.press('Enter');
+  await tabTo(page, page.getByRole('button', { name: 'Generate token' }));
+  await page.keyboard.press('Enter');
+  await expect(page.getByLabel('Your new API token')).toHaveValue(/^lk_/);
+  await tabTo(page, page.getByRole('button', { name: 'Copy' }));
+});
