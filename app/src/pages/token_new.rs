@@ -480,7 +480,14 @@ fn Reveal(token: CreatedToken, on_done: Callback<()>) -> impl IntoView {
                     aria-pressed=move || visible.get().to_string()
                     aria-label=move || if visible.get() { "Hide token" } else { "Show token" }
                     on:click=move |_| visible.update(|v| *v = !*v)>
-                    <span aria-hidden="true">{move || if visible.get() { "🙈 Hide" } else { "👁 Show" }}</span>
+                    <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" width="18" height="18">
+                        <path d="M1 12s4-7 11-7 11 7 11 7-4 7-11 7S1 12 1 12z" fill="none" stroke="currentColor" stroke-width="2"/>
+                        <circle cx="12" cy="12" r="3" fill="none" stroke="currentColor" stroke-width="2"/>
+                        <Show when=move || visible.get()>
+                            <line x1="3" y1="3" x2="21" y2="21" stroke="currentColor" stroke-width="2"/>
+                        </Show>
+                    </svg>
+                    <span aria-hidden="true">{move || if visible.get() { " Hide" } else { " Show" }}</span>
                 </button>
                 <button type="button" class="btn btn-primary" on:click=copy>
                     {move || if copied.get() { "Copied" } else { "Copy" }}
