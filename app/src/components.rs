@@ -177,3 +177,30 @@ pub fn Chips(items: Vec<String>, #[prop(optional)] label: &'static str) -> impl 
         </ul>
     }
 }
+
+/// Previous / Next over cursor-paginated pages. `earlier` holds the cursors of the pages
+/// before the current one; `go` moves to a page (None: the first).
+#[component]
+pub fn Pager(
+    current: Signal<Option<String>>,
+    next: Option<String>,
+    earlier: RwSignal<Vec<Option<String>>>,
+    go: Callback<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <nav class="pager" aria-label="Pages">
+            <button type="button" class="btn" disabled=move || earlier.with(Vec::is_empty)
+                on:click=move |_| {
+                    let mut stack = earlier.get_untracked();
+                    let previous = stack.pop().flatten();
+                    earlier.set(stack);
+                    go.run(previous);
+                }>"Previous"</button>
+            <button type="button" class="btn" disabled=next.is_none()
+                on:click=move |_| {
+                    earlier.update(|s| s.push(current.get_untracked()));
+                    go.run(next.clone());
+                }>"Next"</button>
+        </nav>
+    }
+}

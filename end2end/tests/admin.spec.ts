@@ -48,6 +48,26 @@ test('a token admin creates a token for a service account with a narrow role', a
   expect(roles.headers()['www-authenticate']).toContain('insufficient_scope');
   await closeReveal(page);
   await expect(page.getByRole('row', { name: /ERP Integration.*SAP ERP/ })).toBeVisible();
+
+  // Disabling the owner stops the token at once; enabling brings it back; deleting revokes it.
+  const me2 = () => request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
+  await page.goto('/users');
+  await hydrated(page);
+  const row = page.getByRole('row', { name: /SAP ERP/ });
+  await row.getByRole('button', { name: 'Disable' }).click();
+  await expect(row).toContainText('disabled');
+  const disabled = await me2();
+  expect(disabled.status()).toBe(401);
+  expect((await disabled.json()).detail).toBe("The token's owner is disabled.");
+  await row.getByRole('button', { name: 'Enable' }).click();
+  await expect(row).toContainText('active');
+  expect((await me2()).status()).toBe(200);
+  await page.getByRole('button', { name: 'Delete SAP ERP' }).click();
+  await expect(page.getByRole('alertdialog')).toContainText('Their API tokens are revoked with them');
+  await shot(page, testInfo, 'users-delete-dialog');
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByRole('row', { name: /SAP ERP/ })).toHaveCount(0);
+  expect((await me2()).status()).toBe(401);
 });
 
 test('a Member sees only their own tokens and none of the admin pages', async ({ page, browser }, testInfo) => {

@@ -23,8 +23,7 @@ async fn json(response: reqwest::Response) -> Value {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_token_works_against_me_and_stores_only_a_digest(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let admin = app.admin().await;
-    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
 
     let created = app
         .api_post(
@@ -74,8 +73,7 @@ fn regex_like_scanner(token: &str) -> bool {
 async fn no_plaintext_token_reaches_the_database_or_the_log(pool: PgPool) {
     let logs = capture_logs();
     let app = TestApp::spawn(pool).await;
-    let admin = app.admin().await;
-    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let created = json(
         app.api_post(
             "/tokens",
@@ -125,8 +123,7 @@ async fn no_plaintext_token_reaches_the_database_or_the_log(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn names_are_unique_among_an_owners_live_tokens(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let admin = app.admin().await;
-    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let body = json!({ "name": "SAP Integration", "scopes": ["users:read"] });
     let first = json(app.api_post("/tokens", &admin_token, body.clone()).await).await;
 
@@ -171,8 +168,7 @@ async fn names_are_unique_among_an_owners_live_tokens(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn expiry_must_be_in_the_future_and_expired_tokens_are_refused(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let admin = app.admin().await;
-    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let past = problem(
         app.api_post("/tokens", &admin_token, json!({ "name": "Old", "scopes": ["users:read"], "expires_at": "2020-01-01T00:00:00Z" }))
             .await,
@@ -266,8 +262,7 @@ async fn a_maximum_lifetime_refuses_tokens_that_never_expire(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn changing_the_owners_role_changes_what_the_token_reaches(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let admin = app.admin().await;
-    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let role = app.role(&admin_token, "HR Sync", &["users:write"]).await;
     let hr = app.service_account(&admin_token, "HR system", role).await;
     let token = app.token_for(hr, "HR sync", &["users:write"]).await;
@@ -317,8 +312,7 @@ async fn changing_the_owners_role_changes_what_the_token_reaches(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_disabled_owner_disables_the_token_and_deleting_revokes(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let admin = app.admin().await;
-    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let role = app.role(&admin_token, "Readers", &["users:read"]).await;
     let erp = app.service_account(&admin_token, "ERP", role).await;
     let token = app.token_for(erp, "ERP sync", &["users:read"]).await;
@@ -358,8 +352,7 @@ async fn a_disabled_owner_disables_the_token_and_deleting_revokes(pool: PgPool) 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn revoking_takes_effect_on_the_next_request(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let admin = app.admin().await;
-    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let created = json(
         app.api_post(
             "/tokens",
@@ -387,8 +380,7 @@ async fn revoking_takes_effect_on_the_next_request(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn another_users_token_is_not_found(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let admin = app.admin().await;
-    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let members: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE name = 'Member'")
         .fetch_one(&app.pool)
         .await
@@ -506,8 +498,7 @@ async fn a_token_never_mints_a_token_with_more_than_it_has(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn bad_requests_get_clear_problems_and_write_nothing(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let admin = app.admin().await;
-    let token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let (admin, token) = app.admin_with_token(ALL_ADMIN).await;
     let client = reqwest::Client::new();
     let post = |body: String| {
         client
@@ -574,8 +565,7 @@ async fn bad_requests_get_clear_problems_and_write_nothing(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn bad_tokens_are_401_with_a_reason(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let admin = app.admin().await;
-    let token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let (admin, token) = app.admin_with_token(ALL_ADMIN).await;
     let missing = problem(
         app.another_browser()
             .get(app.url("/api/v1/me"))
@@ -700,8 +690,7 @@ async fn last_use_is_recorded_in_coalesced_batches(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn every_change_is_in_the_audit_log(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let admin = app.admin().await;
-    let admin_token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let role = app.role(&admin_token, "Readers", &["users:read"]).await;
     let erp = app.service_account(&admin_token, "ERP", role).await;
     let created = json(
@@ -772,8 +761,7 @@ async fn every_change_is_in_the_audit_log(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn the_token_list_pages_and_filters_by_name_and_status(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let admin = app.admin().await;
-    let token = app.token_for(admin, "Provisioning", ALL_ADMIN).await;
+    let (admin, token) = app.admin_with_token(ALL_ADMIN).await;
     for i in 1..=5 {
         app.api_post(
             "/tokens",

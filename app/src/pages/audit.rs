@@ -2,6 +2,7 @@
 
 use crate::{
     audit::{list_audit, AuditFilter},
+    components::Pager,
     time::{self, When},
 };
 use chrono::NaiveDate;
@@ -89,18 +90,7 @@ pub fn AuditPage() -> impl IntoView {
                                     </tbody>
                                 </table>
                             </div>
-                            <nav class="pager" aria-label="Pages">
-                                <button type="button" class="btn" disabled=move || earlier.with(Vec::is_empty) on:click=move |_| {
-                                    let mut stack = earlier.get_untracked();
-                                    let previous = stack.pop().flatten();
-                                    earlier.set(stack);
-                                    cursor.set(previous);
-                                }>"Previous"</button>
-                                <button type="button" class="btn" disabled=next.is_none() on:click=move |_| {
-                                    earlier.update(|s| s.push(cursor.get_untracked()));
-                                    cursor.set(next.clone());
-                                }>"Next"</button>
-                            </nav>
+                            <Pager current=cursor.into() next earlier go=Callback::new(move |c| cursor.set(c))/>
                         }.into_any()
                     }
                 }

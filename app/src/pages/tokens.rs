@@ -2,7 +2,7 @@
 //! URL), by status, a page at a time; revoke with confirmation.
 
 use crate::{
-    components::{Chips, ConfirmDialog, StatusBadge},
+    components::{Chips, ConfirmDialog, Pager, StatusBadge},
     permissions::TOKENS_ADMIN,
     time::When,
     tokens::{list_tokens, revoke_token, TokenFilter, TokenStatus, TokenSummary},
@@ -163,20 +163,8 @@ pub fn TokensPage() -> impl IntoView {
                                     </tbody>
                                 </table>
                             </div>
-                            <nav class="pager" aria-label="Pages">
-                                <button type="button" class="btn" disabled=move || earlier.with(Vec::is_empty)
-                                    on:click=move |_| {
-                                        let mut stack = earlier.get_untracked();
-                                        let previous = stack.pop().flatten();
-                                        earlier.set(stack);
-                                        set_cursor.set(previous);
-                                    }>"Previous"</button>
-                                <button type="button" class="btn" disabled=next.is_none()
-                                    on:click=move |_| {
-                                        earlier.update(|s| s.push(cursor.get_untracked()));
-                                        set_cursor.set(next.clone());
-                                    }>"Next"</button>
-                            </nav>
+                            <Pager current=Signal::derive(move || cursor.get()) next earlier
+                                go=Callback::new(move |c| set_cursor.set(c))/>
                         }.into_any()
                     }
                 }

@@ -19,6 +19,12 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The first administrator and a token of theirs with `scopes`.
+    pub async fn admin_with_token(&self, scopes: &[&str]) -> (i64, String) {
+        let admin = self.admin().await;
+        (admin, self.token_for(admin, "Provisioning", scopes).await)
+    }
+
     /// A token made from the command line, as a provisioning script would.
     pub async fn token_for(&self, owner_id: i64, name: &str, scopes: &[&str]) -> String {
         let new = NewToken {
