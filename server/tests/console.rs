@@ -48,3 +48,54 @@ async fn the_api_page_lists_every_operation_with_its_scope(pool: PgPool) {
         .any(|o| o.path == "/api/v1/me" && o.scope.is_empty()));
     assert_eq!(ops.len(), 19);
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn only_token_admins_may_ask_about_another_owners_token_names(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (admin, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
+    let member_role: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE name = 'Member'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let created = app
+        .api_post(
+            "/users",
+            &admin_token,
+            serde_json::json!({ "email": "mia@example.com", "display_name": "Mia",
+                                "password": "a long enough password", "role_id": member_role }),
+        )
+        .await;
+    assert_eq!(
+        created.status(),
+        StatusCode::CREATED,
+        "{:?}",
+        created.text().await
+    );
+    let mia = app.another_browser();
+    let signed_in = call_with(
+        &mia,
+        &app.url("/api/sign_in"),
+        &[
+            ("email", "mia@example.com"),
+            ("password", "a long enough password"),
+        ],
+    )
+    .await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+
+    let url = app.url("/api/tokens/check_name");
+    let admin_id = admin.to_string();
+    let theirs = call_with(
+        &mia,
+        &url,
+        &[("owner_id", admin_id.as_str()), ("name", "Provisioning")],
+    )
+    .await;
+    assert_eq!(theirs.status(), StatusCode::FORBIDDEN);
+    assert!(matches!(
+        app_error(theirs).await,
+        AppError::MissingPermission { .. }
+    ));
+    let mine = call_with(&mia, &url, &[("name", "Provisioning")]).await;
+    assert_eq!(mine.status(), StatusCode::OK, "the name is free for Mia");
+}

@@ -2,19 +2,14 @@
 
 mod common;
 
-use common::{api::problem, *};
+use common::{
+    api::{problem, ALL_ADMIN},
+    *,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use server::{config::Settings, secrets};
 use sqlx::PgPool;
-
-const ALL_ADMIN: &[&str] = &[
-    "tokens:admin",
-    "tokens:write",
-    "users:write",
-    "roles:write",
-    "audit:read",
-];
 
 async fn json(response: reqwest::Response) -> Value {
     response.json().await.unwrap()
@@ -73,7 +68,7 @@ fn regex_like_scanner(token: &str) -> bool {
 async fn no_plaintext_token_reaches_the_database_or_the_log(pool: PgPool) {
     let logs = capture_logs();
     let app = TestApp::spawn(pool).await;
-    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let created = json(
         app.api_post(
             "/tokens",
@@ -123,7 +118,7 @@ async fn no_plaintext_token_reaches_the_database_or_the_log(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn names_are_unique_among_an_owners_live_tokens(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let body = json!({ "name": "SAP Integration", "scopes": ["users:read"] });
     let first = json(app.api_post("/tokens", &admin_token, body.clone()).await).await;
 
@@ -168,7 +163,7 @@ async fn names_are_unique_among_an_owners_live_tokens(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn expiry_must_be_in_the_future_and_expired_tokens_are_refused(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let past = problem(
         app.api_post("/tokens", &admin_token, json!({ "name": "Old", "scopes": ["users:read"], "expires_at": "2020-01-01T00:00:00Z" }))
             .await,
@@ -262,7 +257,7 @@ async fn a_maximum_lifetime_refuses_tokens_that_never_expire(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn changing_the_owners_role_changes_what_the_token_reaches(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let role = app.role(&admin_token, "HR Sync", &["users:write"]).await;
     let hr = app.service_account(&admin_token, "HR system", role).await;
     let token = app.token_for(hr, "HR sync", &["users:write"]).await;
@@ -312,7 +307,7 @@ async fn changing_the_owners_role_changes_what_the_token_reaches(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_disabled_owner_disables_the_token_and_deleting_revokes(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let role = app.role(&admin_token, "Readers", &["users:read"]).await;
     let erp = app.service_account(&admin_token, "ERP", role).await;
     let token = app.token_for(erp, "ERP sync", &["users:read"]).await;
@@ -352,7 +347,7 @@ async fn a_disabled_owner_disables_the_token_and_deleting_revokes(pool: PgPool) 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn revoking_takes_effect_on_the_next_request(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let created = json(
         app.api_post(
             "/tokens",
@@ -380,7 +375,7 @@ async fn revoking_takes_effect_on_the_next_request(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn another_users_token_is_not_found(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let members: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE name = 'Member'")
         .fetch_one(&app.pool)
         .await
@@ -498,7 +493,7 @@ async fn a_token_never_mints_a_token_with_more_than_it_has(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn bad_requests_get_clear_problems_and_write_nothing(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let (admin, token) = app.admin_with_token(ALL_ADMIN).await;
+    let (_, token) = app.admin_with_token(ALL_ADMIN).await;
     let client = reqwest::Client::new();
     let post = |body: String| {
         client
@@ -565,7 +560,7 @@ async fn bad_requests_get_clear_problems_and_write_nothing(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn bad_tokens_are_401_with_a_reason(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let (admin, token) = app.admin_with_token(ALL_ADMIN).await;
+    let (_, token) = app.admin_with_token(ALL_ADMIN).await;
     let missing = problem(
         app.another_browser()
             .get(app.url("/api/v1/me"))
@@ -690,7 +685,7 @@ async fn last_use_is_recorded_in_coalesced_batches(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn every_change_is_in_the_audit_log(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     let role = app.role(&admin_token, "Readers", &["users:read"]).await;
     let erp = app.service_account(&admin_token, "ERP", role).await;
     let created = json(
@@ -761,7 +756,7 @@ async fn every_change_is_in_the_audit_log(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn the_token_list_pages_and_filters_by_name_and_status(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let (admin, token) = app.admin_with_token(ALL_ADMIN).await;
+    let (_, token) = app.admin_with_token(ALL_ADMIN).await;
     for i in 1..=5 {
         app.api_post(
             "/tokens",

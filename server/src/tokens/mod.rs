@@ -380,6 +380,9 @@ pub async fn check_name(
     p.require(TOKENS_WRITE, "create API tokens")?;
     let name = users::check_name("name", name, NAME_MAX)?;
     let owner_id = owner_id.or(p.user_id).unwrap_or_default();
+    if !p.is(owner_id) {
+        p.require(TOKENS_ADMIN, "create tokens for other users")?;
+    }
     let taken: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM api_tokens
                         WHERE owner_id = $1 AND lower(name) = lower($2) AND revoked_at IS NULL)",

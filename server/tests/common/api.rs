@@ -7,6 +7,15 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 use server::{principal::Principal, tokens};
 
+/// Every scope an administrator's provisioning token may carry.
+pub const ALL_ADMIN: &[&str] = &[
+    "tokens:admin",
+    "tokens:write",
+    "users:write",
+    "roles:write",
+    "audit:read",
+];
+
 impl TestApp {
     /// Creates the first administrator directly and returns their id.
     pub async fn admin(&self) -> i64 {
