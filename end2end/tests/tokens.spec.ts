@@ -126,7 +126,7 @@ test('the wizard refuses a duplicate name and a past date', async ({ page }, tes
   await hydrated(page);
   await page.getByLabel('Name').fill('duplicate ME');
   await page.getByRole('button', { name: 'Next' }).click();
-  await expect(page.getByRole('alert')).toContainText('A live token named');
+  await expect(page.getByRole('alert')).toContainText('already has a live token named');
   await expect(page.getByRole('heading', { name: 'Details' })).toBeVisible();
   await shot(page, testInfo, 'wizard-duplicate-name');
 

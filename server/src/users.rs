@@ -102,7 +102,7 @@ impl Owner {
 pub async fn owner_for_update(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<Option<Owner>> {
     let row: Option<(String, Option<String>, bool, Vec<String>)> = sqlx::query_as(
         "SELECT u.display_name, u.email, u.active, r.permissions
-         FROM users u JOIN roles r ON r.id = u.role_id WHERE u.id = $1 FOR SHARE OF u",
+         FROM users u JOIN roles r ON r.id = u.role_id WHERE u.id = $1 FOR NO KEY UPDATE OF u",
     )
     .bind(user_id)
     .fetch_optional(tx)

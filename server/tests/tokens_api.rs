@@ -154,10 +154,50 @@ async fn names_are_unique_among_an_owners_live_tokens(pool: PgPool) {
         )
         .await;
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let replacement = app.api_post("/tokens", &admin_token, body.clone()).await;
+    assert_eq!(replacement.status(), StatusCode::CREATED);
+
+    // An expired token is not live either: its replacement may take its name.
+    let replacement = json(replacement).await;
+    sqlx::query("UPDATE api_tokens SET expires_at = now() - interval '1 day' WHERE public_id = $1")
+        .bind(replacement["id"].as_str().unwrap())
+        .execute(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(
         app.api_post("/tokens", &admin_token, body).await.status(),
         StatusCode::CREATED
     );
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn two_requests_racing_for_one_name_make_one_token(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let body = json!({ "name": "Power BI Reporting", "scopes": ["users:read"] });
+    let racers: Vec<_> = (0..32)
+        .map(|_| app.api_post("/tokens", &admin_token, body.clone()))
+        .collect();
+    let mut statuses: Vec<u16> = futures::future::join_all(racers)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    statuses.sort();
+    let mut expected = vec![409; 32];
+    expected[0] = 201;
+    assert_eq!(
+        statuses, expected,
+        "one token, and a conflict for each other racer"
+    );
+    let live: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM api_tokens WHERE owner_id = $1 AND name = 'Power BI Reporting'",
+    )
+    .bind(admin)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(live, 1);
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]

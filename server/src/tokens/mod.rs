@@ -5,13 +5,7 @@ pub mod format;
 pub mod usage;
 pub mod verify;
 
-use crate::{
-    audit,
-    error::{Result, ResultExt},
-    modules,
-    principal::Principal,
-    users, AppState,
-};
+use crate::{audit, error::Result, modules, principal::Principal, users, AppState};
 use app::{
     audit::AuditEvent,
     permissions::{grants, TOKENS_ADMIN, TOKENS_READ, TOKENS_WRITE},
@@ -124,6 +118,10 @@ pub async fn create(state: &AppState, p: &Principal, new: NewToken) -> Result<Cr
     }
     // A token (or a person) never mints a token with more than its own access.
     p.require_all(&scopes, "scopes")?;
+    // The owner's row is locked, so no other creation for this owner can slip in between.
+    if name_taken(&mut *tx, owner_id, &name).await? {
+        return Err(name_conflict(&owner.display_name, &name).into());
+    }
 
     let generated = format::generate();
     let row_id: i64 = sqlx::query_scalar(
@@ -140,13 +138,7 @@ pub async fn create(state: &AppState, p: &Principal, new: NewToken) -> Result<Cr
     .bind(&scopes)
     .bind(expires_at)
     .fetch_one(&mut *tx)
-    .await
-    .on_constraint("api_tokens_owner_name_key", || {
-        AppError::conflict(
-            "name",
-            format!("{} already has a token named {name:?}. Choose another name, or revoke that token first.", owner.display_name),
-        )
-    })?;
+    .await?;
     audit::record(
         &mut *tx,
         &p.into(),
@@ -369,6 +361,27 @@ struct OwnerRow {
     permissions: Vec<String>,
 }
 
+/// Whether one of the owner's live tokens (neither revoked nor expired) is called `name`,
+/// ignoring case. An expired token's name may be given to its replacement.
+async fn name_taken<'e>(db: impl sqlx::PgExecutor<'e>, owner_id: i64, name: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM api_tokens
+                        WHERE owner_id = $1 AND lower(name) = lower($2) AND revoked_at IS NULL
+                          AND (expires_at IS NULL OR expires_at > now()))",
+    )
+    .bind(owner_id)
+    .bind(name)
+    .fetch_one(db)
+    .await?)
+}
+
+fn name_conflict(owner: &str, name: &str) -> AppError {
+    AppError::conflict(
+        "name",
+        format!("{owner} already has a live token named {name:?}. Choose another name, or revoke that token first."),
+    )
+}
+
 /// Whether `name` is a good, unused name for a new token of the owner (the wizard asks
 /// before moving on; creating checks again).
 pub async fn check_name(
@@ -383,20 +396,14 @@ pub async fn check_name(
     if !p.is(owner_id) {
         p.require(TOKENS_ADMIN, "create tokens for other users")?;
     }
-    let taken: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM api_tokens
-                        WHERE owner_id = $1 AND lower(name) = lower($2) AND revoked_at IS NULL)",
-    )
-    .bind(owner_id)
-    .bind(&name)
-    .fetch_one(pool)
-    .await?;
-    if taken {
-        return Err(AppError::conflict(
-            "name",
-            format!("A live token named {name:?} exists for this owner. Choose another name, or revoke that token first."),
-        )
-        .into());
+    if name_taken(pool, owner_id, &name).await? {
+        let owner: Option<String> =
+            sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+                .bind(owner_id)
+                .fetch_optional(pool)
+                .await?;
+        let owner = owner.unwrap_or_else(|| "This owner".into());
+        return Err(name_conflict(&owner, &name).into());
     }
     Ok(())
 }
