@@ -70,6 +70,57 @@ test('a token admin creates a token for a service account with a narrow role', a
   expect((await me2()).status()).toBe(401);
 });
 
+test("editing a role or changing a user's role changes what their token reaches", async ({ page, request }, testInfo) => {
+  await signInAs(page, ADMIN.email, ADMIN.password);
+  await page.goto('/roles');
+  await hydrated(page);
+  await page.getByLabel('Name').fill('Reporting');
+  await page.getByLabel('users:read', { exact: true }).check();
+  await page.getByLabel('roles:read', { exact: true }).check();
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await expect(page.getByRole('row', { name: /Reporting/ })).toContainText('users:read');
+
+  await page.goto('/users');
+  await hydrated(page);
+  await page.getByRole('radio', { name: 'Service account' }).check();
+  await page.getByLabel('Name').fill('Metabase');
+  await page.getByLabel('Role', { exact: true }).selectOption({ label: 'Reporting' });
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByRole('row', { name: /Metabase/ })).toContainText('service account');
+
+  const token = await generateToken(page, { name: 'Metabase dashboards', owner: 'Metabase (service account)' });
+  await closeReveal(page);
+  const users = () => request.get('/api/v1/users', { headers: { Authorization: `Bearer ${token}` } });
+  expect((await users()).status()).toBe(200);
+
+  // Editing the role takes users:read away: the token, which still names it, loses it too.
+  await page.goto('/roles');
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Edit Reporting' }).click();
+  await expect(page.getByRole('heading', { name: 'Edit role' })).toBeVisible();
+  await expect(page.getByLabel('users:read', { exact: true })).toBeChecked();
+  await page.getByLabel('users:read', { exact: true }).uncheck();
+  await shot(page, testInfo, 'roles-edit');
+  await page.getByRole('button', { name: 'Save role' }).click();
+  const reporting = page.getByRole('row', { name: /Reporting/ });
+  await expect(reporting).toContainText('roles:read');
+  await expect(reporting).not.toContainText('users:read');
+  const refused = await users();
+  expect(refused.status()).toBe(403);
+  expect(refused.headers()['www-authenticate']).toContain('insufficient_scope');
+  expect(refused.headers()['x-token-scopes'] ?? '').not.toContain('users:read');
+
+  // Giving the service account a role that reads users brings the token's reach back.
+  await page.goto('/users');
+  await hydrated(page);
+  await page.getByLabel('Role of Metabase').selectOption({ label: 'Auditor' });
+  await expect.poll(async () => (await users()).status()).toBe(200);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel('Role of Metabase').locator('option:checked')).toHaveText('Auditor');
+  await shot(page, testInfo, 'users-change-role');
+});
+
 test('a Member sees only their own tokens and none of the admin pages', async ({ page, browser }, testInfo) => {
   await signInAs(page, ADMIN.email, ADMIN.password);
   await page.goto('/users');
