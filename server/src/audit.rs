@@ -110,9 +110,15 @@ impl From<Row> for AuditEvent {
     }
 }
 
-/// The log, newest first, one page at a time.
+/// The log, newest first, one page at a time, for those who may read it.
 pub async fn list(pool: &PgPool, p: &Principal, filter: AuditFilter) -> Result<Page<AuditEvent>> {
     p.require(AUDIT_READ, "read the audit log")?;
+    query(pool, filter).await
+}
+
+/// The events matching `filter`, newest first. Callers decide who may see them: [`list`]
+/// for the whole log, a token's page for the token's own history.
+pub(crate) async fn query(pool: &PgPool, filter: AuditFilter) -> Result<Page<AuditEvent>> {
     let (limit, before) = crate::tokens::page_bounds(filter.limit, filter.cursor.as_deref())?;
     let text = |s: Option<String>| {
         s.map(|s| crate::tokens::filter_text(&s))

@@ -2,7 +2,7 @@
 
 mod common;
 
-use app::{api_docs::ApiOperation, tokens::TokenSummary, AppError, Page};
+use app::{api_docs::ApiOperation, audit::AuditEvent, tokens::TokenSummary, AppError, Page};
 use common::*;
 use reqwest::StatusCode;
 use sqlx::PgPool;
@@ -49,10 +49,9 @@ async fn the_api_page_lists_every_operation_with_its_scope(pool: PgPool) {
     assert_eq!(ops.len(), 19);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
-async fn only_token_admins_may_ask_about_another_owners_token_names(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    let (admin, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
+/// Mia, a Member (she may create tokens for herself, and has no audit:read), created by
+/// the administrator and signed in to her own browser: her id and that browser.
+async fn signed_in_member(app: &TestApp, admin_token: &str) -> (i64, reqwest::Client) {
     let member_role: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE name = 'Member'")
         .fetch_one(&app.pool)
         .await
@@ -60,17 +59,15 @@ async fn only_token_admins_may_ask_about_another_owners_token_names(pool: PgPool
     let created = app
         .api_post(
             "/users",
-            &admin_token,
+            admin_token,
             serde_json::json!({ "email": "mia@example.com", "display_name": "Mia",
                                 "password": "a long enough password", "role_id": member_role }),
         )
         .await;
-    assert_eq!(
-        created.status(),
-        StatusCode::CREATED,
-        "{:?}",
-        created.text().await
-    );
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let id = created.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
     let mia = app.another_browser();
     let signed_in = call_with(
         &mia,
@@ -82,6 +79,14 @@ async fn only_token_admins_may_ask_about_another_owners_token_names(pool: PgPool
     )
     .await;
     assert_eq!(signed_in.status(), StatusCode::OK);
+    (id, mia)
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn only_token_admins_may_ask_about_another_owners_token_names(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (admin, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
+    let (_, mia) = signed_in_member(&app, &admin_token).await;
 
     let url = app.url("/api/tokens/check_name");
     let admin_id = admin.to_string();
@@ -98,4 +103,36 @@ async fn only_token_admins_may_ask_about_another_owners_token_names(pool: PgPool
     ));
     let mine = call_with(&mia, &url, &[("name", "Provisioning")]).await;
     assert_eq!(mine.status(), StatusCode::OK, "the name is free for Mia");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_token_owner_sees_the_tokens_history_without_reading_the_audit_log(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
+    let (mia_id, mia) = signed_in_member(&app, &admin_token).await;
+    let token = app
+        .token_for(mia_id, "Mia's script", &["tokens:read"])
+        .await;
+    let public_id = token.split('_').nth(1).unwrap().to_owned();
+    let admins_public_id = admin_token.split('_').nth(1).unwrap().to_owned();
+
+    let audit = call_with(&mia, &app.url("/api/audit/list"), &[("filter[limit]", "5")]).await;
+    assert!(matches!(
+        app_error(audit).await,
+        AppError::MissingPermission { .. }
+    ));
+    let url = app.url("/api/tokens/events");
+    let history = call_with(&mia, &url, &[("id", public_id.as_str())]).await;
+    assert_eq!(history.status(), StatusCode::OK);
+    let events: Vec<AuditEvent> = history.json().await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["token.created"]
+    );
+    assert!(events
+        .iter()
+        .all(|e| e.target.as_deref() == Some(&public_id)));
+
+    let others = call_with(&mia, &url, &[("id", admins_public_id.as_str())]).await;
+    assert_eq!(others.status(), StatusCode::NOT_FOUND);
 }
