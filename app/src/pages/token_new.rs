@@ -177,10 +177,10 @@ pub fn NewTokenPage() -> impl IntoView {
             busy.set(false);
         });
     };
-    let back = move |_| {
+    let back = Callback::new(move |()| {
         error.set(None);
         step.update(|s| *s = s.saturating_sub(1).max(1));
-    };
+    });
     let error_signal = Signal::derive(move || error.get());
     let navigate = use_navigate();
     let done = Callback::new(move |()| {
@@ -266,10 +266,7 @@ pub fn NewTokenPage() -> impl IntoView {
                                     </Transition>
                                 </fieldset>
                                 <FieldError error=error_signal field="scopes"/>
-                                <div class="wizard-actions">
-                                    <button type="button" class="btn" on:click=back>"Back"</button>
-                                    <button type="submit" class="btn btn-primary">"Next"</button>
-                                </div>
+                                <StepActions back submit="Next"/>
                             </form>
                         }.into_any(),
                         3 => view! {
@@ -319,10 +316,7 @@ pub fn NewTokenPage() -> impl IntoView {
                                 </Show>
                                 <p class="result" aria-live="polite">{expiry_text}</p>
                                 <FieldError error=error_signal field="expires_at"/>
-                                <div class="wizard-actions">
-                                    <button type="button" class="btn" on:click=back>"Back"</button>
-                                    <button type="submit" class="btn btn-primary">"Next"</button>
-                                </div>
+                                <StepActions back submit="Next"/>
                             </form>
                         }.into_any(),
                         _ => view! {
@@ -339,10 +333,7 @@ pub fn NewTokenPage() -> impl IntoView {
                                     <dt>"Expiry"</dt><dd>{expiry_text}</dd>
                                 </dl>
                                 <p class="hint">"A token cannot be changed once generated: to change it, revoke it and generate another."</p>
-                                <div class="wizard-actions">
-                                    <button type="button" class="btn" on:click=back>"Back"</button>
-                                    <button type="submit" class="btn btn-primary" disabled=move || busy.get()>"Generate token"</button>
-                                </div>
+                                <StepActions back submit="Generate token" busy=busy/>
                             </form>
                         }.into_any(),
                     }}
@@ -514,5 +505,21 @@ fn Reveal(token: CreatedToken, on_done: Callback<()>) -> impl IntoView {
                 <p>"You have not copied the token. Once you close this page it cannot be shown again; you would have to generate another."</p>
             </ConfirmDialog>
         </Show>
+    }
+}
+
+/// Back and the step's submit button, at the foot of a wizard step. The submit button is
+/// disabled while `busy` (a request is under way).
+#[component]
+fn StepActions(
+    back: Callback<()>,
+    submit: &'static str,
+    #[prop(optional, into)] busy: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <div class="wizard-actions">
+            <button type="button" class="btn" on:click=move |_| back.run(())>"Back"</button>
+            <button type="submit" class="btn btn-primary" disabled=move || busy.get()>{submit}</button>
+        </div>
     }
 }
