@@ -2,8 +2,12 @@
 //! middleware that resolves who is asking and keeps people out of pages they may not see.
 
 use crate::{console::ConsoleService, sessions, AppState};
-use app::backend::{Caller, SharedConsole};
+use app::{
+    backend::{Caller, SharedConsole},
+    AppError,
+};
 use axum::{
+    body::Body,
     extract::{ConnectInfo, Request, State},
     http::{Method, StatusCode},
     middleware::{self, Next},
@@ -36,6 +40,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             resolve_caller,
         ))
+        .layer(middleware::from_fn(server_fn_status))
         .layer(RequestBodyLimitLayer::new(64 * 1024));
     Router::new()
         .nest("/api/v1", crate::api::router())
@@ -59,6 +64,29 @@ async fn readyz(State(state): State<AppState>) -> Response {
         }
     }
 }
+
+/// Gives a server function's error the status it calls for when the error arose before
+/// the function ran (its arguments did not decode, say): server functions answer 500 for
+/// those, which would blame the server for a bad request.
+async fn server_fn_status(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, ERROR_BODY_MAX).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(parts.status);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// An encoded server-function error is a short JSON value.
+const ERROR_BODY_MAX: usize = 64 * 1024;
 
 /// Paths the console's session handling leaves alone: assets, health checks, and the
 /// token-authenticated API.

@@ -63,6 +63,23 @@ async fn set_up_refuses_a_wrong_code(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_server_function_call_that_does_not_decode_is_a_bad_request(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let missing = app.call("set_up", &[("email", ADMIN_EMAIL)]).await;
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    let error = app_error(missing).await;
+    assert!(
+        error.to_string().contains("missing field `code`"),
+        "the message names the field: {error}"
+    );
+    let garbled = app.call("tokens/list", &[("filter[limit]", "many")]).await;
+    assert_eq!(garbled.status(), StatusCode::BAD_REQUEST);
+    // A well-formed call that fails for a reason of its own keeps its own status.
+    let anonymous = app.call("tokens/list", &[("filter[limit]", "5")]).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
 async fn set_up_names_the_field_of_a_short_password(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let response = app
