@@ -14,6 +14,7 @@ use std::{net::SocketAddr, path::PathBuf};
 pub struct Config {
     /// PostgreSQL to use, e.g. postgres://user:pass@host/db. When unset, Latchkey runs a
     /// private PostgreSQL cluster in LATCHKEY_DATA_DIR with the machine's PostgreSQL binaries.
+    /// (An empty value counts as unset.)
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 

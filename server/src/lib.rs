@@ -61,7 +61,12 @@ impl AppState {
 /// Connects to DATABASE_URL, or starts the embedded cluster, and applies the migrations.
 pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<EmbeddedPostgres>)> {
     use anyhow::Context;
-    let (pool, embedded) = match &config.database_url {
+    // An empty DATABASE_URL (as `DATABASE_URL=` in an env file leaves it) means unset.
+    let database_url = config
+        .database_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty());
+    let (pool, embedded) = match database_url {
         Some(url) => {
             let pool = PgPoolOptions::new()
                 .max_connections(20)

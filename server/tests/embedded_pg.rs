@@ -35,3 +35,31 @@ async fn the_embedded_cluster_keeps_its_data_across_restarts() {
     drop(pg);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn an_empty_database_url_means_the_embedded_cluster() {
+    use clap::Parser;
+    let dir = std::env::temp_dir().join(format!("latchkey-pg-empty-url-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = server::config::Config::try_parse_from([
+        "server",
+        "--database-url",
+        "",
+        "--data-dir",
+        dir.to_str().unwrap(),
+    ])
+    .unwrap();
+
+    let (pool, embedded) = server::connect(&config)
+        .await
+        .expect("starts its own cluster");
+    assert!(embedded.is_some());
+    let roles: i64 = sqlx::query_scalar("SELECT count(*) FROM roles")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(roles, 3, "the migrations ran: the built-in roles exist");
+    pool.close().await;
+    drop(embedded);
+    let _ = std::fs::remove_dir_all(&dir);
+}
