@@ -168,8 +168,14 @@ pub async fn change_password(
 ) -> Result<()> {
     let user = caller.user()?;
     passwords::check_new("new_password", &new)?;
+    // Guesses at the current password count against the same budget as sign-in's.
+    let keys = [throttle::account_key(&user.email)];
+    if throttle::is_limited(&state.pool, &keys).await? {
+        return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
+    }
     let stored = users::password_hash(&state.pool, user.id).await?;
     if !state.passwords.verify(current, stored).await? {
+        throttle::record_failure(&state.pool, &keys).await?;
         return Err(
             AppError::invalid("current_password", "That is not your current password.").into(),
         );

@@ -304,6 +304,35 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
     );
 }
 
+async fn change_password(app: &TestApp, current: &str) -> reqwest::Response {
+    app.call(
+        "change_password",
+        &[
+            ("current_password", current),
+            ("new_password", "a brand new password"),
+            ("confirm_password", "a brand new password"),
+        ],
+    )
+    .await
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn guessing_the_current_password_is_slowed_down_like_sign_in(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.set_up_admin().await;
+    for _ in 0..5 {
+        let wrong = change_password(&app, "guessing, guessing").await;
+        assert_eq!(app_error(wrong).await.field(), Some("current_password"));
+    }
+    let right = change_password(&app, ADMIN_PASSWORD).await;
+    assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The guesses count for signing in too.
+    assert_eq!(
+        app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn health_checks_answer_for_load_balancers(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
