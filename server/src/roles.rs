@@ -71,23 +71,38 @@ pub async fn assignable(
     p: &Principal,
     role_id: i64,
 ) -> Result<RoleRef> {
+    let (role, missing) = first_not_held(tx, p, role_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("role_id", "There is no such role."))?;
+    if let Some(missing) = missing {
+        return Err(AppError::invalid(
+            "role_id",
+            format!(
+                "You cannot give the role {}: it includes {missing}, which you do not hold.",
+                role.name
+            ),
+        )
+        .into());
+    }
+    Ok(role)
+}
+
+/// The role, and the first of its permissions the principal does not hold (none when
+/// they hold it all); `None` when there is no such role.
+pub async fn first_not_held(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    role_id: i64,
+) -> Result<Option<(RoleRef, Option<String>)>> {
     let row: Option<(i64, String, Vec<String>)> =
         sqlx::query_as("SELECT id, name, permissions FROM roles WHERE id = $1")
             .bind(role_id)
             .fetch_optional(&mut *tx)
             .await?;
-    let (id, name, permissions) =
-        row.ok_or_else(|| AppError::invalid("role_id", "There is no such role."))?;
-    if let Some(missing) = permissions.iter().find(|perm| !p.can(perm)) {
-        return Err(AppError::invalid(
-            "role_id",
-            format!(
-                "You cannot give the role {name}: it includes {missing}, which you do not hold."
-            ),
-        )
-        .into());
-    }
-    Ok(RoleRef { id, name })
+    Ok(row.map(|(id, name, permissions)| {
+        let missing = permissions.into_iter().find(|perm| !p.can(perm));
+        (RoleRef { id, name }, missing)
+    }))
 }
 
 async fn check_permissions(

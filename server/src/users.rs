@@ -260,6 +260,7 @@ pub async fn update(
     p.require(USERS_WRITE, "change users")?;
     let mut tx = pool.begin().await?;
     let before = get(&mut *tx, p, id).await?;
+    require_outranks(&mut tx, p, &before, "change").await?;
     let display_name = match &patch.display_name {
         Some(n) => check_name("display_name", n, 100)?,
         None => before.display_name.clone(),
@@ -330,6 +331,7 @@ pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
     }
     let mut tx = pool.begin().await?;
     let user = get(&mut *tx, p, id).await?;
+    require_outranks(&mut tx, p, &user, "delete").await?;
     if user.role.name == "Administrator" {
         keep_an_administrator(&mut tx, id).await?;
     }
@@ -356,6 +358,24 @@ pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Only someone who holds every permission of a user's role may change, disable or delete
+/// that user: a token that may write users cannot use it to remove an administrator.
+async fn require_outranks(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    user: &UserSummary,
+    verb: &str,
+) -> Result<()> {
+    if let Some((role, Some(missing))) = roles::first_not_held(tx, p, user.role.id).await? {
+        return Err(AppError::Forbidden(format!(
+            "{verb} {}: their role {} includes {missing}, which you do not hold",
+            user.display_name, role.name
+        ))
+        .into());
+    }
     Ok(())
 }
 
