@@ -6,6 +6,14 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// What every Latchkey token starts with.
+pub const PREFIX: &str = "lk_";
+
+/// A token with its secret hidden, as lists show it: `lk_Ab12Cd34Ef56_••••••`.
+pub fn masked(public_id: &str) -> String {
+    format!("{PREFIX}{public_id}_••••••")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]

@@ -10,9 +10,8 @@ use server::{
     config::Settings,
     passwords::Passwords,
     principal::Principal,
-    setup::SetupGate,
     tokens::{self, format, verify::verify},
-    AppState, MIGRATOR,
+    MIGRATOR,
 };
 use sqlx::{postgres::PgPoolOptions, Connection, PgConnection, PgPool};
 use std::time::{Duration, Instant};
@@ -104,23 +103,20 @@ async fn a_token(pool: &PgPool) -> anyhow::Result<String> {
     )
     .fetch_one(pool)
     .await?;
-    let state = AppState::new(
-        pool.clone(),
-        Settings::default(),
-        SetupGate::closed(),
-        leptos::config::LeptosOptions::builder()
-            .output_name("latchkey")
-            .build(),
-    );
     let new = NewToken {
         name: "Benchmark".into(),
         owner_id: Some(owner),
         scopes: vec!["users:read".into(), "tokens:write".into()],
         ..NewToken::default()
     };
-    let created = tokens::create(&state, &Principal::command_line(), new)
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", app::AppError::from(e)))?;
+    let created = tokens::create(
+        pool,
+        &Settings::default().token_policy(),
+        &Principal::command_line(),
+        new,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{}", app::AppError::from(e)))?;
     Ok(created.token)
 }
 

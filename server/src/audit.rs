@@ -1,6 +1,6 @@
 //! The audit log: who did what, when, from where. Never a secret.
 
-use crate::{error::Result, principal::Principal};
+use crate::{error::Result, paging, principal::Principal};
 use app::{
     audit::{AuditEvent, AuditFilter},
     permissions::AUDIT_READ,
@@ -91,11 +91,7 @@ struct Row {
 impl From<Row> for AuditEvent {
     fn from(r: Row) -> Self {
         let actor = match r.actor_token {
-            Some(token) => format!(
-                "{} via token {}",
-                r.actor,
-                crate::tokens::format::masked(&token)
-            ),
+            Some(token) => format!("{} via token {}", r.actor, app::tokens::masked(&token)),
             None => r.actor,
         };
         Self {
@@ -119,11 +115,7 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: AuditFilter) -> Result<P
 /// The events matching `filter`, newest first. Callers decide who may see them: [`list`]
 /// for the whole log, a token's page for the token's own history.
 pub(crate) async fn query(pool: &PgPool, filter: AuditFilter) -> Result<Page<AuditEvent>> {
-    let (limit, before) = crate::tokens::page_bounds(filter.limit, filter.cursor.as_deref())?;
-    let text = |s: Option<String>| {
-        s.map(|s| crate::tokens::filter_text(&s))
-            .filter(|s| !s.is_empty())
-    };
+    let (limit, before) = paging::bounds(filter.limit, filter.cursor.as_deref())?;
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, at, actor, actor_token, action, target, client_addr, details
          FROM audit_events
@@ -135,14 +127,14 @@ pub(crate) async fn query(pool: &PgPool, filter: AuditFilter) -> Result<Page<Aud
            AND ($6::bigint IS NULL OR id < $6)
          ORDER BY id DESC LIMIT $7",
     )
-    .bind(text(filter.actor).map(|a| crate::tokens::like_pattern(&a)))
-    .bind(text(filter.action))
-    .bind(text(filter.target))
+    .bind(paging::like_pattern(filter.actor.as_deref()))
+    .bind(paging::filter_text(filter.action.as_deref()))
+    .bind(paging::filter_text(filter.target.as_deref()))
     .bind(filter.from)
     .bind(filter.to)
     .bind(before)
     .bind(limit + 1)
     .fetch_all(pool)
     .await?;
-    Ok(crate::tokens::paginate(rows, limit, |r| r.id))
+    Ok(paging::paginate(rows, limit, |r| r.id))
 }

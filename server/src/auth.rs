@@ -3,17 +3,23 @@
 use crate::{
     audit::{self, Actor},
     error::{Result, ResultExt},
-    passwords, sessions, setup, throttle, users, AppState,
+    fields,
+    passwords::{self, Passwords},
+    sessions,
+    setup::{self, SetupGate},
+    throttle, users,
 };
 use app::{backend::Caller, session::SetupForm, AppError};
 use serde_json::json;
+use sqlx::PgPool;
 
 const TOO_MANY: &str = "Too many failed attempts. Wait a minute, then try again.";
 
 /// Checks the password and starts a session; returns the session cookie's value.
 /// A wrong email and a wrong password get the same answer, after the same work.
 pub async fn sign_in(
-    state: &AppState,
+    pool: &PgPool,
+    passwords: &Passwords,
     caller: &Caller,
     email: &str,
     password: String,
@@ -22,9 +28,9 @@ pub async fn sign_in(
     let mut keys = vec![throttle::account_key(&email)];
     keys.extend(throttle::address_key(caller.client_addr));
     let anonymous = Actor::anonymous(caller.client_addr);
-    if throttle::is_limited(&state.pool, &keys).await? {
+    if throttle::is_limited(pool, &keys).await? {
         audit::record(
-            &state.pool,
+            pool,
             &anonymous,
             "sign_in.throttled",
             Some(&email),
@@ -33,26 +39,19 @@ pub async fn sign_in(
         .await?;
         return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
     }
-    let found = users::credentials_by_email(&state.pool, &email).await?;
+    let found = users::credentials_by_email(pool, &email).await?;
     let stored = found.as_ref().map(|c| c.password_hash.clone());
-    let matches = state.passwords.verify(password, stored).await?;
+    let matches = passwords.verify(password, stored).await?;
     let user = match found {
         Some(user) if matches => user,
         _ => {
-            throttle::record_failure(&state.pool, &keys).await?;
-            audit::record(
-                &state.pool,
-                &anonymous,
-                "sign_in.failed",
-                Some(&email),
-                json!({}),
-            )
-            .await?;
+            throttle::record_failure(pool, &keys).await?;
+            audit::record(pool, &anonymous, "sign_in.failed", Some(&email), json!({})).await?;
             return Err(AppError::WrongCredentials.into());
         }
     };
-    throttle::clear(&state.pool, &keys[0]).await?;
-    let mut tx = state.pool.begin().await?;
+    throttle::clear(pool, &keys[0]).await?;
+    let mut tx = pool.begin().await?;
     let cookie = sessions::create(&mut *tx, user.id, caller.client_addr).await?;
     let actor = Actor {
         user_id: Some(user.id),
@@ -72,50 +71,49 @@ pub async fn sign_in(
     Ok(cookie)
 }
 
-pub async fn sign_out(state: &AppState, caller: &Caller) -> Result<()> {
+pub async fn sign_out(pool: &PgPool, caller: &Caller) -> Result<()> {
     if let (Some(user), Some(digest)) = (&caller.user, &caller.session_digest) {
-        sessions::end(&state.pool, digest).await?;
+        sessions::end(pool, digest).await?;
         let actor = Actor::user(user, caller.client_addr);
-        audit::record(
-            &state.pool,
-            &actor,
-            "sign_out",
-            Some(&user.email),
-            json!({}),
-        )
-        .await?;
+        audit::record(pool, &actor, "sign_out", Some(&user.email), json!({})).await?;
     }
     Ok(())
 }
 
 /// Creates the first administrator and signs them in; returns the session cookie's value.
-pub async fn set_up(state: &AppState, caller: &Caller, form: SetupForm) -> Result<String> {
+pub async fn set_up(
+    pool: &PgPool,
+    passwords: &Passwords,
+    gate: &SetupGate,
+    caller: &Caller,
+    form: SetupForm,
+) -> Result<String> {
     let keys: Vec<String> = throttle::address_key(caller.client_addr)
         .map(|k| format!("setup:{k}"))
         .into_iter()
         .collect();
-    if throttle::is_limited(&state.pool, &keys).await? {
+    if throttle::is_limited(pool, &keys).await? {
         return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
     }
-    if !state.setup.required(&state.pool).await? {
+    if !gate.required(pool).await? {
         return Err(
             AppError::Forbidden("set up Latchkey: it has an administrator already".into()).into(),
         );
     }
-    if !state.setup.accepts(&form.code) {
-        throttle::record_failure(&state.pool, &keys).await?;
+    if !gate.accepts(&form.code) {
+        throttle::record_failure(pool, &keys).await?;
         return Err(AppError::invalid(
             "code",
             "That is not the set-up code. Find the current one in the server's log.",
         )
         .into());
     }
-    let email = users::check_email("email", &form.email)?;
-    let name = users::check_name("display_name", &form.display_name, 100)?;
+    let email = fields::email("email", &form.email)?;
+    let name = fields::name("display_name", &form.display_name, 100)?;
     passwords::check_new("password", &form.password)?;
-    let hash = state.passwords.hash(form.password).await?;
+    let hash = passwords.hash(form.password).await?;
 
-    let mut tx = state.pool.begin().await?;
+    let mut tx = pool.begin().await?;
     // One set-up at a time: a second, concurrent one sees the first administrator.
     sqlx::query("SELECT pg_advisory_xact_lock(7466)")
         .execute(&mut *tx)
@@ -154,14 +152,15 @@ pub async fn set_up(state: &AppState, caller: &Caller, form: SetupForm) -> Resul
     .await?;
     let cookie = sessions::create(&mut *tx, user_id, caller.client_addr).await?;
     tx.commit().await?;
-    state.setup.finish();
+    gate.finish();
     tracing::info!(%email, "set-up done: the first administrator exists");
     Ok(cookie)
 }
 
 /// Changes the caller's password and ends their other sessions.
 pub async fn change_password(
-    state: &AppState,
+    pool: &PgPool,
+    passwords: &Passwords,
     caller: &Caller,
     current: String,
     new: String,
@@ -170,18 +169,18 @@ pub async fn change_password(
     passwords::check_new("new_password", &new)?;
     // Guesses at the current password count against the same budget as sign-in's.
     let keys = [throttle::account_key(&user.email)];
-    if throttle::is_limited(&state.pool, &keys).await? {
+    if throttle::is_limited(pool, &keys).await? {
         return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
     }
-    let stored = users::password_hash(&state.pool, user.id).await?;
-    if !state.passwords.verify(current, stored).await? {
-        throttle::record_failure(&state.pool, &keys).await?;
+    let stored = users::password_hash(pool, user.id).await?;
+    if !passwords.verify(current, stored).await? {
+        throttle::record_failure(pool, &keys).await?;
         return Err(
             AppError::invalid("current_password", "That is not your current password.").into(),
         );
     }
-    let hash = state.passwords.hash(new).await?;
-    let mut tx = state.pool.begin().await?;
+    let hash = passwords.hash(new).await?;
+    let mut tx = pool.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1")
         .bind(user.id)
         .bind(&hash)

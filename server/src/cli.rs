@@ -1,6 +1,6 @@
 //! `server create-token`: a token for provisioning scripts, with the console's rules.
 
-use crate::{config::Settings, principal::Principal, setup::SetupGate, tokens, AppState};
+use crate::{config::Settings, principal::Principal, tokens};
 use anyhow::{anyhow, bail, Context};
 use app::tokens::NewToken;
 use chrono::{Duration, Utc};
@@ -34,10 +34,6 @@ pub async fn create_token(
             Some(Utc::now() + Duration::days(days))
         }
     };
-    let options = leptos::config::LeptosOptions::builder()
-        .output_name("latchkey")
-        .build();
-    let state = AppState::new(pool, settings, SetupGate::closed(), options);
     let new = NewToken {
         name,
         description,
@@ -45,8 +41,13 @@ pub async fn create_token(
         scopes,
         expires_at,
     };
-    let created = tokens::create(&state, &Principal::command_line(), new)
-        .await
-        .map_err(|e| anyhow!("{}", app::AppError::from(e)))?;
+    let created = tokens::create(
+        &pool,
+        &settings.token_policy(),
+        &Principal::command_line(),
+        new,
+    )
+    .await
+    .map_err(|e| anyhow!("{}", app::AppError::from(e)))?;
     Ok(created.token)
 }

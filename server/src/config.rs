@@ -80,6 +80,13 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The rules for new tokens that this server's settings make.
+    pub fn token_policy(&self) -> app::tokens::TokenPolicy {
+        app::tokens::TokenPolicy {
+            max_lifetime_days: self.max_token_lifetime_days,
+        }
+    }
+
     pub fn from_config(config: &Config) -> Self {
         let public_url = config
             .public_url

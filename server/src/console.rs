@@ -31,17 +31,18 @@ impl Console for ConsoleService {
         email: String,
         password: String,
     ) -> Result<SetCookie, AppError> {
-        let value = auth::sign_in(&self.0, caller, &email, password).await?;
+        let value = auth::sign_in(self.pool(), &self.0.passwords, caller, &email, password).await?;
         Ok(sessions::set_cookie(&self.0.settings, &value))
     }
 
     async fn sign_out(&self, caller: &Caller) -> Result<SetCookie, AppError> {
-        auth::sign_out(&self.0, caller).await?;
+        auth::sign_out(self.pool(), caller).await?;
         Ok(sessions::clear_cookie(&self.0.settings))
     }
 
     async fn set_up(&self, caller: &Caller, form: SetupForm) -> Result<SetCookie, AppError> {
-        let value = auth::set_up(&self.0, caller, form).await?;
+        let value =
+            auth::set_up(self.pool(), &self.0.passwords, &self.0.setup, caller, form).await?;
         Ok(sessions::set_cookie(&self.0.settings, &value))
     }
 
@@ -51,7 +52,7 @@ impl Console for ConsoleService {
         current: String,
         new: String,
     ) -> Result<(), AppError> {
-        Ok(auth::change_password(&self.0, caller, current, new).await?)
+        Ok(auth::change_password(self.pool(), &self.0.passwords, caller, current, new).await?)
     }
 
     async fn list_tokens(
@@ -67,7 +68,13 @@ impl Console for ConsoleService {
     }
 
     async fn create_token(&self, caller: &Caller, new: NewToken) -> Result<CreatedToken, AppError> {
-        Ok(tokens::create(&self.0, &Principal::from_caller(caller)?, new).await?)
+        Ok(tokens::create(
+            self.pool(),
+            &self.0.settings.token_policy(),
+            &Principal::from_caller(caller)?,
+            new,
+        )
+        .await?)
     }
 
     async fn revoke_token(&self, caller: &Caller, id: String) -> Result<TokenSummary, AppError> {
@@ -76,7 +83,7 @@ impl Console for ConsoleService {
 
     async fn token_policy(&self, caller: &Caller) -> Result<TokenPolicy, AppError> {
         caller.user()?;
-        Ok(tokens::policy(&self.0))
+        Ok(self.0.settings.token_policy())
     }
 
     async fn list_users(
@@ -88,7 +95,13 @@ impl Console for ConsoleService {
     }
 
     async fn create_user(&self, caller: &Caller, new: NewUser) -> Result<UserSummary, AppError> {
-        Ok(users::create(&self.0, &Principal::from_caller(caller)?, new).await?)
+        Ok(users::create(
+            self.pool(),
+            &self.0.passwords,
+            &Principal::from_caller(caller)?,
+            new,
+        )
+        .await?)
     }
 
     async fn update_user(

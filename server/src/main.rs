@@ -1,5 +1,8 @@
 use clap::Parser;
-use server::config::{Command, Config};
+use server::{
+    config::{Command, Config, Settings},
+    startup::{self, Application},
+};
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -24,9 +27,13 @@ async fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
-    let (pool, mut embedded) = server::connect(&config).await?;
+    let (pool, mut embedded) = startup::connect(&config).await?;
+    let settings = Settings::from_config(&config);
     let result = match config.command.clone().unwrap_or(Command::Serve) {
-        Command::Serve => server::serve(&config, pool.clone()).await,
+        Command::Serve => match Application::build(pool.clone(), settings, config.listen).await {
+            Ok(app) => app.run_until(startup::shutdown_signal()).await,
+            Err(e) => Err(e),
+        },
         Command::CreateToken {
             owner,
             name,
@@ -35,7 +42,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
             description,
         } => server::cli::create_token(
             pool.clone(),
-            server::config::Settings::from_config(&config),
+            settings,
             &owner,
             name,
             scopes,

@@ -3,6 +3,7 @@
 use crate::{
     audit,
     error::{Result, ResultExt},
+    fields,
     principal::Principal,
 };
 use app::{
@@ -43,7 +44,7 @@ pub async fn create(pool: &PgPool, p: &Principal, new: NewModule) -> Result<Modu
         )
         .into());
     }
-    let description = check_text("description", new.description.as_deref(), 200)?;
+    let description = fields::text("description", new.description.as_deref(), 200)?;
     let mut tx = pool.begin().await?;
     sqlx::query("INSERT INTO modules (slug, description) VALUES ($1, $2)")
         .bind(&slug)
@@ -103,20 +104,4 @@ pub async fn check_vocabulary<'e>(
         }
     }
     Ok(out)
-}
-
-/// Optional free text: trimmed, at most `max` characters, no control characters but
-/// line breaks.
-pub fn check_text(field: &str, text: Option<&str>, max: usize) -> Result<String, AppError> {
-    let text = text.unwrap_or_default().trim();
-    if text.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("Use at most {max} characters."),
-        ));
-    }
-    if text.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(AppError::invalid(field, "Remove the control characters."));
-    }
-    Ok(text.to_owned())
 }

@@ -4,9 +4,8 @@
 use crate::{
     audit,
     error::{Result, ResultExt},
-    modules,
+    fields, modules,
     principal::Principal,
-    users,
 };
 use app::{
     directory::{NewRole, Role, RolePatch, RoleRef},
@@ -117,8 +116,8 @@ async fn check_permissions(
 
 pub async fn create(pool: &PgPool, p: &Principal, new: NewRole) -> Result<Role> {
     p.require(ROLES_WRITE, "create roles")?;
-    let name = users::check_name("name", &new.name, 60)?;
-    let description = modules::check_text("description", new.description.as_deref(), 300)?;
+    let name = fields::name("name", &new.name, 60)?;
+    let description = fields::text("description", new.description.as_deref(), 300)?;
     let mut tx = pool.begin().await?;
     let permissions = check_permissions(&mut tx, p, &new.permissions).await?;
     let id: i64 = sqlx::query_scalar(
@@ -154,11 +153,11 @@ pub async fn update(pool: &PgPool, p: &Principal, id: i64, patch: RolePatch) -> 
         return Err(AppError::Forbidden("change a built-in role".into()).into());
     }
     let name = match &patch.name {
-        Some(n) => users::check_name("name", n, 60)?,
+        Some(n) => fields::name("name", n, 60)?,
         None => before.name.clone(),
     };
     let description = match &patch.description {
-        Some(d) => modules::check_text("description", Some(d), 300)?,
+        Some(d) => fields::text("description", Some(d), 300)?,
         None => before.description.clone(),
     };
     let permissions = match &patch.permissions {

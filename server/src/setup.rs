@@ -22,8 +22,8 @@ impl SetupGate {
         if admin_exists(pool).await? {
             return Ok(Self::closed());
         }
-        let gate = Self::with_code(new_code());
-        let code = gate.code.lock().expect("lock").clone().unwrap_or_default();
+        let code = new_code();
+        let gate = Self::with_code(code.clone());
         // The one place a secret is logged, on purpose: whoever reads the server's log
         // may claim the instance. The code dies when the first administrator exists.
         tracing::warn!(
@@ -69,6 +69,12 @@ impl SetupGate {
             Some(code) => secrets::constant_time_eq(code.as_bytes(), presented.as_bytes()),
             None => false,
         }
+    }
+
+    /// The current code, while set-up is open (for tests that play the administrator
+    /// reading the log).
+    pub fn code(&self) -> Option<String> {
+        self.code.lock().expect("lock").clone()
     }
 
     pub fn finish(&self) {

@@ -3,8 +3,10 @@
 use crate::{
     audit,
     error::{Result, ResultExt},
+    fields, paging,
+    passwords::Passwords,
     principal::Principal,
-    roles, tokens, AppState,
+    roles,
 };
 use app::{
     directory::{NewUser, RoleRef, UserFilter, UserPatch, UserSummary},
@@ -14,48 +16,6 @@ use app::{
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgPool;
-
-/// A trimmed, lower-cased email address, or an error naming `field`.
-pub fn check_email(field: &str, email: &str) -> Result<String, AppError> {
-    let email = email.trim().to_lowercase();
-    let well_formed = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if well_formed {
-        Ok(email)
-    } else {
-        Err(AppError::invalid(
-            field,
-            "Enter an email address such as ada@example.com.",
-        ))
-    }
-}
-
-/// A trimmed name of 1 to `max` characters without control characters.
-pub fn check_name(field: &str, name: &str, max: usize) -> Result<String, AppError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(AppError::invalid(field, "Enter a name."));
-    }
-    if name.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("Use at most {max} characters."),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::invalid(
-            field,
-            "Remove the control characters (tabs, line breaks).",
-        ));
-    }
-    Ok(name.to_owned())
-}
 
 #[derive(sqlx::FromRow)]
 pub struct Credentials {
@@ -162,7 +122,7 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: UserFilter) -> Result<Pa
         Some(k @ ("human" | "service")) => Some(k.to_owned()),
         Some(_) => return Err(AppError::invalid("kind", "Use human or service.").into()),
     };
-    let (limit, before) = tokens::page_bounds(filter.limit, filter.cursor.as_deref())?;
+    let (limit, before) = paging::bounds(filter.limit, filter.cursor.as_deref())?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "{SELECT} WHERE ($1::text IS NULL OR u.kind = $1) AND ($2::bigint IS NULL OR u.id < $2)
          ORDER BY u.id DESC LIMIT $3"
@@ -172,7 +132,7 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: UserFilter) -> Result<Pa
     .bind(limit + 1)
     .fetch_all(pool)
     .await?;
-    Ok(tokens::paginate(rows, limit, |r| r.id))
+    Ok(paging::paginate(rows, limit, |r| r.id))
 }
 
 pub async fn get<'e>(db: impl sqlx::PgExecutor<'e>, p: &Principal, id: i64) -> Result<UserSummary> {
@@ -184,13 +144,18 @@ pub async fn get<'e>(db: impl sqlx::PgExecutor<'e>, p: &Principal, id: i64) -> R
     Ok(row.ok_or_else(not_found)?.into())
 }
 
-pub async fn create(state: &AppState, p: &Principal, new: NewUser) -> Result<UserSummary> {
+pub async fn create(
+    pool: &PgPool,
+    passwords: &Passwords,
+    p: &Principal,
+    new: NewUser,
+) -> Result<UserSummary> {
     p.require(USERS_WRITE, "create users")?;
     let kind = new.kind.as_deref().unwrap_or("human");
-    let display_name = check_name("display_name", &new.display_name, 100)?;
+    let display_name = fields::name("display_name", &new.display_name, 100)?;
     let (email, hash) = match kind {
         "human" => {
-            let email = check_email("email", new.email.as_deref().unwrap_or_default())?;
+            let email = fields::email("email", new.email.as_deref().unwrap_or_default())?;
             let password = new.password.ok_or_else(|| {
                 AppError::invalid(
                     "password",
@@ -198,7 +163,7 @@ pub async fn create(state: &AppState, p: &Principal, new: NewUser) -> Result<Use
                 )
             })?;
             crate::passwords::check_new("password", &password)?;
-            (Some(email), Some(state.passwords.hash(password).await?))
+            (Some(email), Some(passwords.hash(password).await?))
         }
         "service" => {
             if new.password.is_some() {
@@ -214,14 +179,14 @@ pub async fn create(state: &AppState, p: &Principal, new: NewUser) -> Result<Use
                 .map(str::trim)
                 .filter(|e| !e.is_empty())
             {
-                Some(e) => Some(check_email("email", e)?),
+                Some(e) => Some(fields::email("email", e)?),
                 None => None,
             };
             (email, None)
         }
         _ => return Err(AppError::invalid("kind", "Use human or service.").into()),
     };
-    let mut tx = state.pool.begin().await?;
+    let mut tx = pool.begin().await?;
     let role = roles::assignable(&mut tx, p, new.role_id).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (email, display_name, kind, password_hash, role_id)
@@ -262,7 +227,7 @@ pub async fn update(
     let before = get(&mut *tx, p, id).await?;
     require_outranks(&mut tx, p, &before, "change").await?;
     let display_name = match &patch.display_name {
-        Some(n) => check_name("display_name", n, 100)?,
+        Some(n) => fields::name("display_name", n, 100)?,
         None => before.display_name.clone(),
     };
     let role = match patch.role_id {

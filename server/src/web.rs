@@ -43,7 +43,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(server_fn_status))
         .layer(RequestBodyLimitLayer::new(64 * 1024));
     Router::new()
-        .nest("/api/v1", crate::api::router())
+        .merge(crate::api::router(&state))
         .merge(console)
         .layer(TraceLayer::new_for_http())
         .with_state(state)

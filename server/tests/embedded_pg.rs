@@ -50,7 +50,7 @@ async fn an_empty_database_url_means_the_embedded_cluster() {
     ])
     .unwrap();
 
-    let (pool, embedded) = server::connect(&config)
+    let (pool, embedded) = server::startup::connect(&config)
         .await
         .expect("starts its own cluster");
     assert!(embedded.is_some());

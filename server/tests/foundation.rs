@@ -86,7 +86,7 @@ async fn set_up_names_the_field_of_a_short_password(pool: PgPool) {
         .call(
             "set_up",
             &[
-                ("code", SETUP_CODE),
+                ("code", app.setup_code.as_str()),
                 ("email", ADMIN_EMAIL),
                 ("display_name", "Ada"),
                 ("password", "short"),

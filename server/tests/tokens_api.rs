@@ -255,7 +255,8 @@ async fn a_maximum_lifetime_refuses_tokens_that_never_expire(pool: PgPool) {
             ..Default::default()
         };
         server::tokens::create(
-            &app.state,
+            &app.pool,
+            &app.state.settings.token_policy(),
             &server::principal::Principal::command_line(),
             new,
         )

@@ -1,5 +1,9 @@
 //! Bearer-token authentication for `/api/v1`, and the `X-Token-Scopes` /
 //! `X-Accepted-Scopes` headers that tell an integrator why a call was or was not allowed.
+//!
+//! Which operations need a token, and which scope each names, is read from the OpenAPI
+//! document the handlers declare: one middleware authenticates every such operation,
+//! hands the handler a [`Bearer`], and writes both headers on the way out.
 
 use super::problem::ApiError;
 use crate::{
@@ -7,106 +11,135 @@ use crate::{
     tokens::verify::{self, Rejection, Verified},
     AppState,
 };
+use app::AppError;
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, Request},
-    http::{header, request::Parts, HeaderValue},
+    extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State},
+    http::{header, request::Parts, HeaderMap, HeaderValue, Method},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
-use std::{
-    net::SocketAddr,
-    sync::{Arc, Mutex},
-};
+use std::{collections::HashMap, net::SocketAddr, sync::Arc};
+use utoipa::openapi::OpenApi;
 
-/// What a request's token may do and what its operation needed, for the response headers.
-#[derive(Clone, Default)]
-pub struct ScopeNote(Arc<Mutex<Note>>);
-
-#[derive(Default)]
-struct Note {
-    effective: Option<Vec<String>>,
-    accepted: Option<String>,
-}
-
-/// A request authenticated by a valid token.
+/// A request authenticated by a valid token: its owner acting with the token's
+/// effective scopes.
+#[derive(Clone)]
 pub struct Bearer {
     pub principal: Principal,
     pub verified: Verified,
-    note: ScopeNote,
 }
 
-impl Bearer {
-    /// Names the scope this operation needs (for `X-Accepted-Scopes`); the rules that
-    /// enforce it live with the operation.
-    pub fn accepts(&self, scope: &str) -> &Principal {
-        self.note.0.lock().expect("note").accepted = Some(scope.to_owned());
-        &self.principal
-    }
-}
+/// The scope each operation declares, by method and route: `""` for any valid token.
+/// Operations that declare no bearer security are public.
+#[derive(Debug, Default)]
+pub struct Scopes(HashMap<(Method, String), String>);
 
-impl FromRequestParts<AppState> for Bearer {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let presented = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or(ApiError::Token(Rejection::Missing))?
-            .to_str()
-            .ok()
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .ok_or(ApiError::Token(Rejection::Malformed))?;
-        let verified = verify::verify(&state.pool, presented)
-            .await?
-            .map_err(ApiError::Token)?;
-        let client_addr = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip());
-        state
-            .usage
-            .record(verified.token_row, client_addr.map(|a| a.to_string()));
-        let note = parts
-            .extensions
-            .get::<ScopeNote>()
-            .cloned()
-            .unwrap_or_default();
-        note.0.lock().expect("note").effective = Some(verified.effective.clone());
-        let owner = &verified.owner;
-        let principal = Principal {
-            user_id: Some(owner.id),
-            label: owner
-                .email
-                .clone()
-                .unwrap_or_else(|| owner.display_name.clone()),
-            permissions: verified.effective.clone(),
-            token: Some(verified.public_id.clone()),
-            client_addr,
-        };
-        Ok(Self {
-            principal,
-            verified,
-            note,
-        })
-    }
-}
-
-/// Adds `X-Token-Scopes` and `X-Accepted-Scopes` to every authenticated response.
-pub async fn scope_headers(mut req: Request, next: Next) -> Response {
-    let note = ScopeNote::default();
-    req.extensions_mut().insert(note.clone());
-    let mut response = next.run(req).await;
-    let note = note.0.lock().expect("note");
-    if let Some(effective) = &note.effective {
-        let headers = response.headers_mut();
-        if let Ok(v) = HeaderValue::from_str(&effective.join(", ")) {
-            headers.insert("x-token-scopes", v);
+impl Scopes {
+    pub fn from_document(document: &OpenApi) -> Self {
+        let doc = serde_json::to_value(document).unwrap_or_default();
+        let mut scopes = HashMap::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                let Ok(method) = Method::from_bytes(method.to_uppercase().as_bytes()) else {
+                    continue;
+                };
+                let Some(bearer) = operation["security"][0]["bearer"].as_array() else {
+                    continue;
+                };
+                let scope = bearer.first().and_then(|s| s.as_str()).unwrap_or_default();
+                scopes.insert((method, path.clone()), scope.to_owned());
+            }
         }
-        if let Ok(v) = HeaderValue::from_str(note.accepted.as_deref().unwrap_or("")) {
-            headers.insert("x-accepted-scopes", v);
+        Self(scopes)
+    }
+
+    fn get(&self, method: &Method, route: &str) -> Option<&str> {
+        self.0
+            .get(&(method.clone(), route.to_owned()))
+            .map(String::as_str)
+    }
+}
+
+/// Authenticates the operations that declare bearer security; others pass untouched.
+pub async fn authenticate(
+    State((state, scopes)): State<(AppState, Arc<Scopes>)>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
+    let Some(accepted) = route.and_then(|r| scopes.get(req.method(), &r).map(str::to_owned)) else {
+        return next.run(req).await;
+    };
+    let client_addr = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let verified = match verify_header(&state, req.headers()).await {
+        Ok(verified) => verified,
+        Err(error) => return error.into_response(),
+    };
+    state
+        .usage
+        .record(verified.token_row, client_addr.map(|a| a.to_string()));
+    let effective = verified.effective.join(", ");
+    req.extensions_mut().insert(Bearer {
+        principal: acting_for_owner(&verified, client_addr),
+        verified,
+    });
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("x-token-scopes", effective),
+        ("x-accepted-scopes", accepted),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
         }
     }
     response
+}
+
+/// The token's owner, acting with the token's effective scopes.
+fn acting_for_owner(verified: &Verified, client_addr: Option<std::net::IpAddr>) -> Principal {
+    let owner = &verified.owner;
+    Principal {
+        user_id: Some(owner.id),
+        label: owner
+            .email
+            .clone()
+            .unwrap_or_else(|| owner.display_name.clone()),
+        permissions: verified.effective.clone(),
+        token: Some(verified.public_id.clone()),
+        client_addr,
+    }
+}
+
+async fn verify_header(state: &AppState, headers: &HeaderMap) -> Result<Verified, ApiError> {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Token(Rejection::Missing))?
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .ok_or(ApiError::Token(Rejection::Malformed))?;
+    verify::verify(&state.pool, presented)
+        .await?
+        .map_err(ApiError::Token)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts.extensions.remove::<Bearer>().ok_or_else(|| {
+            // A handler asked for a token, but its declaration names no bearer security.
+            tracing::error!(path = %parts.uri.path(), "operation without a bearer declaration");
+            ApiError::App(AppError::Internal)
+        })
+    }
 }

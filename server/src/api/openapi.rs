@@ -1,8 +1,8 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations. Each operation
+//! The OpenAPI 3.1 document's frame (title, tags, the bearer scheme); the operations
+//! come from the handlers' declarations (see [`super::operations`]). Each operation
 //! names the scope it needs as a bearer security requirement: the document is the
 //! authorization contract.
 
-use axum::Json;
 use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
     Modify, OpenApi,
@@ -16,13 +16,6 @@ use utoipa::{
                        Errors are application/problem+json (RFC 9457). Every authenticated \
                        response carries X-Token-Scopes (the token's effective scopes) and \
                        X-Accepted-Scopes (what the operation needed)."
-    ),
-    paths(
-        super::me, super::list_tokens, super::create_token, super::get_token,
-        super::revoke_token, super::introspect, super::list_users, super::create_user,
-        super::get_user, super::update_user, super::delete_user, super::list_roles,
-        super::create_role, super::get_role, super::update_role, super::delete_role,
-        super::list_modules, super::create_module, super::list_audit,
     ),
     modifiers(&BearerScheme),
     tags(
@@ -51,13 +44,9 @@ impl Modify for BearerScheme {
     }
 }
 
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
-}
-
 /// The document's operations in reading order, for the console's API page.
 pub fn reference() -> Vec<app::api_docs::ApiOperation> {
-    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let doc = serde_json::to_value(super::document()).unwrap_or_default();
     let mut operations = Vec::new();
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
         for (method, op) in item.as_object().into_iter().flatten() {

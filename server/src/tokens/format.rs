@@ -9,7 +9,7 @@
 
 use crate::secrets;
 
-pub const PREFIX: &str = "lk_";
+pub use app::tokens::PREFIX;
 pub const PUBLIC_ID_LEN: usize = 12;
 pub const SECRET_LEN: usize = 32;
 pub const CHECKSUM_LEN: usize = 6;
@@ -57,11 +57,6 @@ pub fn parse(token: &str) -> Option<Parsed<'_>> {
         return None;
     }
     Some(Parsed { public_id, secret })
-}
-
-/// Only the public part, for lists: `lk_Ab12Cd34Ef56_••••••`.
-pub fn masked(public_id: &str) -> String {
-    format!("{PREFIX}{public_id}_••••••")
 }
 
 fn checksum(body: &str) -> String {

@@ -5,7 +5,7 @@ pub mod format;
 pub mod usage;
 pub mod verify;
 
-use crate::{audit, error::Result, modules, principal::Principal, users, AppState};
+use crate::{audit, error::Result, fields, modules, paging, principal::Principal, users};
 use app::{
     audit::AuditEvent,
     permissions::{grants, TOKENS_ADMIN, TOKENS_READ, TOKENS_WRITE},
@@ -53,7 +53,7 @@ struct Row {
 impl From<Row> for TokenSummary {
     fn from(r: Row) -> Self {
         Self {
-            masked: format::masked(&r.public_id),
+            masked: app::tokens::masked(&r.public_id),
             id: r.public_id,
             name: r.name,
             description: r.description,
@@ -73,18 +73,17 @@ impl From<Row> for TokenSummary {
     }
 }
 
-pub fn policy(state: &AppState) -> TokenPolicy {
-    TokenPolicy {
-        max_lifetime_days: state.settings.max_token_lifetime_days,
-    }
-}
-
-/// Generates a token. The plaintext is in the answer and nowhere else.
-pub async fn create(state: &AppState, p: &Principal, new: NewToken) -> Result<CreatedToken> {
+/// Generates a token under the server's `policy`. The plaintext is in the answer and
+/// nowhere else.
+pub async fn create(
+    pool: &PgPool,
+    policy: &TokenPolicy,
+    p: &Principal,
+    new: NewToken,
+) -> Result<CreatedToken> {
     p.require(TOKENS_WRITE, "create API tokens")?;
-    let name = users::check_name("name", &new.name, NAME_MAX)?;
-    let description =
-        modules::check_text("description", new.description.as_deref(), DESCRIPTION_MAX)?;
+    let name = fields::name("name", &new.name, NAME_MAX)?;
+    let description = fields::text("description", new.description.as_deref(), DESCRIPTION_MAX)?;
     let owner_id = match (new.owner_id, p.user_id) {
         (Some(owner), _) => owner,
         (None, Some(me)) => me,
@@ -93,9 +92,9 @@ pub async fn create(state: &AppState, p: &Principal, new: NewToken) -> Result<Cr
     if !p.is(owner_id) {
         p.require(TOKENS_ADMIN, "create tokens for other users")?;
     }
-    let expires_at = check_expiry(state.settings.max_token_lifetime_days, new.expires_at)?;
+    let expires_at = check_expiry(policy.max_lifetime_days, new.expires_at)?;
 
-    let mut tx = state.pool.begin().await?;
+    let mut tx = pool.begin().await?;
     let owner = users::owner_for_update(&mut tx, owner_id)
         .await?
         .ok_or_else(|| AppError::invalid("owner_id", "There is no such user."))?;
@@ -219,13 +218,8 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
                 .ok_or_else(|| AppError::invalid("status", "Use active, expired or revoked."))?,
         ),
     };
-    let (limit, before) = page_bounds(filter.limit, filter.cursor.as_deref())?;
-    let name = filter
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(like_pattern);
+    let (limit, before) = paging::bounds(filter.limit, filter.cursor.as_deref())?;
+    let name = paging::like_pattern(filter.name.as_deref());
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT * FROM ({SELECT}) x
          WHERE ($1::bigint IS NULL OR owner_id = $1)
@@ -241,7 +235,7 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
     .bind(limit + 1)
     .fetch_all(pool)
     .await?;
-    Ok(paginate(rows, limit, |r| r.row_id))
+    Ok(paging::paginate(rows, limit, |r| r.row_id))
 }
 
 /// Revokes a token; from the next request on it is refused. Revoking twice is harmless.
@@ -276,53 +270,6 @@ pub async fn revoke(pool: &PgPool, p: &Principal, public_id: &str) -> Result<Tok
     let revoked = fetch(&mut *tx, row_id).await?;
     tx.commit().await?;
     Ok(revoked)
-}
-
-/// The page size (1 to 100, default 20) and the id the page starts below.
-pub fn page_bounds(
-    limit: Option<u32>,
-    cursor: Option<&str>,
-) -> Result<(i64, Option<i64>), AppError> {
-    let limit = i64::from(limit.unwrap_or(20).clamp(1, 100));
-    let before = match cursor.filter(|c| !c.is_empty()) {
-        None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| {
-            AppError::invalid("cursor", "Pass back the next_cursor of the previous page.")
-        })?),
-    };
-    Ok((limit, before))
-}
-
-/// Turns `limit + 1` fetched rows into a page and the cursor of the next one.
-pub fn paginate<R, T: From<R>>(mut rows: Vec<R>, limit: i64, id: impl Fn(&R) -> i64) -> Page<T> {
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| id(r).to_string())
-    } else {
-        None
-    };
-    Page {
-        items: rows.into_iter().map(T::from).collect(),
-        next_cursor,
-    }
-}
-
-/// A case-insensitive "contains" pattern, with LIKE's wildcards taken literally.
-pub fn like_pattern(text: &str) -> String {
-    let escaped = filter_text(text)
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
-/// Text typed into a filter, without control characters (which PostgreSQL refuses).
-pub fn filter_text(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control())
-        .collect::<String>()
-        .trim()
-        .to_owned()
 }
 
 /// Who the principal may create tokens for: themselves, or with `tokens:admin` every
@@ -391,7 +338,7 @@ pub async fn check_name(
     name: &str,
 ) -> Result<()> {
     p.require(TOKENS_WRITE, "create API tokens")?;
-    let name = users::check_name("name", name, NAME_MAX)?;
+    let name = fields::name("name", name, NAME_MAX)?;
     let owner_id = owner_id.or(p.user_id).unwrap_or_default();
     if !p.is(owner_id) {
         p.require(TOKENS_ADMIN, "create tokens for other users")?;

@@ -42,10 +42,15 @@ impl TestApp {
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             ..NewToken::default()
         };
-        tokens::create(&self.state, &Principal::command_line(), new)
-            .await
-            .unwrap_or_else(|e| panic!("{:?}", app::AppError::from(e)))
-            .token
+        tokens::create(
+            &self.pool,
+            &self.state.settings.token_policy(),
+            &Principal::command_line(),
+            new,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{:?}", app::AppError::from(e)))
+        .token
     }
 
     pub async fn api(

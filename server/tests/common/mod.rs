@@ -5,13 +5,11 @@
 pub mod api;
 
 use app::AppError;
-use leptos::config::LeptosOptions;
 use reqwest::{redirect::Policy, Response, StatusCode};
-use server::{config::Settings, setup::SetupGate, web, AppState};
+use server::{config::Settings, startup::Application, AppState};
 use sqlx::PgPool;
 use std::net::SocketAddr;
 
-pub const SETUP_CODE: &str = "ABCD-EFGH-JKMN";
 pub const ADMIN_EMAIL: &str = "ada@example.com";
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
@@ -19,6 +17,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub pool: PgPool,
     pub state: AppState,
+    /// The set-up code the server printed in its log.
+    pub setup_code: String,
     /// A browser: keeps cookies, does not follow redirects.
     pub client: reqwest::Client,
 }
@@ -28,19 +28,21 @@ impl TestApp {
         Self::spawn_with(pool, Settings::default()).await
     }
 
+    /// Latchkey as `main` builds it, on a free port of 127.0.0.1.
     pub async fn spawn_with(pool: PgPool, settings: Settings) -> Self {
-        let options = LeptosOptions::builder().output_name("latchkey").build();
-        let setup = SetupGate::with_code(SETUP_CODE.into());
-        let state = AppState::new(pool.clone(), settings, setup, options);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let service =
-            web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+        let listen = "127.0.0.1:0".parse().unwrap();
+        let app = Application::build(pool.clone(), settings, listen)
+            .await
+            .unwrap();
+        let addr = app.addr();
+        let state = app.state().clone();
+        let setup_code = state.setup.code().unwrap_or_default();
+        tokio::spawn(app.run_until(std::future::pending()));
         Self {
             addr,
             pool,
             state,
+            setup_code,
             client: new_browser(),
         }
     }
@@ -67,7 +69,7 @@ impl TestApp {
         self.call(
             "set_up",
             &[
-                ("code", SETUP_CODE),
+                ("code", self.setup_code.as_str()),
                 ("email", ADMIN_EMAIL),
                 ("display_name", "Ada Lovelace"),
                 ("password", ADMIN_PASSWORD),

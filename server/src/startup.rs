@@ -1,0 +1,140 @@
+//! Starting Latchkey: the database (configured or embedded, migrated), then the
+//! application, built by one function that `main` and the tests share.
+
+use crate::{
+    config::{self, Config, Settings},
+    embedded_pg::EmbeddedPostgres,
+    setup::SetupGate,
+    web, AppState, MIGRATOR,
+};
+use anyhow::Context;
+use leptos::config::LeptosOptions;
+use sqlx::{postgres::PgPoolOptions, PgPool};
+use std::{future::Future, net::SocketAddr, time::Duration};
+use tokio::net::TcpListener;
+
+/// How often noted token uses are written to the database.
+const USAGE_FLUSH_EVERY: Duration = Duration::from_secs(5);
+
+/// Connects to DATABASE_URL, or starts the embedded cluster, and applies the migrations.
+pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<EmbeddedPostgres>)> {
+    // An empty DATABASE_URL (as `DATABASE_URL=` in an env file leaves it) means unset.
+    let database_url = config
+        .database_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty());
+    let (pool, embedded) = match database_url {
+        Some(url) => {
+            let pool = PgPoolOptions::new()
+                .max_connections(20)
+                .connect(url)
+                .await
+                .context("cannot connect to DATABASE_URL")?;
+            (pool, None)
+        }
+        None => {
+            let share = !matches!(config.command, None | Some(config::Command::Serve));
+            let (pg, options) = EmbeddedPostgres::start(&config.data_dir, share)?;
+            let maintenance = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(pg.maintenance_options())
+                .await
+                .context("cannot connect to the embedded PostgreSQL")?;
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(EmbeddedPostgres::DATABASE)
+                    .fetch_one(&maintenance)
+                    .await?;
+            if !exists {
+                sqlx::query(&format!("CREATE DATABASE {}", EmbeddedPostgres::DATABASE))
+                    .execute(&maintenance)
+                    .await?;
+            }
+            maintenance.close().await;
+            let pool = PgPoolOptions::new()
+                .max_connections(20)
+                .connect_with(options)
+                .await
+                .context("cannot connect to the embedded PostgreSQL")?;
+            (pool, Some(pg))
+        }
+    };
+    MIGRATOR
+        .run(&pool)
+        .await
+        .context("cannot apply the database migrations")?;
+    Ok((pool, embedded))
+}
+
+/// Leptos's options (site root, output name) from its environment, with our address.
+fn leptos_options(listen: SocketAddr) -> anyhow::Result<LeptosOptions> {
+    let mut options = leptos::config::get_configuration(None)?.leptos_options;
+    options.site_addr = listen;
+    if options.output_name.is_empty() {
+        options.output_name = "latchkey".into();
+    }
+    Ok(options)
+}
+
+/// Latchkey, bound to its address and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds `listen` (port 0 picks a free one), opens the set-up gate (printing the
+    /// set-up code while no administrator exists) and builds the shared state.
+    pub async fn build(
+        pool: PgPool,
+        settings: Settings,
+        listen: SocketAddr,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        let setup = SetupGate::open(&pool, &settings.public_url).await?;
+        let state = AppState::new(pool, settings, setup, leptos_options(addr)?);
+        Ok(Self { listener, state })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then writes the token uses not yet written.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self { listener, state } = self;
+        let flusher = state
+            .usage
+            .spawn_flusher(state.pool.clone(), USAGE_FLUSH_EVERY);
+        tracing::info!("Latchkey is listening on http://{}", listener.local_addr()?);
+        let service =
+            web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        flusher.abort();
+        state.usage.flush(&state.pool).await?;
+        Ok(())
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term.recv() => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,38 @@
+//! What every request handler may reach: the database, the settings, and the few shared
+//! services that live as long as the server.
+
+use crate::{
+    config::Settings, passwords::Passwords, setup::SetupGate, tokens::usage::UsageRecorder,
+};
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub settings: Arc<Settings>,
+    pub setup: Arc<SetupGate>,
+    pub passwords: Passwords,
+    pub usage: UsageRecorder,
+}
+
+impl AppState {
+    pub fn new(
+        pool: PgPool,
+        settings: Settings,
+        setup: SetupGate,
+        leptos_options: LeptosOptions,
+    ) -> Self {
+        Self {
+            leptos_options,
+            pool,
+            settings: Arc::new(settings),
+            setup: Arc::new(setup),
+            passwords: Passwords::default(),
+            usage: UsageRecorder::default(),
+        }
+    }
+}
