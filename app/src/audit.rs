@@ -21,6 +21,93 @@ pub struct AuditEvent {
     pub details: serde_json::Value,
 }
 
+/// Every kind of event the audit log records; their names live here and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    TokenCreated,
+    TokenRevoked,
+    SignInSucceeded,
+    SignInFailed,
+    SignInThrottled,
+    SignOut,
+    UserCreated,
+    UserChanged,
+    UserDisabled,
+    UserEnabled,
+    UserDeleted,
+    PasswordChanged,
+    RoleCreated,
+    RoleChanged,
+    RoleDeleted,
+    ModuleAdded,
+}
+
+impl AuditAction {
+    pub const ALL: [Self; 16] = [
+        Self::TokenCreated,
+        Self::TokenRevoked,
+        Self::SignInSucceeded,
+        Self::SignInFailed,
+        Self::SignInThrottled,
+        Self::SignOut,
+        Self::UserCreated,
+        Self::UserChanged,
+        Self::UserDisabled,
+        Self::UserEnabled,
+        Self::UserDeleted,
+        Self::PasswordChanged,
+        Self::RoleCreated,
+        Self::RoleChanged,
+        Self::RoleDeleted,
+        Self::ModuleAdded,
+    ];
+
+    /// The name stored in the log and shown to people, e.g. `token.created`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TokenCreated => "token.created",
+            Self::TokenRevoked => "token.revoked",
+            Self::SignInSucceeded => "sign_in.succeeded",
+            Self::SignInFailed => "sign_in.failed",
+            Self::SignInThrottled => "sign_in.throttled",
+            Self::SignOut => "sign_out",
+            Self::UserCreated => "user.created",
+            Self::UserChanged => "user.changed",
+            Self::UserDisabled => "user.disabled",
+            Self::UserEnabled => "user.enabled",
+            Self::UserDeleted => "user.deleted",
+            Self::PasswordChanged => "user.password_changed",
+            Self::RoleCreated => "role.created",
+            Self::RoleChanged => "role.changed",
+            Self::RoleDeleted => "role.deleted",
+            Self::ModuleAdded => "module.added",
+        }
+    }
+
+    /// What the action filter offers: each group of actions (`token.` for every token
+    /// event), followed by the actions in it, in the order of [`Self::ALL`].
+    pub fn filter_choices() -> Vec<&'static str> {
+        let mut choices: Vec<&'static str> = Vec::new();
+        for action in Self::ALL {
+            let name = action.as_str();
+            if let Some((group, _)) = name.split_once('.') {
+                let group = &name[..=group.len()];
+                if !choices.contains(&group) {
+                    choices.push(group);
+                }
+            }
+            choices.push(name);
+        }
+        choices
+    }
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
 pub struct AuditFilter {
@@ -44,3 +131,16 @@ pub struct AuditFilter {
 }
 
 delegate!(#[server(endpoint = "audit/list")] list_audit => list_audit(filter: AuditFilter) -> Page<AuditEvent>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_filter_offers_each_group_before_its_actions() {
+        let choices = AuditAction::filter_choices();
+        assert_eq!(&choices[..3], ["token.", "token.created", "token.revoked"]);
+        assert!(choices.contains(&"sign_out"));
+        assert_eq!(choices.len(), AuditAction::ALL.len() + 5);
+    }
+}

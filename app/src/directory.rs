@@ -6,6 +6,57 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// A person (signs in with a password) or a service account (exists to own
+/// integration tokens and cannot sign in).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "lowercase"))]
+#[serde(rename_all = "lowercase")]
+pub enum UserKind {
+    #[default]
+    Human,
+    Service,
+}
+
+impl UserKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Human => "human",
+            Self::Service => "service",
+        }
+    }
+
+    /// The kind a filter names: `human` or `service`; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "human" => Some(Self::Human),
+            "service" => Some(Self::Service),
+            _ => None,
+        }
+    }
+}
+
+/// The roles every Latchkey has, whose names the rules rely on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuiltinRole {
+    /// Every permission (`*`); the last active one cannot be removed.
+    Administrator,
+    /// May create, list and revoke their own tokens.
+    Member,
+    /// Reads users, roles, tokens and the audit log.
+    Auditor,
+}
+
+impl BuiltinRole {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Administrator => "Administrator",
+            Self::Member => "Member",
+            Self::Auditor => "Auditor",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleRef {
@@ -21,7 +72,7 @@ pub struct UserSummary {
     pub id: i64,
     pub email: Option<String>,
     pub display_name: String,
-    pub kind: String,
+    pub kind: UserKind,
     pub active: bool,
     pub role: RoleRef,
     pub created_at: DateTime<Utc>,
@@ -33,7 +84,7 @@ pub struct UserSummary {
 pub struct NewUser {
     /// `human` (the default) or `service`.
     #[serde(default)]
-    pub kind: Option<String>,
+    pub kind: Option<UserKind>,
     /// Required for people; optional for service accounts.
     #[serde(default)]
     pub email: Option<String>,

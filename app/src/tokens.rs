@@ -1,7 +1,7 @@
 //! API tokens as the console and the REST API show them, and the console's server
 //! functions for them.
 
-use crate::{AppError, Page};
+use crate::{directory::UserKind, AppError, Page};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -49,8 +49,7 @@ pub struct OwnerRef {
     pub id: i64,
     pub display_name: String,
     pub email: Option<String>,
-    /// `human` or `service`.
-    pub kind: String,
+    pub kind: UserKind,
 }
 
 /// A token as lists and detail views show it: everything but the secret.
@@ -136,7 +135,7 @@ pub struct OwnerChoice {
     pub id: i64,
     pub display_name: String,
     pub email: Option<String>,
-    pub kind: String,
+    pub kind: UserKind,
     pub permissions: Vec<String>,
 }
 

@@ -2,7 +2,7 @@
 
 use crate::{error::Result, paging, principal::Principal};
 use app::{
-    audit::{AuditEvent, AuditFilter},
+    audit::{AuditAction, AuditEvent, AuditFilter},
     permissions::AUDIT_READ,
     Page,
 };
@@ -55,7 +55,7 @@ impl From<&crate::principal::Principal> for Actor {
 pub async fn record<'e>(
     db: impl sqlx::PgExecutor<'e>,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     target: Option<&str>,
     details: Value,
 ) -> Result<()> {
@@ -66,7 +66,7 @@ pub async fn record<'e>(
     )
     .bind(actor.user_id)
     .bind(&actor.label)
-    .bind(action)
+    .bind(action.as_str())
     .bind(target)
     .bind(actor.client_addr.map(|a| a.to_string()))
     .bind(details)

@@ -9,7 +9,13 @@ use crate::{
     setup::{self, SetupGate},
     throttle, users,
 };
-use app::{backend::Caller, session::SetupForm, AppError};
+use app::{
+    audit::AuditAction,
+    backend::Caller,
+    directory::{BuiltinRole, UserKind},
+    session::SetupForm,
+    AppError,
+};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -32,7 +38,7 @@ pub async fn sign_in(
         audit::record(
             pool,
             &anonymous,
-            "sign_in.throttled",
+            AuditAction::SignInThrottled,
             Some(&email),
             json!({}),
         )
@@ -46,7 +52,14 @@ pub async fn sign_in(
         Some(user) if matches => user,
         _ => {
             throttle::record_failure(pool, &keys).await?;
-            audit::record(pool, &anonymous, "sign_in.failed", Some(&email), json!({})).await?;
+            audit::record(
+                pool,
+                &anonymous,
+                AuditAction::SignInFailed,
+                Some(&email),
+                json!({}),
+            )
+            .await?;
             return Err(AppError::WrongCredentials.into());
         }
     };
@@ -62,7 +75,7 @@ pub async fn sign_in(
     audit::record(
         &mut *tx,
         &actor,
-        "sign_in.succeeded",
+        AuditAction::SignInSucceeded,
         Some(&user.email),
         json!({}),
     )
@@ -75,7 +88,14 @@ pub async fn sign_out(pool: &PgPool, caller: &Caller) -> Result<()> {
     if let (Some(user), Some(digest)) = (&caller.user, &caller.session_digest) {
         sessions::end(pool, digest).await?;
         let actor = Actor::user(user, caller.client_addr);
-        audit::record(pool, &actor, "sign_out", Some(&user.email), json!({})).await?;
+        audit::record(
+            pool,
+            &actor,
+            AuditAction::SignOut,
+            Some(&user.email),
+            json!({}),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -125,12 +145,14 @@ pub async fn set_up(
     }
     let user_id: i64 = sqlx::query_scalar(
         "INSERT INTO users (email, display_name, kind, password_hash, role_id)
-         SELECT $1, $2, 'human', $3, id FROM roles WHERE name = 'Administrator' AND builtin
+         SELECT $1, $2, $4, $3, id FROM roles WHERE name = $5 AND builtin
          RETURNING id",
     )
     .bind(&email)
     .bind(&name)
     .bind(&hash)
+    .bind(UserKind::Human)
+    .bind(BuiltinRole::Administrator.name())
     .fetch_one(&mut *tx)
     .await
     .on_constraint("users_email_key", || {
@@ -145,9 +167,9 @@ pub async fn set_up(
     audit::record(
         &mut *tx,
         &actor,
-        "user.created",
+        AuditAction::UserCreated,
         Some(&email),
-        json!({ "kind": "human", "role": "Administrator", "via": "set-up" }),
+        json!({ "kind": UserKind::Human, "role": BuiltinRole::Administrator.name(), "via": "set-up" }),
     )
     .await?;
     let cookie = sessions::create(&mut *tx, user_id, caller.client_addr).await?;
@@ -195,7 +217,7 @@ pub async fn change_password(
     audit::record(
         &mut *tx,
         &actor,
-        "user.password_changed",
+        AuditAction::PasswordChanged,
         Some(&user.email),
         json!({}),
     )

@@ -7,6 +7,7 @@ use crate::{
     principal::Principal,
 };
 use app::{
+    audit::AuditAction,
     directory::{Module, NewModule},
     permissions, AppError,
 };
@@ -57,7 +58,7 @@ pub async fn create(pool: &PgPool, p: &Principal, new: NewModule) -> Result<Modu
     audit::record(
         &mut *tx,
         &p.into(),
-        "module.added",
+        AuditAction::ModuleAdded,
         Some(&slug),
         json!({ "description": description }),
     )

@@ -8,6 +8,7 @@ use crate::{
     principal::Principal,
 };
 use app::{
+    audit::AuditAction,
     directory::{NewRole, Role, RolePatch, RoleRef},
     permissions::{ROLES_READ, ROLES_WRITE},
     AppError,
@@ -134,7 +135,7 @@ pub async fn create(pool: &PgPool, p: &Principal, new: NewRole) -> Result<Role> 
     audit::record(
         &mut *tx,
         &p.into(),
-        "role.created",
+        AuditAction::RoleCreated,
         Some(&name),
         json!({ "id": id, "permissions": permissions }),
     )
@@ -175,7 +176,7 @@ pub async fn update(pool: &PgPool, p: &Principal, id: i64, patch: RolePatch) -> 
     audit::record(
         &mut *tx,
         &p.into(),
-        "role.changed",
+        AuditAction::RoleChanged,
         Some(&name),
         json!({
             "id": id,
@@ -213,7 +214,7 @@ pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
     audit::record(
         &mut *tx,
         &p.into(),
-        "role.deleted",
+        AuditAction::RoleDeleted,
         Some(&role.name),
         json!({ "id": id, "permissions": role.permissions }),
     )

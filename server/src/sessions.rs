@@ -50,10 +50,11 @@ pub async fn resolve(
          JOIN roles r ON r.id = u.role_id
          WHERE s.digest = $1
            AND s.last_seen_at > now() - make_interval(mins => $2)
-           AND u.active AND u.kind = 'human'",
+           AND u.active AND u.kind = $3",
     )
     .bind(digest)
     .bind(settings.session_idle_minutes)
+    .bind(app::directory::UserKind::Human)
     .fetch_optional(pool)
     .await?;
     let Some(row) = row else { return Ok(None) };

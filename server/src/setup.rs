@@ -91,8 +91,9 @@ fn new_code() -> String {
 pub async fn admin_exists<'e>(db: impl sqlx::PgExecutor<'e>) -> Result<bool> {
     Ok(sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM users u JOIN roles r ON r.id = u.role_id
-                        WHERE r.name = 'Administrator' AND r.builtin AND u.active)",
+                        WHERE r.name = $1 AND r.builtin AND u.active)",
     )
+    .bind(app::directory::BuiltinRole::Administrator.name())
     .fetch_one(db)
     .await?)
 }

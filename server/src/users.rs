@@ -9,7 +9,8 @@ use crate::{
     roles,
 };
 use app::{
-    directory::{NewUser, RoleRef, UserFilter, UserPatch, UserSummary},
+    audit::AuditAction,
+    directory::{BuiltinRole, NewUser, RoleRef, UserFilter, UserKind, UserPatch, UserSummary},
     permissions::{USERS_READ, USERS_WRITE},
     AppError, Page,
 };
@@ -28,9 +29,10 @@ pub struct Credentials {
 pub async fn credentials_by_email(pool: &PgPool, email: &str) -> Result<Option<Credentials>> {
     Ok(sqlx::query_as(
         "SELECT id, email, password_hash FROM users
-         WHERE lower(email) = $1 AND kind = 'human' AND active",
+         WHERE lower(email) = $1 AND kind = $2 AND active",
     )
     .bind(email)
+    .bind(UserKind::Human)
     .fetch_optional(pool)
     .await?)
 }
@@ -87,7 +89,7 @@ struct Row {
     id: i64,
     email: Option<String>,
     display_name: String,
-    kind: String,
+    kind: UserKind,
     active: bool,
     created_at: DateTime<Utc>,
     role_id: i64,
@@ -119,8 +121,9 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: UserFilter) -> Result<Pa
     p.require(USERS_READ, "see users")?;
     let kind = match filter.kind.as_deref().filter(|k| !k.is_empty()) {
         None => None,
-        Some(k @ ("human" | "service")) => Some(k.to_owned()),
-        Some(_) => return Err(AppError::invalid("kind", "Use human or service.").into()),
+        Some(k) => Some(
+            UserKind::parse(k).ok_or_else(|| AppError::invalid("kind", "Use human or service."))?,
+        ),
     };
     let (limit, before) = paging::bounds(filter.limit, filter.cursor.as_deref())?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
@@ -151,10 +154,10 @@ pub async fn create(
     new: NewUser,
 ) -> Result<UserSummary> {
     p.require(USERS_WRITE, "create users")?;
-    let kind = new.kind.as_deref().unwrap_or("human");
+    let kind = new.kind.unwrap_or_default();
     let display_name = fields::name("display_name", &new.display_name, 100)?;
     let (email, hash) = match kind {
-        "human" => {
+        UserKind::Human => {
             let email = fields::email("email", new.email.as_deref().unwrap_or_default())?;
             let password = new.password.ok_or_else(|| {
                 AppError::invalid(
@@ -165,7 +168,7 @@ pub async fn create(
             crate::passwords::check_new("password", &password)?;
             (Some(email), Some(passwords.hash(password).await?))
         }
-        "service" => {
+        UserKind::Service => {
             if new.password.is_some() {
                 return Err(AppError::invalid(
                     "password",
@@ -184,7 +187,6 @@ pub async fn create(
             };
             (email, None)
         }
-        _ => return Err(AppError::invalid("kind", "Use human or service.").into()),
     };
     let mut tx = pool.begin().await?;
     let role = roles::assignable(&mut tx, p, new.role_id).await?;
@@ -206,7 +208,7 @@ pub async fn create(
     audit::record(
         &mut *tx,
         &p.into(),
-        "user.created",
+        AuditAction::UserCreated,
         Some(&target),
         json!({ "id": id, "kind": kind, "display_name": display_name, "role": role.name }),
     )
@@ -243,7 +245,8 @@ pub async fn update(
     if !active && p.is(id) {
         return Err(AppError::Forbidden("disable yourself".into()).into());
     }
-    let loses_admin = before.role.name == "Administrator" && (role.is_some() || !active);
+    let loses_admin =
+        before.role.name == BuiltinRole::Administrator.name() && (role.is_some() || !active);
     if loses_admin {
         keep_an_administrator(&mut tx, id).await?;
     }
@@ -267,9 +270,9 @@ pub async fn update(
         .clone()
         .unwrap_or_else(|| before.display_name.clone());
     let action = match (before.active, active) {
-        (true, false) => "user.disabled",
-        (false, true) => "user.enabled",
-        _ => "user.changed",
+        (true, false) => AuditAction::UserDisabled,
+        (false, true) => AuditAction::UserEnabled,
+        _ => AuditAction::UserChanged,
     };
     let after = get(&mut *tx, p, id).await?;
     audit::record(
@@ -297,7 +300,7 @@ pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
     let mut tx = pool.begin().await?;
     let user = get(&mut *tx, p, id).await?;
     require_outranks(&mut tx, p, &user, "delete").await?;
-    if user.role.name == "Administrator" {
+    if user.role.name == BuiltinRole::Administrator.name() {
         keep_an_administrator(&mut tx, id).await?;
     }
     let revoked: Vec<String> = sqlx::query_scalar(
@@ -317,7 +320,7 @@ pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
     audit::record(
         &mut *tx,
         &p.into(),
-        "user.deleted",
+        AuditAction::UserDeleted,
         Some(&target),
         json!({ "id": id, "kind": user.kind, "role": user.role.name, "revoked_tokens": revoked }),
     )
@@ -351,9 +354,11 @@ async fn keep_an_administrator(tx: &mut sqlx::PgConnection, leaving: i64) -> Res
         .await?;
     let others: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM users u JOIN roles r ON r.id = u.role_id
-         WHERE r.name = 'Administrator' AND r.builtin AND u.active AND u.kind = 'human' AND u.id <> $1",
+         WHERE r.name = $2 AND r.builtin AND u.active AND u.kind = $3 AND u.id <> $1",
     )
     .bind(leaving)
+    .bind(BuiltinRole::Administrator.name())
+    .bind(UserKind::Human)
     .fetch_one(&mut *tx)
     .await?;
     if others == 0 {

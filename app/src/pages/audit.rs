@@ -1,7 +1,7 @@
 //! The audit log: newest first, filtered by actor, action and time range, a page at a time.
 
 use crate::{
-    audit::{list_audit, AuditFilter},
+    audit::{list_audit, AuditAction, AuditFilter},
     components::Pager,
     time::{self, When},
 };
@@ -58,7 +58,7 @@ pub fn AuditPage() -> impl IntoView {
             <label class="sr-only" for="audit-action">"Action"</label>
             <select id="audit-action" on:change=move |ev| action.set(event_target_value(&ev))>
                 <option value="">"All actions"</option>
-                {["token.", "token.created", "token.revoked", "sign_in.", "sign_in.failed", "user.", "role.", "module.added"].map(|a| view! { <option value=a>{a}</option> })}
+                {AuditAction::filter_choices().into_iter().map(|a| view! { <option value=a>{a}</option> }).collect_view()}
             </select>
             <label for="audit-from">"From"</label>
             <input id="audit-from" type="date" prop:value=move || from.get() on:input=move |ev| from.set(event_target_value(&ev))/>

@@ -344,8 +344,8 @@ pub fn NewTokenPage() -> impl IntoView {
 }
 
 fn owner_label(o: &OwnerChoice, me: Option<i64>) -> String {
-    let who = match (&o.email, o.kind.as_str()) {
-        (_, "service") => format!("{} (service account)", o.display_name),
+    let who = match (&o.email, o.kind) {
+        (_, crate::directory::UserKind::Service) => format!("{} (service account)", o.display_name),
         (Some(email), _) => format!("{} <{email}>", o.display_name),
         (None, _) => o.display_name.clone(),
     };

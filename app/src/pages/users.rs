@@ -4,7 +4,7 @@ use crate::{
     components::{ConfirmDialog, FieldError, FormError},
     directory::{
         create_user, delete_user, list_roles, list_users, update_user, NewUser, UserFilter,
-        UserPatch, UserSummary,
+        UserKind, UserPatch, UserSummary,
     },
     permissions::USERS_WRITE,
     time::When,
@@ -98,7 +98,7 @@ pub fn UsersPage() -> impl IntoView {
                                         <tr>
                                             <td>{u.display_name.clone()} {is_me.then(|| view! { <span class="muted">" (you)"</span> })}</td>
                                             <td>{u.email.clone().unwrap_or_else(|| "—".into())}</td>
-                                            <td>{if u.kind == "service" { "service account" } else { "person" }}</td>
+                                            <td>{if u.kind == UserKind::Service { "service account" } else { "person" }}</td>
                                             <td>{if editable {
                                                 view! {
                                                     <label class="sr-only" for=format!("role-{id}")>{format!("Role of {name}")}</label>
@@ -146,7 +146,7 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn NewUserForm(roles: Vec<crate::directory::Role>, on_created: Callback<()>) -> impl IntoView {
     let first_role = roles.first().map(|r| r.id);
-    let kind = RwSignal::new("service".to_owned());
+    let kind = RwSignal::new(UserKind::Service);
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -154,13 +154,13 @@ fn NewUserForm(roles: Vec<crate::directory::Role>, on_created: Callback<()>) -> 
     let error = RwSignal::new(None::<AppError>);
     let done = RwSignal::new(None::<String>);
     let error_signal = Signal::derive(move || error.get());
-    let is_person = move || kind.get() == "human";
+    let is_person = move || kind.get() == UserKind::Human;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(role_id) = role.get_untracked().or(first_role) else {
             return;
         };
-        let person = kind.get_untracked() == "human";
+        let person = kind.get_untracked() == UserKind::Human;
         let new = NewUser {
             kind: Some(kind.get_untracked()),
             email: Some(email.get_untracked()).filter(|e| !e.trim().is_empty()),
@@ -190,8 +190,8 @@ fn NewUserForm(roles: Vec<crate::directory::Role>, on_created: Callback<()>) -> 
                 {move || done.get().map(|m| view! { <div class="alert alert-ok" role="status">{m}</div> })}
                 <fieldset class="choices-inline">
                     <legend>"Kind"</legend>
-                    <label class="choice"><input type="radio" name="kind" value="service" prop:checked=move || !is_person() on:change=move |_| kind.set("service".into())/>"Service account"</label>
-                    <label class="choice"><input type="radio" name="kind" value="human" prop:checked=is_person on:change=move |_| kind.set("human".into())/>"Person"</label>
+                    <label class="choice"><input type="radio" name="kind" value="service" prop:checked=move || !is_person() on:change=move |_| kind.set(UserKind::Service)/>"Service account"</label>
+                    <label class="choice"><input type="radio" name="kind" value="human" prop:checked=is_person on:change=move |_| kind.set(UserKind::Human)/>"Person"</label>
                 </fieldset>
                 <label for="user-name">"Name"</label>
                 <input id="user-name" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>

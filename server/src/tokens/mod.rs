@@ -7,6 +7,7 @@ pub mod verify;
 
 use crate::{audit, error::Result, fields, modules, paging, principal::Principal, users};
 use app::{
+    audit::AuditAction,
     audit::AuditEvent,
     permissions::{grants, TOKENS_ADMIN, TOKENS_READ, TOKENS_WRITE},
     tokens::{
@@ -47,7 +48,7 @@ struct Row {
     owner_id: i64,
     owner_name: String,
     owner_email: Option<String>,
-    owner_kind: String,
+    owner_kind: app::directory::UserKind,
 }
 
 impl From<Row> for TokenSummary {
@@ -141,7 +142,7 @@ pub async fn create(
     audit::record(
         &mut *tx,
         &p.into(),
-        "token.created",
+        AuditAction::TokenCreated,
         Some(&generated.public_id),
         json!({
             "name": name,
@@ -262,7 +263,7 @@ pub async fn revoke(pool: &PgPool, p: &Principal, public_id: &str) -> Result<Tok
     audit::record(
         &mut *tx,
         &p.into(),
-        "token.revoked",
+        AuditAction::TokenRevoked,
         Some(public_id),
         json!({ "name": token.name, "owner": token.owner.email.as_ref().unwrap_or(&token.owner.display_name) }),
     )
@@ -304,7 +305,7 @@ struct OwnerRow {
     id: i64,
     display_name: String,
     email: Option<String>,
-    kind: String,
+    kind: app::directory::UserKind,
     permissions: Vec<String>,
 }
 

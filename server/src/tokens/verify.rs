@@ -63,7 +63,7 @@ struct Row {
     owner_id: i64,
     owner_name: String,
     owner_email: Option<String>,
-    owner_kind: String,
+    owner_kind: app::directory::UserKind,
     owner_active: bool,
     permissions: Vec<String>,
 }
