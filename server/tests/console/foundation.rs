@@ -1,9 +1,7 @@
 //! The foundation as a user meets it: first-run set-up, sign-in, sessions, sign-out.
 
-mod common;
-
+use crate::helpers::*;
 use app::AppError;
-use common::*;
 use reqwest::StatusCode;
 use server::{config::Settings, passwords::Passwords, sessions};
 use sqlx::PgPool;

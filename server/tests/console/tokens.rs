@@ -1,9 +1,7 @@
 //! The console's server functions for tokens and the API page check who is asking.
 
-mod common;
-
+use crate::helpers::*;
 use app::{api_docs::ApiOperation, audit::AuditEvent, tokens::TokenSummary, AppError, Page};
-use common::*;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 

@@ -7,6 +7,11 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 use server::{principal::Principal, tokens};
 
+/// The JSON body of an answer.
+pub async fn json(response: Response) -> Value {
+    response.json().await.unwrap()
+}
+
 /// Every scope an administrator's provisioning token may carry.
 pub const ALL_ADMIN: &[&str] = &[
     "tokens:admin",

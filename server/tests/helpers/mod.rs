@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod logs;
 
 use app::AppError;
 use reqwest::{redirect::Policy, Response, StatusCode};

@@ -1,0 +1,13 @@
+//! The REST API as an integration meets it: one test binary, a module per resource.
+
+#[path = "../helpers/mod.rs"]
+mod helpers;
+
+mod audit;
+mod cli;
+mod introspect;
+mod openapi;
+mod problems;
+mod roles;
+mod tokens;
+mod users;

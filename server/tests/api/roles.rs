@@ -1,0 +1,59 @@
+//! Roles through the REST API: a token reaches what its owner's role allows, now.
+
+use crate::helpers::{
+    api::{json, problem, ALL_ADMIN},
+    *,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use sqlx::PgPool;
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn changing_the_owners_role_changes_what_the_token_reaches(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let role = app.role(&admin_token, "HR Sync", &["users:write"]).await;
+    let hr = app.service_account(&admin_token, "HR system", role).await;
+    let token = app.token_for(hr, "HR sync", &["users:write"]).await;
+
+    let me = app.api_get("/me", &token).await;
+    assert_eq!(me.headers()["x-token-scopes"], "users:write");
+    let created = app
+        .api_post(
+            "/users",
+            &token,
+            json!({ "kind": "service", "display_name": "Badge reader", "role_id": role }),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+
+    // The role now only reads: so does the token, from the next request on.
+    let patched = app
+        .api(
+            Method::PATCH,
+            &format!("/roles/{role}"),
+            &admin_token,
+            Some(json!({ "permissions": ["users:read"] })),
+        )
+        .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+    let me = json(app.api_get("/me", &token).await).await;
+    assert_eq!(me["token"]["scopes"], json!(["users:write"]));
+    assert_eq!(me["token"]["effective_scopes"], json!(["users:read"]));
+    let refused = app
+        .api_post(
+            "/users",
+            &token,
+            json!({ "kind": "service", "display_name": "Door", "role_id": role }),
+        )
+        .await;
+    let refused = problem(refused).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.kind, "insufficient-scope");
+    assert_eq!(refused.body["scope"], "users:write");
+    assert!(refused
+        .www_authenticate
+        .contains("error=\"insufficient_scope\""));
+    assert!(refused.www_authenticate.contains("scope=\"users:write\""));
+    assert_eq!(app.api_get("/users", &token).await.status(), StatusCode::OK);
+}

@@ -1,0 +1,7 @@
+//! The console as a browser meets it: pages and server functions, one test binary.
+
+#[path = "../helpers/mod.rs"]
+mod helpers;
+
+mod foundation;
+mod tokens;
