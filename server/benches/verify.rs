@@ -116,7 +116,7 @@ async fn a_token(pool: &PgPool) -> anyhow::Result<String> {
         new,
     )
     .await
-    .map_err(|e| anyhow::anyhow!("{}", app::AppError::from(e)))?;
+    .map_err(|e| anyhow::anyhow!("{}", e.into_answer()))?;
     Ok(created.token)
 }
 

@@ -23,6 +23,7 @@ const TOO_MANY: &str = "Too many failed attempts. Wait a minute, then try again.
 
 /// Checks the password and starts a session; returns the session cookie's value.
 /// A wrong email and a wrong password get the same answer, after the same work.
+#[tracing::instrument(skip_all)]
 pub async fn sign_in(
     pool: &PgPool,
     passwords: &Passwords,
@@ -84,6 +85,7 @@ pub async fn sign_in(
     Ok(cookie)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn sign_out(pool: &PgPool, caller: &Caller) -> Result<()> {
     if let (Some(user), Some(digest)) = (&caller.user, &caller.session_digest) {
         sessions::end(pool, digest).await?;
@@ -101,6 +103,7 @@ pub async fn sign_out(pool: &PgPool, caller: &Caller) -> Result<()> {
 }
 
 /// Creates the first administrator and signs them in; returns the session cookie's value.
+#[tracing::instrument(skip_all)]
 pub async fn set_up(
     pool: &PgPool,
     passwords: &Passwords,
@@ -180,6 +183,7 @@ pub async fn set_up(
 }
 
 /// Changes the caller's password and ends their other sessions.
+#[tracing::instrument(skip_all)]
 pub async fn change_password(
     pool: &PgPool,
     passwords: &Passwords,

@@ -48,6 +48,6 @@ pub async fn create_token(
         new,
     )
     .await
-    .map_err(|e| anyhow!("{}", app::AppError::from(e)))?;
+    .map_err(|e| anyhow!("{}", e.into_answer()))?;
     Ok(created.token)
 }

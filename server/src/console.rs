@@ -1,7 +1,10 @@
 //! The server's side of the console's server functions (see `app::backend`): each asks
 //! who the signed-in caller is and hands over to the module that owns the rules.
 
-use crate::{audit, auth, modules, principal::Principal, roles, sessions, tokens, users, AppState};
+use crate::{
+    audit, auth, error::Error, modules, principal::Principal, roles, sessions, tokens, users,
+    AppState,
+};
 use app::{
     api_docs::ApiOperation,
     audit::{AuditEvent, AuditFilter},
@@ -17,6 +20,12 @@ use async_trait::async_trait;
 
 pub struct ConsoleService(pub AppState);
 
+/// The answer a server function gives: server failures are logged here, once, inside
+/// the request's span, and reach the browser as a generic message.
+fn answer<T>(result: crate::error::Result<T>) -> Result<T, AppError> {
+    result.map_err(Error::into_answer)
+}
+
 impl ConsoleService {
     fn pool(&self) -> &sqlx::PgPool {
         &self.0.pool
@@ -31,18 +40,23 @@ impl Console for ConsoleService {
         email: String,
         password: String,
     ) -> Result<SetCookie, AppError> {
-        let value = auth::sign_in(self.pool(), &self.0.passwords, caller, &email, password).await?;
+        let value = auth::sign_in(self.pool(), &self.0.passwords, caller, &email, password)
+            .await
+            .map_err(Error::into_answer)?;
         Ok(sessions::set_cookie(&self.0.settings, &value))
     }
 
     async fn sign_out(&self, caller: &Caller) -> Result<SetCookie, AppError> {
-        auth::sign_out(self.pool(), caller).await?;
+        auth::sign_out(self.pool(), caller)
+            .await
+            .map_err(Error::into_answer)?;
         Ok(sessions::clear_cookie(&self.0.settings))
     }
 
     async fn set_up(&self, caller: &Caller, form: SetupForm) -> Result<SetCookie, AppError> {
-        let value =
-            auth::set_up(self.pool(), &self.0.passwords, &self.0.setup, caller, form).await?;
+        let value = auth::set_up(self.pool(), &self.0.passwords, &self.0.setup, caller, form)
+            .await
+            .map_err(Error::into_answer)?;
         Ok(sessions::set_cookie(&self.0.settings, &value))
     }
 
@@ -52,7 +66,7 @@ impl Console for ConsoleService {
         current: String,
         new: String,
     ) -> Result<(), AppError> {
-        Ok(auth::change_password(self.pool(), &self.0.passwords, caller, current, new).await?)
+        answer(auth::change_password(self.pool(), &self.0.passwords, caller, current, new).await)
     }
 
     async fn list_tokens(
@@ -60,25 +74,27 @@ impl Console for ConsoleService {
         caller: &Caller,
         filter: TokenFilter,
     ) -> Result<Page<TokenSummary>, AppError> {
-        Ok(tokens::list(self.pool(), &Principal::from_caller(caller)?, filter).await?)
+        answer(tokens::list(self.pool(), &Principal::from_caller(caller)?, filter).await)
     }
 
     async fn get_token(&self, caller: &Caller, id: String) -> Result<TokenSummary, AppError> {
-        Ok(tokens::get(self.pool(), &Principal::from_caller(caller)?, &id).await?)
+        answer(tokens::get(self.pool(), &Principal::from_caller(caller)?, &id).await)
     }
 
     async fn create_token(&self, caller: &Caller, new: NewToken) -> Result<CreatedToken, AppError> {
-        Ok(tokens::create(
-            self.pool(),
-            &self.0.settings.token_policy(),
-            &Principal::from_caller(caller)?,
-            new,
+        answer(
+            tokens::create(
+                self.pool(),
+                &self.0.settings.token_policy(),
+                &Principal::from_caller(caller)?,
+                new,
+            )
+            .await,
         )
-        .await?)
     }
 
     async fn revoke_token(&self, caller: &Caller, id: String) -> Result<TokenSummary, AppError> {
-        Ok(tokens::revoke(self.pool(), &Principal::from_caller(caller)?, &id).await?)
+        answer(tokens::revoke(self.pool(), &Principal::from_caller(caller)?, &id).await)
     }
 
     async fn token_policy(&self, caller: &Caller) -> Result<TokenPolicy, AppError> {
@@ -91,17 +107,19 @@ impl Console for ConsoleService {
         caller: &Caller,
         filter: UserFilter,
     ) -> Result<Page<UserSummary>, AppError> {
-        Ok(users::list(self.pool(), &Principal::from_caller(caller)?, filter).await?)
+        answer(users::list(self.pool(), &Principal::from_caller(caller)?, filter).await)
     }
 
     async fn create_user(&self, caller: &Caller, new: NewUser) -> Result<UserSummary, AppError> {
-        Ok(users::create(
-            self.pool(),
-            &self.0.passwords,
-            &Principal::from_caller(caller)?,
-            new,
+        answer(
+            users::create(
+                self.pool(),
+                &self.0.passwords,
+                &Principal::from_caller(caller)?,
+                new,
+            )
+            .await,
         )
-        .await?)
     }
 
     async fn update_user(
@@ -110,19 +128,19 @@ impl Console for ConsoleService {
         id: i64,
         patch: UserPatch,
     ) -> Result<UserSummary, AppError> {
-        Ok(users::update(self.pool(), &Principal::from_caller(caller)?, id, patch).await?)
+        answer(users::update(self.pool(), &Principal::from_caller(caller)?, id, patch).await)
     }
 
     async fn delete_user(&self, caller: &Caller, id: i64) -> Result<(), AppError> {
-        Ok(users::delete(self.pool(), &Principal::from_caller(caller)?, id).await?)
+        answer(users::delete(self.pool(), &Principal::from_caller(caller)?, id).await)
     }
 
     async fn list_roles(&self, caller: &Caller) -> Result<Vec<Role>, AppError> {
-        Ok(roles::list(self.pool(), &Principal::from_caller(caller)?).await?)
+        answer(roles::list(self.pool(), &Principal::from_caller(caller)?).await)
     }
 
     async fn create_role(&self, caller: &Caller, new: NewRole) -> Result<Role, AppError> {
-        Ok(roles::create(self.pool(), &Principal::from_caller(caller)?, new).await?)
+        answer(roles::create(self.pool(), &Principal::from_caller(caller)?, new).await)
     }
 
     async fn update_role(
@@ -131,20 +149,20 @@ impl Console for ConsoleService {
         id: i64,
         patch: RolePatch,
     ) -> Result<Role, AppError> {
-        Ok(roles::update(self.pool(), &Principal::from_caller(caller)?, id, patch).await?)
+        answer(roles::update(self.pool(), &Principal::from_caller(caller)?, id, patch).await)
     }
 
     async fn delete_role(&self, caller: &Caller, id: i64) -> Result<(), AppError> {
-        Ok(roles::delete(self.pool(), &Principal::from_caller(caller)?, id).await?)
+        answer(roles::delete(self.pool(), &Principal::from_caller(caller)?, id).await)
     }
 
     async fn list_modules(&self, caller: &Caller) -> Result<Vec<Module>, AppError> {
         caller.user()?;
-        Ok(modules::list(self.pool()).await?)
+        answer(modules::list(self.pool()).await)
     }
 
     async fn create_module(&self, caller: &Caller, new: NewModule) -> Result<Module, AppError> {
-        Ok(modules::create(self.pool(), &Principal::from_caller(caller)?, new).await?)
+        answer(modules::create(self.pool(), &Principal::from_caller(caller)?, new).await)
     }
 
     async fn list_audit(
@@ -152,7 +170,7 @@ impl Console for ConsoleService {
         caller: &Caller,
         filter: AuditFilter,
     ) -> Result<Page<AuditEvent>, AppError> {
-        Ok(audit::list(self.pool(), &Principal::from_caller(caller)?, filter).await?)
+        answer(audit::list(self.pool(), &Principal::from_caller(caller)?, filter).await)
     }
 
     async fn api_reference(&self, caller: &Caller) -> Result<Vec<ApiOperation>, AppError> {
@@ -161,7 +179,7 @@ impl Console for ConsoleService {
     }
 
     async fn token_owners(&self, caller: &Caller) -> Result<Vec<OwnerChoice>, AppError> {
-        Ok(tokens::owner_choices(self.pool(), &Principal::from_caller(caller)?).await?)
+        answer(tokens::owner_choices(self.pool(), &Principal::from_caller(caller)?).await)
     }
 
     async fn check_token_name(
@@ -170,16 +188,18 @@ impl Console for ConsoleService {
         owner_id: Option<i64>,
         name: String,
     ) -> Result<(), AppError> {
-        Ok(tokens::check_name(
-            self.pool(),
-            &Principal::from_caller(caller)?,
-            owner_id,
-            &name,
+        answer(
+            tokens::check_name(
+                self.pool(),
+                &Principal::from_caller(caller)?,
+                owner_id,
+                &name,
+            )
+            .await,
         )
-        .await?)
     }
 
     async fn token_events(&self, caller: &Caller, id: String) -> Result<Vec<AuditEvent>, AppError> {
-        Ok(tokens::events(self.pool(), &Principal::from_caller(caller)?, &id).await?)
+        answer(tokens::events(self.pool(), &Principal::from_caller(caller)?, &id).await)
     }
 }

@@ -1,5 +1,6 @@
 //! The server's error type. Failures a person can act on are `AppError`s and pass through
-//! unchanged; anything else is logged here in full and answered with a generic message.
+//! unchanged; anything else is logged in full, once, when the answer is made (see
+//! [`Error::into_answer`]), and the person gets a generic message.
 
 use app::AppError;
 
@@ -15,9 +16,11 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-impl From<Error> for AppError {
-    fn from(error: Error) -> Self {
-        match error {
+impl Error {
+    /// What the person asking is told. Called once, where the answer is made (inside the
+    /// request's span): server-side failures are logged there in full and told generically.
+    pub fn into_answer(self) -> AppError {
+        match self {
             Error::App(e) => e,
             other => {
                 tracing::error!(error = %other, "internal error");

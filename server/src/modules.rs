@@ -30,6 +30,7 @@ pub async fn list(pool: &PgPool) -> Result<Vec<Module>> {
         .collect())
 }
 
+#[tracing::instrument(skip_all, fields(actor = %p.label))]
 pub async fn create(pool: &PgPool, p: &Principal, new: NewModule) -> Result<Module> {
     p.require(permissions::ROLES_WRITE, "add modules")?;
     let slug = new.slug.trim().to_owned();

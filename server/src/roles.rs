@@ -115,6 +115,7 @@ async fn check_permissions(
     Ok(permissions)
 }
 
+#[tracing::instrument(skip_all, fields(actor = %p.label))]
 pub async fn create(pool: &PgPool, p: &Principal, new: NewRole) -> Result<Role> {
     p.require(ROLES_WRITE, "create roles")?;
     let name = fields::name("name", &new.name, 60)?;
@@ -146,6 +147,7 @@ pub async fn create(pool: &PgPool, p: &Principal, new: NewRole) -> Result<Role> 
 }
 
 /// Changes a role; the tokens of its users reach further or less far at once.
+#[tracing::instrument(skip_all, fields(actor = %p.label, role = id))]
 pub async fn update(pool: &PgPool, p: &Principal, id: i64, patch: RolePatch) -> Result<Role> {
     p.require(ROLES_WRITE, "change roles")?;
     let mut tx = pool.begin().await?;
@@ -190,6 +192,7 @@ pub async fn update(pool: &PgPool, p: &Principal, id: i64, patch: RolePatch) -> 
     Ok(role)
 }
 
+#[tracing::instrument(skip_all, fields(actor = %p.label, role = id))]
 pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
     p.require(ROLES_WRITE, "delete roles")?;
     let mut tx = pool.begin().await?;

@@ -147,6 +147,7 @@ pub async fn get<'e>(db: impl sqlx::PgExecutor<'e>, p: &Principal, id: i64) -> R
     Ok(row.ok_or_else(not_found)?.into())
 }
 
+#[tracing::instrument(skip_all, fields(actor = %p.label))]
 pub async fn create(
     pool: &PgPool,
     passwords: &Passwords,
@@ -218,6 +219,7 @@ pub async fn create(
     Ok(user)
 }
 
+#[tracing::instrument(skip_all, fields(actor = %p.label, user = id))]
 pub async fn update(
     pool: &PgPool,
     p: &Principal,
@@ -292,6 +294,7 @@ pub async fn update(
 }
 
 /// Deletes a user; their tokens are revoked with them (and their sessions end).
+#[tracing::instrument(skip_all, fields(actor = %p.label, user = id))]
 pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
     p.require(USERS_WRITE, "delete users")?;
     if p.is(id) {

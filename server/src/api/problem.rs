@@ -15,6 +15,8 @@ pub enum ApiError {
     /// The bearer token was missing, malformed, unknown, expired or revoked.
     Token(Rejection),
     App(AppError),
+    /// The server failed: logged in full when answered, told generically.
+    Server(crate::error::Error),
     /// The request itself could not be read (bad JSON, wrong types, too large…).
     Request {
         status: StatusCode,
@@ -26,7 +28,10 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl From<crate::error::Error> for ApiError {
     fn from(e: crate::error::Error) -> Self {
-        Self::App(e.into())
+        match e {
+            crate::error::Error::App(e) => Self::App(e),
+            other => Self::Server(other),
+        }
     }
 }
 
@@ -63,6 +68,14 @@ impl IntoResponse for ApiError {
         let mut extra = serde_json::Map::new();
         let mut challenge = None;
         let (status, kind, detail) = match self {
+            Self::Server(error) => {
+                let answer = error.into_answer();
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    answer.to_string(),
+                )
+            }
             Self::Token(rejection) => {
                 challenge = Some(format!(
                     "Bearer realm=\"latchkey\", error=\"invalid_token\", error_description=\"{}\"",

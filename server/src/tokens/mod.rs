@@ -76,6 +76,7 @@ impl From<Row> for TokenSummary {
 
 /// Generates a token under the server's `policy`. The plaintext is in the answer and
 /// nowhere else.
+#[tracing::instrument(skip_all, fields(actor = %p.label, owner = ?new.owner_id))]
 pub async fn create(
     pool: &PgPool,
     policy: &TokenPolicy,
@@ -240,6 +241,7 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
 }
 
 /// Revokes a token; from the next request on it is refused. Revoking twice is harmless.
+#[tracing::instrument(skip_all, fields(actor = %p.label, token = %public_id))]
 pub async fn revoke(pool: &PgPool, p: &Principal, public_id: &str) -> Result<TokenSummary> {
     let token = get(pool, p, public_id).await?;
     if !p.can(TOKENS_ADMIN) {

@@ -2,6 +2,7 @@
 
 use crate::helpers::{
     api::{problem, ALL_ADMIN},
+    logs::capture_logs,
     *,
 };
 use reqwest::StatusCode;
@@ -118,4 +119,62 @@ async fn responses_name_the_scopes_held_and_needed(pool: PgPool) {
     assert_eq!(listed.headers()["x-accepted-scopes"], "tokens:read");
     let refused = app.api_get("/users", &token).await;
     assert_eq!(refused.headers()["x-accepted-scopes"], "users:read");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn every_answer_carries_a_request_id_that_a_client_may_choose(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let fresh = app.get("/healthz").await;
+    let id = fresh.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let again = app.get("/healthz").await;
+    assert_ne!(again.headers()["x-request-id"], id.as_str());
+    let chosen = app
+        .another_browser()
+        .get(app.url("/api/v1/me"))
+        .header("x-request-id", "erp-sync-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chosen.headers()["x-request-id"], "erp-sync-42");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_server_failure_is_told_generically_and_logged_once_with_its_request(pool: PgPool) {
+    let logs = capture_logs();
+    let app = TestApp::spawn(pool).await;
+    let (_, token) = app.admin_with_token(ALL_ADMIN).await;
+    // The audit log cannot be written: every change must fail, whole.
+    sqlx::query("ALTER TABLE audit_events RENAME TO audit_events_gone")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let response = app
+        .api_post(
+            "/roles",
+            &token,
+            serde_json::json!({ "name": "Doomed", "permissions": ["users:read"] }),
+        )
+        .await;
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let failure = problem(response).await;
+    assert_eq!(failure.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(failure.kind, "internal");
+    assert!(
+        !failure.detail.contains("audit_events"),
+        "{}",
+        failure.detail
+    );
+    let roles: i64 = sqlx::query_scalar("SELECT count(*) FROM roles WHERE name = 'Doomed'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(roles, 0, "nothing half-done");
+    let logged = logs.lines_with(&[&request_id, "internal error"]);
+    assert_eq!(logged.len(), 1, "{logged:#?}");
+    assert!(logged[0].contains("route=/api/v1/roles"), "{}", logged[0]);
+    assert!(logged[0].contains("audit_events"), "the log has the detail");
 }

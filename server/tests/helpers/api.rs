@@ -54,7 +54,7 @@ impl TestApp {
             new,
         )
         .await
-        .unwrap_or_else(|e| panic!("{:?}", app::AppError::from(e)))
+        .unwrap_or_else(|e| panic!("{:?}", e.into_answer()))
         .token
     }
 

@@ -10,6 +10,7 @@ pub fn capture_logs() -> LogBuffer {
             let writer = buffer.clone();
             tracing_subscriber::fmt()
                 .with_max_level(tracing::Level::TRACE)
+                .with_ansi(false)
                 .with_writer(move || writer.clone())
                 .init();
             buffer
@@ -23,6 +24,15 @@ pub struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 impl LogBuffer {
     pub fn contains(&self, needle: &str) -> bool {
         String::from_utf8_lossy(&self.0.lock().unwrap()).contains(needle)
+    }
+
+    /// The lines that contain every one of `needles`.
+    pub fn lines_with(&self, needles: &[&str]) -> Vec<String> {
+        String::from_utf8_lossy(&self.0.lock().unwrap())
+            .lines()
+            .filter(|line| needles.iter().all(|n| line.contains(n)))
+            .map(str::to_owned)
+            .collect()
     }
 }
 
