@@ -59,14 +59,23 @@ pub fn FieldError(error: Signal<Option<AppError>>, field: &'static str) -> impl 
     }
 }
 
+/// An error a person should read, announced to screen readers; `lead` says what failed.
+#[component]
+pub fn ErrorAlert(error: AppError, #[prop(optional)] lead: &'static str) -> impl IntoView {
+    view! { <div class="alert alert-error" role="alert">{lead}{error.to_string()}</div> }
+}
+
+/// The current error, if any, as an [`ErrorAlert`].
+#[component]
+pub fn ShowError(error: Signal<Option<AppError>>) -> impl IntoView {
+    move || error.get().map(|error| view! { <ErrorAlert error/> })
+}
+
 /// The message of an error that belongs to no field, shown above the form.
 #[component]
 pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
-    move || {
-        error.get().filter(|e| e.field().is_none()).map(|e| {
-            view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }
-        })
-    }
+    let error = Signal::derive(move || error.get().filter(|e| e.field().is_none()));
+    view! { <ShowError error/> }
 }
 
 /// The error of a server action's last run, if it failed.
@@ -76,6 +85,38 @@ where
     O: Clone + Send + Sync + 'static,
 {
     Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
+/// Runs `then` with the server's answer each time a run of `action` ends (to move on, or
+/// back to the step at fault).
+pub fn after<I, O>(action: ServerAction<I>, then: impl Fn(&Result<O, AppError>) + 'static)
+where
+    I: server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Effect::watch(
+        move || action.version().get(),
+        move |_, _, _| {
+            if let Some(answer) = action.value().get_untracked() {
+                then(&answer);
+            }
+        },
+        false,
+    );
+}
+
+/// Runs `then` with the answer each time `action` succeeds (to clear a form or close an
+/// editor).
+pub fn on_success<I, O>(action: ServerAction<I>, then: impl Fn(&O) + 'static)
+where
+    I: server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    after(action, move |answer| {
+        if let Ok(answer) = answer {
+            then(answer);
+        }
+    });
 }
 
 /// A password input with a button that shows or hides what was typed.
@@ -120,7 +161,6 @@ pub fn ConfirmDialog(
     confirm_label: &'static str,
     on_confirm: Callback<()>,
     on_cancel: Callback<()>,
-    #[prop(optional)] busy: Option<Signal<bool>>,
     children: Children,
 ) -> impl IntoView {
     let cancel_ref = NodeRef::<leptos::html::Button>::new();
@@ -129,7 +169,6 @@ pub fn ConfirmDialog(
             let _ = button.focus();
         }
     });
-    let busy = move || busy.is_some_and(|b| b.get());
     view! {
         <div class="backdrop">
             <div
@@ -150,7 +189,7 @@ pub fn ConfirmDialog(
                     <button type="button" class="btn" node_ref=cancel_ref on:click=move |_| on_cancel.run(())>
                         "Cancel"
                     </button>
-                    <button type="button" class="btn btn-danger" disabled=busy on:click=move |_| on_confirm.run(())>
+                    <button type="button" class="btn btn-danger" on:click=move |_| on_confirm.run(())>
                         {confirm_label}
                     </button>
                 </div>

@@ -1,4 +1,4 @@
-use crate::api_docs::api_reference;
+use crate::{api_docs::api_reference, components::ErrorAlert};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -18,7 +18,7 @@ pub fn ApiDocsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match operations.await {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
                     Ok(ops) => view! {
                         <div class="card table-card">
                             <table class="table">

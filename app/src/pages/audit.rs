@@ -2,7 +2,7 @@
 
 use crate::{
     audit::{list_audit, AuditAction, AuditFilter},
-    components::Pager,
+    components::{ErrorAlert, Pager},
     time::{self, When},
 };
 use chrono::NaiveDate;
@@ -69,7 +69,7 @@ pub fn AuditPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading events…"</p> }>
             {move || Suspend::new(async move {
                 match events.await {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
                     Ok(page) => {
                         let next = page.next_cursor.clone();
                         view! {

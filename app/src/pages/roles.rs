@@ -1,15 +1,18 @@
 //! Roles with a permission checklist grouped by module, and the modules themselves.
 
 use crate::{
-    components::{Chips, ConfirmDialog, FieldError, FormError},
+    components::{
+        action_error, on_success, Chips, ConfirmDialog, ErrorAlert, FieldError, FormError,
+        ShowError,
+    },
     directory::{
-        create_module, create_role, delete_role, list_modules, list_roles, update_role, Module,
-        NewModule, NewRole, Role, RolePatch,
+        list_modules, list_roles, CreateModule, CreateRole, DeleteRole, Module, NewModule, NewRole,
+        Role, RolePatch, UpdateRole,
     },
     permissions::ROLES_WRITE,
-    AppError, SignedIn,
+    SignedIn,
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::BTreeSet;
 
@@ -22,39 +25,43 @@ pub fn RolesPage() -> impl IntoView {
             .flatten()
             .is_some_and(|u| u.can(ROLES_WRITE))
     };
-    let changed = RwSignal::new(0u32);
-    let roles = Resource::new(move || changed.get(), |_| list_roles());
-    let modules = Resource::new(move || changed.get(), |_| list_modules());
+    let create = ServerAction::<CreateRole>::new();
+    let update = ServerAction::<UpdateRole>::new();
+    let delete = ServerAction::<DeleteRole>::new();
+    let add_module = ServerAction::<CreateModule>::new();
+    let roles = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                update.version().get(),
+                delete.version().get(),
+                add_module.version().get(),
+            )
+        },
+        |_| list_roles(),
+    );
+    let modules = Resource::new(move || add_module.version().get(), |_| list_modules());
     let editing = RwSignal::new(None::<Role>);
     let to_delete = RwSignal::new(None::<Role>);
-    let error = RwSignal::new(None::<AppError>);
-    let refresh = Callback::new(move |()| {
-        editing.set(None);
-        changed.update(|n| *n += 1);
-    });
+    // A saved edit closes the editor.
+    on_success(update, move |_| editing.set(None));
     let confirm_delete = Callback::new(move |()| {
-        let Some(role) = to_delete.get_untracked() else {
-            return;
-        };
-        to_delete.set(None);
-        spawn_local(async move {
-            match delete_role(role.id).await {
-                Ok(()) => refresh.run(()),
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        if let Some(role) = to_delete.get_untracked() {
+            to_delete.set(None);
+            delete.dispatch(DeleteRole { id: role.id });
+        }
     });
 
     view! {
         <Title text="Roles"/>
         <h1>"Roles"</h1>
         <p class="lead">"A role carries permissions. A token reaches what its scopes and its owner's role both allow: change a role, and its users' tokens change with it."</p>
-        {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
+        <ShowError error=action_error(delete)/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading roles…"</p> }>
             {move || Suspend::new(async move {
                 let roles = match roles.await {
                     Ok(r) => r,
-                    Err(e) => return view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    Err(error) => return view! { <ErrorAlert error/> }.into_any(),
                 };
                 let writable = can_write();
                 view! {
@@ -93,8 +100,8 @@ pub fn RolesPage() -> impl IntoView {
                 let list = modules.await.unwrap_or_default();
                 let role = editing.get();
                 writable.then(|| view! {
-                    <RoleForm role modules=list.clone() on_saved=refresh on_cancel=Callback::new(move |()| editing.set(None))/>
-                    <ModulesSection modules=list on_added=refresh/>
+                    <RoleForm role modules=list.clone() create update on_cancel=Callback::new(move |()| editing.set(None))/>
+                    <ModulesSection modules=list add_module/>
                 })
             })}
         </Transition>
@@ -112,7 +119,8 @@ pub fn RolesPage() -> impl IntoView {
 fn RoleForm(
     role: Option<Role>,
     modules: Vec<Module>,
-    on_saved: Callback<()>,
+    create: ServerAction<CreateRole>,
+    update: ServerAction<UpdateRole>,
     on_cancel: Callback<()>,
 ) -> impl IntoView {
     let editing_id = role.as_ref().map(|r| r.id);
@@ -126,45 +134,38 @@ fn RoleForm(
         role.map(|r| r.permissions.into_iter().collect::<BTreeSet<_>>())
             .unwrap_or_default(),
     );
-    let error = RwSignal::new(None::<AppError>);
-    let error_signal = Signal::derive(move || error.get());
+    let error_signal = match editing_id {
+        Some(_) => action_error(update),
+        None => action_error(create),
+    };
+    // A new role was created: the form is ready for the next one.
+    on_success(create, move |_| {
+        name.set(String::new());
+        description.set(String::new());
+        chosen.set(BTreeSet::new());
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let permissions: Vec<String> = chosen.get_untracked().into_iter().collect();
-        let (n, d) = (name.get_untracked(), description.get_untracked());
-        spawn_local(async move {
-            let result = match editing_id {
-                Some(id) => {
-                    update_role(
-                        id,
-                        RolePatch {
-                            name: Some(n),
-                            description: Some(d),
-                            permissions: Some(permissions),
-                        },
-                    )
-                    .await
-                }
-                None => {
-                    create_role(NewRole {
-                        name: n,
-                        description: Some(d),
-                        permissions,
-                    })
-                    .await
-                }
-            };
-            match result {
-                Ok(_) => {
-                    error.set(None);
-                    name.set(String::new());
-                    description.set(String::new());
-                    chosen.set(BTreeSet::new());
-                    on_saved.run(());
-                }
-                Err(e) => error.set(Some(e)),
+        let (name, description) = (name.get_untracked(), Some(description.get_untracked()));
+        match editing_id {
+            Some(id) => {
+                let patch = RolePatch {
+                    name: Some(name),
+                    description,
+                    permissions: Some(permissions),
+                };
+                update.dispatch(UpdateRole { id, patch });
             }
-        });
+            None => {
+                let new = NewRole {
+                    name,
+                    description,
+                    permissions,
+                };
+                create.dispatch(CreateRole { new });
+            }
+        }
     };
     let checkbox = move |permission: String, label: String| {
         let id = format!("perm-{}", permission.replace(':', "-"));
@@ -223,28 +224,21 @@ fn RoleForm(
 }
 
 #[component]
-fn ModulesSection(modules: Vec<Module>, on_added: Callback<()>) -> impl IntoView {
+fn ModulesSection(modules: Vec<Module>, add_module: ServerAction<CreateModule>) -> impl IntoView {
     let slug = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<AppError>);
-    let error_signal = Signal::derive(move || error.get());
+    let error_signal = action_error(add_module);
+    on_success(add_module, move |_| {
+        slug.set(String::new());
+        description.set(String::new());
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let new = NewModule {
             slug: slug.get_untracked(),
             description: Some(description.get_untracked()),
         };
-        spawn_local(async move {
-            match create_module(new).await {
-                Ok(_) => {
-                    error.set(None);
-                    slug.set(String::new());
-                    description.set(String::new());
-                    on_added.run(());
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        add_module.dispatch(CreateModule { new });
     };
     view! {
         <section class="card">

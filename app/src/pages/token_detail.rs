@@ -2,12 +2,11 @@
 
 use super::tokens::RevokeDialog;
 use crate::{
-    components::{Chips, StatusBadge},
+    components::{action_error, Chips, ErrorAlert, ShowError, StatusBadge},
     time::{self, When},
-    tokens::{get_token, revoke_token, token_events, TokenStatus},
-    AppError,
+    tokens::{get_token, token_events, RevokeToken, TokenStatus},
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
@@ -15,34 +14,29 @@ use leptos_router::{components::A, hooks::use_params_map};
 pub fn TokenDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let changed = RwSignal::new(0u32);
-    let token = Resource::new(move || (id(), changed.get()), |(id, _)| get_token(id));
-    let events = Resource::new(move || (id(), changed.get()), |(id, _)| token_events(id));
+    let revoke = ServerAction::<RevokeToken>::new();
+    let token = Resource::new(
+        move || (id(), revoke.version().get()),
+        |(id, _)| get_token(id),
+    );
+    let events = Resource::new(
+        move || (id(), revoke.version().get()),
+        |(id, _)| token_events(id),
+    );
     let confirming = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<AppError>);
     let confirm = Callback::new(move |()| {
-        busy.set(true);
-        spawn_local(async move {
-            match revoke_token(id()).await {
-                Ok(_) => {
-                    confirming.set(false);
-                    changed.update(|n| *n += 1);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
-        });
+        confirming.set(false);
+        revoke.dispatch(RevokeToken { id: id() });
     });
 
     view! {
         <Title text="API token"/>
         <p><A href="/">"← API tokens"</A></p>
-        {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
+        <ShowError error=action_error(revoke)/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match token.await {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
                     Ok(t) => {
                         let for_dialog = t.clone();
                         view! {
@@ -69,7 +63,7 @@ pub fn TokenDetailPage() -> impl IntoView {
                             </section>
                             <Show when=move || confirming.get()>
                                 <RevokeDialog token=for_dialog.clone() on_confirm=confirm
-                                    on_cancel=Callback::new(move |()| confirming.set(false)) busy=busy.into()/>
+                                    on_cancel=Callback::new(move |()| confirming.set(false))/>
                             </Show>
                         }.into_any()
                     }

@@ -2,14 +2,14 @@
 //! URL), by status, a page at a time; revoke with confirmation.
 
 use crate::{
-    components::{Chips, ConfirmDialog, Pager, StatusBadge},
+    components::{action_error, Chips, ConfirmDialog, ErrorAlert, Pager, ShowError, StatusBadge},
     permissions::TOKENS_ADMIN,
     time::When,
-    tokens::{list_tokens, revoke_token, TokenFilter, TokenStatus, TokenSummary},
-    AppError, SignedIn,
+    tokens::{list_tokens, RevokeToken, TokenFilter, TokenStatus, TokenSummary},
+    SignedIn,
 };
 use gloo_timers::callback::Timeout;
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::query_signal_with_options, NavigateOptions};
 
@@ -28,10 +28,11 @@ pub fn TokensPage() -> impl IntoView {
     let (cursor, set_cursor) = query_signal_with_options::<String>("cursor", replace());
     // Cursors of the pages before this one, for "Previous".
     let earlier = RwSignal::new(Vec::<Option<String>>::new());
-    let changed = RwSignal::new(0u32);
+    let revoke = ServerAction::<RevokeToken>::new();
 
+    // Read again whenever a filter, the page or a revocation changes what it shows.
     let tokens = Resource::new(
-        move || (q.get(), status.get(), cursor.get(), changed.get()),
+        move || (q.get(), status.get(), cursor.get(), revoke.version().get()),
         |(name, status, cursor, _)| {
             list_tokens(TokenFilter {
                 name,
@@ -63,24 +64,11 @@ pub fn TokensPage() -> impl IntoView {
     };
 
     let to_revoke = RwSignal::new(None::<TokenSummary>);
-    let revoking = RwSignal::new(false);
-    let revoke_error = RwSignal::new(None::<AppError>);
     let confirm_revoke = Callback::new(move |()| {
-        let Some(token) = to_revoke.get_untracked() else {
-            return;
-        };
-        revoking.set(true);
-        spawn_local(async move {
-            match revoke_token(token.id.clone()).await {
-                Ok(_) => {
-                    to_revoke.set(None);
-                    revoke_error.set(None);
-                    changed.update(|n| *n += 1);
-                }
-                Err(e) => revoke_error.set(Some(e)),
-            }
-            revoking.set(false);
-        });
+        if let Some(token) = to_revoke.get_untracked() {
+            to_revoke.set(None);
+            revoke.dispatch(RevokeToken { id: token.id });
+        }
     });
 
     let is_admin = move || {
@@ -116,14 +104,12 @@ pub fn TokensPage() -> impl IntoView {
                 })}
             </select>
         </div>
-        {move || revoke_error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
+        <ShowError error=action_error(revoke)/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading tokens…"</p> }>
             {move || Suspend::new(async move {
                 match tokens.await {
-                    Err(e) => view! {
-                        <div class="alert alert-error" role="alert">
-                            "The tokens could not be loaded: " {e.to_string()}
-                        </div>
+                    Err(error) => view! {
+                        <ErrorAlert error lead="The tokens could not be loaded: "/>
                     }.into_any(),
                     Ok(page) if page.items.is_empty() => {
                         let filtered = q.get_untracked().is_some() || status.get_untracked().is_some();
@@ -171,8 +157,7 @@ pub fn TokensPage() -> impl IntoView {
             })}
         </Transition>
         {move || to_revoke.get().map(|t| view! {
-            <RevokeDialog token=t on_confirm=confirm_revoke on_cancel=Callback::new(move |()| to_revoke.set(None))
-                busy=revoking.into()/>
+            <RevokeDialog token=t on_confirm=confirm_revoke on_cancel=Callback::new(move |()| to_revoke.set(None))/>
         })}
     }
 }
@@ -218,11 +203,10 @@ pub fn RevokeDialog(
     token: TokenSummary,
     on_confirm: Callback<()>,
     on_cancel: Callback<()>,
-    busy: Signal<bool>,
 ) -> impl IntoView {
     view! {
         <ConfirmDialog title=format!("Revoke “{}”?", token.name) confirm_label="Revoke token"
-            on_confirm on_cancel busy>
+            on_confirm on_cancel>
             <p>
                 "Every integration using " <code>{token.masked.clone()}</code>
                 " will be refused (401 Unauthorized) from its next request. This cannot be undone: "

@@ -1,16 +1,18 @@
 //! People and service accounts: create, change role, disable, enable, delete.
 
 use crate::{
-    components::{ConfirmDialog, FieldError, FormError},
+    components::{
+        action_error, on_success, ConfirmDialog, ErrorAlert, FieldError, FormError, ShowError,
+    },
     directory::{
-        create_user, delete_user, list_roles, list_users, update_user, NewUser, UserFilter,
-        UserKind, UserPatch, UserSummary,
+        list_roles, list_users, CreateUser, DeleteUser, NewUser, UpdateUser, UserFilter, UserKind,
+        UserPatch, UserSummary,
     },
     permissions::USERS_WRITE,
     time::When,
-    AppError, SignedIn,
+    SignedIn,
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
@@ -18,9 +20,17 @@ pub fn UsersPage() -> impl IntoView {
     let SignedIn(user) = expect_context::<SignedIn>();
     let me = move || user.get().and_then(Result::ok).flatten();
     let can_write = move || me().is_some_and(|u| u.can(USERS_WRITE));
-    let changed = RwSignal::new(0u32);
+    let create = ServerAction::<CreateUser>::new();
+    let update = ServerAction::<UpdateUser>::new();
+    let delete = ServerAction::<DeleteUser>::new();
     let users = Resource::new(
-        move || changed.get(),
+        move || {
+            (
+                create.version().get(),
+                update.version().get(),
+                delete.version().get(),
+            )
+        },
         |_| {
             list_users(UserFilter {
                 limit: Some(100),
@@ -29,29 +39,14 @@ pub fn UsersPage() -> impl IntoView {
         },
     );
     let roles = Resource::new(|| (), |_| list_roles());
-    let error = RwSignal::new(None::<AppError>);
     let to_delete = RwSignal::new(None::<UserSummary>);
-    let run =
-        move |f: std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), AppError>>>>| {
-            spawn_local(async move {
-                match f.await {
-                    Ok(()) => {
-                        error.set(None);
-                        changed.update(|n| *n += 1);
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        };
     let patch = move |id: i64, patch: UserPatch| {
-        run(Box::pin(
-            async move { update_user(id, patch).await.map(|_| ()) },
-        ))
+        update.dispatch(UpdateUser { id, patch });
     };
     let confirm_delete = Callback::new(move |()| {
         if let Some(u) = to_delete.get_untracked() {
             to_delete.set(None);
-            run(Box::pin(async move { delete_user(u.id).await }));
+            delete.dispatch(DeleteUser { id: u.id });
         }
     });
 
@@ -59,13 +54,14 @@ pub fn UsersPage() -> impl IntoView {
         <Title text="Users"/>
         <h1>"Users and service accounts"</h1>
         <p class="lead">"People sign in to the console. Service accounts cannot sign in: they exist to own integration tokens, with a role that allows only what the integration needs."</p>
-        {move || error.get().map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
+        <ShowError error=action_error(update)/>
+        <ShowError error=action_error(delete)/>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let writable = user.await.ok().flatten().is_some_and(|u| u.can(USERS_WRITE));
                 let roles = roles.await.unwrap_or_default();
                 writable.then(|| view! {
-                    <NewUserForm roles on_created=Callback::new(move |()| changed.update(|n| *n += 1))/>
+                    <NewUserForm roles create/>
                 })
             })}
         </Transition>
@@ -73,7 +69,7 @@ pub fn UsersPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let users = match users.await {
                     Ok(page) => page.items,
-                    Err(e) => return view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    Err(error) => return view! { <ErrorAlert error/> }.into_any(),
                 };
                 let roles = roles.await.unwrap_or_default();
                 let me_id = me().map(|u| u.id);
@@ -144,16 +140,27 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn NewUserForm(roles: Vec<crate::directory::Role>, on_created: Callback<()>) -> impl IntoView {
+fn NewUserForm(
+    roles: Vec<crate::directory::Role>,
+    create: ServerAction<CreateUser>,
+) -> impl IntoView {
     let first_role = roles.first().map(|r| r.id);
     let kind = RwSignal::new(UserKind::Service);
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let role = RwSignal::new(None::<i64>);
-    let error = RwSignal::new(None::<AppError>);
-    let done = RwSignal::new(None::<String>);
-    let error_signal = Signal::derive(move || error.get());
+    let error_signal = action_error(create);
+    let done = move || match create.value().get() {
+        Some(Ok(user)) => Some(format!("{} was created.", user.display_name)),
+        _ => None,
+    };
+    // A new user was created: the form is ready for the next one.
+    on_success(create, move |_| {
+        name.set(String::new());
+        email.set(String::new());
+        password.set(String::new());
+    });
     let is_person = move || kind.get() == UserKind::Human;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -168,26 +175,14 @@ fn NewUserForm(roles: Vec<crate::directory::Role>, on_created: Callback<()>) -> 
             password: person.then(|| password.get_untracked()),
             role_id,
         };
-        spawn_local(async move {
-            match create_user(new).await {
-                Ok(user) => {
-                    error.set(None);
-                    done.set(Some(format!("{} was created.", user.display_name)));
-                    name.set(String::new());
-                    email.set(String::new());
-                    password.set(String::new());
-                    on_created.run(());
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        create.dispatch(CreateUser { new });
     };
     view! {
         <section class="card">
             <h2>"Add a user or service account"</h2>
             <form on:submit=submit>
                 <FormError error=error_signal/>
-                {move || done.get().map(|m| view! { <div class="alert alert-ok" role="status">{m}</div> })}
+                {move || done().map(|m| view! { <div class="alert alert-ok" role="status">{m}</div> })}
                 <fieldset class="choices-inline">
                     <legend>"Kind"</legend>
                     <label class="choice"><input type="radio" name="kind" value="service" prop:checked=move || !is_person() on:change=move |_| kind.set(UserKind::Service)/>"Service account"</label>

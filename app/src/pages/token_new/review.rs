@@ -1,0 +1,44 @@
+//! Step 4: everything at a glance, then the token is generated.
+
+use super::{expiry_text, Draft, Facts, StepActions};
+use crate::{
+    components::{Chips, FormError},
+    tokens::CreateToken,
+};
+use leptos::prelude::*;
+
+#[component]
+pub fn ReviewStep(draft: Draft, facts: Facts, create: ServerAction<CreateToken>) -> impl IntoView {
+    let generate = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match draft.new_token() {
+            Ok(new) => {
+                create.dispatch(CreateToken { new });
+            }
+            Err(e) => draft.fail(e),
+        }
+    };
+    let description = move || {
+        let d = draft.description.get();
+        if d.trim().is_empty() {
+            "—".to_owned()
+        } else {
+            d
+        }
+    };
+    view! {
+        <form on:submit=generate>
+            <h2>"Review"</h2>
+            <FormError error=draft.error_signal()/>
+            <dl class="facts">
+                <dt>"Name"</dt><dd>{move || draft.name.get()}</dd>
+                <dt>"Description"</dt><dd>{description}</dd>
+                <dt>"Owner"</dt><dd>{move || facts.owner(draft).map(|o| facts.owner_label(&o)).unwrap_or_default()}</dd>
+                <dt>"Scopes"</dt><dd>{move || view! { <Chips items=draft.scopes() label="Scopes"/> }}</dd>
+                <dt>"Expiry"</dt><dd>{move || expiry_text(draft)}</dd>
+            </dl>
+            <p class="hint">"A token cannot be changed once generated: to change it, revoke it and generate another."</p>
+            <StepActions draft submit="Generate token" busy=create.pending()/>
+        </form>
+    }
+}
