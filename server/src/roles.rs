@@ -105,6 +105,29 @@ pub async fn first_not_held(
     }))
 }
 
+/// Only someone who holds every permission of a role may change or delete it: otherwise
+/// a role could be narrowed to what one holds, and its users then changed at will.
+fn require_whole_role(p: &Principal, role: &Role, verb: &str) -> Result<()> {
+    if let Some(missing) = role.permissions.iter().find(|perm| !p.can(perm)) {
+        return Err(AppError::Forbidden(format!(
+            "{verb} {}: the role {} includes {missing}, which you do not hold",
+            role.name, role.name
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Locks a role's row for the rest of the transaction, so that the permissions checked
+/// are the ones changed.
+async fn lock(tx: &mut sqlx::PgConnection, id: i64) -> Result<()> {
+    sqlx::query("SELECT 1 FROM roles WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 async fn check_permissions(
     tx: &mut sqlx::PgConnection,
     p: &Principal,
@@ -151,10 +174,12 @@ pub async fn create(pool: &PgPool, p: &Principal, new: NewRole) -> Result<Role> 
 pub async fn update(pool: &PgPool, p: &Principal, id: i64, patch: RolePatch) -> Result<Role> {
     p.require(ROLES_WRITE, "change roles")?;
     let mut tx = pool.begin().await?;
+    lock(&mut tx, id).await?;
     let before = get(&mut *tx, p, id).await?;
     if before.builtin {
         return Err(AppError::Forbidden("change a built-in role".into()).into());
     }
+    require_whole_role(p, &before, "change")?;
     let name = match &patch.name {
         Some(n) => fields::name("name", n, 60)?,
         None => before.name.clone(),
@@ -196,10 +221,12 @@ pub async fn update(pool: &PgPool, p: &Principal, id: i64, patch: RolePatch) -> 
 pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
     p.require(ROLES_WRITE, "delete roles")?;
     let mut tx = pool.begin().await?;
+    lock(&mut tx, id).await?;
     let role = get(&mut *tx, p, id).await?;
     if role.builtin {
         return Err(AppError::Forbidden("delete a built-in role".into()).into());
     }
+    require_whole_role(p, &role, "delete")?;
     if role.user_count > 0 {
         return Err(AppError::conflict(
             "role",
