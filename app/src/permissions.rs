@@ -22,6 +22,22 @@ pub fn grants<S: AsRef<str>>(held: &[S], needed: &str) -> bool {
     })
 }
 
+/// What a permission lets one do, to complete "You do not have permission to …".
+pub fn describe(permission: &str) -> String {
+    match permission {
+        TOKENS_ADMIN => "manage every user's API tokens".into(),
+        TOKENS_INTROSPECT => "verify other tokens".into(),
+        TOKENS_READ => "see API tokens".into(),
+        TOKENS_WRITE => "create and revoke API tokens".into(),
+        ALL => "do everything".into(),
+        _ => match permission.split_once(':') {
+            Some((module, "read")) => format!("see {module}"),
+            Some((module, "write")) => format!("change {module}"),
+            _ => format!("use {permission}"),
+        },
+    }
+}
+
 fn write_implies_read(held: &str, needed: &str) -> bool {
     match (held.strip_suffix(":write"), needed.strip_suffix(":read")) {
         (Some(h), Some(n)) => h == n,

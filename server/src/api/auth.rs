@@ -11,7 +11,7 @@ use crate::{
     tokens::verify::{self, Rejection, Verified},
     AppState,
 };
-use app::AppError;
+use app::{permissions::describe, AppError};
 use axum::{
     extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State},
     http::{header, request::Parts, HeaderMap, HeaderValue, Method},
@@ -85,11 +85,19 @@ pub async fn authenticate(
         .usage
         .record(verified.token_row, client_addr.map(|a| a.to_string()));
     let effective = verified.effective.join(", ");
-    req.extensions_mut().insert(Bearer {
-        principal: acting_for_owner(&verified, client_addr),
-        verified,
-    });
-    let mut response = next.run(req).await;
+    let principal = acting_for_owner(&verified, client_addr);
+    // The scope the operation states is the scope it enforces; the domain's own checks
+    // (ownership, outranking) come after.
+    let mut response = match principal.require(&accepted, &describe(&accepted)) {
+        Err(missing) if !accepted.is_empty() => ApiError::App(missing).into_response(),
+        _ => {
+            req.extensions_mut().insert(Bearer {
+                principal,
+                verified,
+            });
+            next.run(req).await
+        }
+    };
     let headers = response.headers_mut();
     for (name, value) in [
         ("x-token-scopes", effective),

@@ -243,10 +243,8 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
 /// Revokes a token; from the next request on it is refused. Revoking twice is harmless.
 #[tracing::instrument(skip_all, fields(actor = %p.label, token = %public_id))]
 pub async fn revoke(pool: &PgPool, p: &Principal, public_id: &str) -> Result<TokenSummary> {
+    p.require(TOKENS_WRITE, "revoke API tokens")?;
     let token = get(pool, p, public_id).await?;
-    if !p.can(TOKENS_ADMIN) {
-        p.require(TOKENS_WRITE, "revoke API tokens")?;
-    }
     if token.revoked_at.is_some() {
         return Ok(token);
     }

@@ -1,6 +1,6 @@
 //! The OpenAPI document.
 
-use crate::helpers::*;
+use crate::helpers::{api::problem, *};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -21,4 +21,82 @@ async fn the_openapi_document_states_each_operations_scope(pool: PgPool) {
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+}
+
+/// Every scope with which a token may be made for the administrator.
+const EVERY_SCOPE: &[&str] = &[
+    "tokens:admin",
+    "tokens:write",
+    "tokens:introspect",
+    "users:write",
+    "roles:write",
+    "audit:read",
+];
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn every_operation_enforces_the_scope_its_document_states(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let scope = operation["security"][0]["bearer"][0]
+                .as_str()
+                .unwrap_or_default();
+            if scope.is_empty() {
+                continue;
+            }
+            // A token with every scope but the one stated (and what would imply it).
+            let implied_by = scope.replace(":read", ":write");
+            let others: Vec<&str> = EVERY_SCOPE
+                .iter()
+                .copied()
+                .filter(|s| *s != scope && *s != implied_by)
+                .collect();
+            let name = format!("Without {scope} {checked}");
+            let without = app.token_for(admin, &name, &others).await;
+            let url = app.url(&path.replace("{id}", "1"));
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let refused = app
+                .another_browser()
+                .request(method.clone(), &url)
+                .bearer_auth(&without)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            let refused = problem(refused).await;
+            assert_eq!(
+                (
+                    refused.status.as_u16(),
+                    refused.kind.as_str(),
+                    &refused.body["scope"]
+                ),
+                (403, "insufficient-scope", &json!(scope)),
+                "{method} {path} states {scope}: {}",
+                refused.detail
+            );
+            // With the scope, the same request gets past the scope check.
+            let with = app
+                .token_for(admin, &format!("With {scope} {checked}"), &[scope])
+                .await;
+            let answered = app
+                .another_browser()
+                .request(method.clone(), &url)
+                .bearer_auth(&with)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answered.headers()["x-accepted-scopes"], scope);
+            let body: Value = answered.json().await.unwrap_or_default();
+            assert_ne!(
+                body["type"], "/api/v1/problems/insufficient-scope",
+                "{method} {path} with {scope}: {body}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 17, "operations that state a scope");
 }
