@@ -35,7 +35,7 @@ pub async fn sign_in(
     let mut keys = vec![throttle::account_key(&email)];
     keys.extend(throttle::address_key(caller.client_addr));
     let anonymous = Actor::anonymous(caller.client_addr);
-    if throttle::is_limited(pool, &keys).await? {
+    let Some(attempt) = throttle::reserve(pool, &keys).await? else {
         audit::record(
             pool,
             &anonymous,
@@ -45,14 +45,13 @@ pub async fn sign_in(
         )
         .await?;
         return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
-    }
+    };
     let found = users::credentials_by_email(pool, &email).await?;
     let stored = found.as_ref().map(|c| c.password_hash.clone());
     let matches = passwords.verify(password, stored).await?;
     let user = match found {
         Some(user) if matches => user,
         _ => {
-            throttle::record_failure(pool, &keys).await?;
             audit::record(
                 pool,
                 &anonymous,
@@ -64,7 +63,7 @@ pub async fn sign_in(
             return Err(AppError::WrongCredentials.into());
         }
     };
-    throttle::clear(pool, &keys[0]).await?;
+    attempt.succeeded(pool, Some(&keys[0])).await?;
     let mut tx = pool.begin().await?;
     let cookie = sessions::create(&mut *tx, user.id, caller.client_addr).await?;
     let actor = Actor {
@@ -115,22 +114,22 @@ pub async fn set_up(
         .map(|k| format!("setup:{k}"))
         .into_iter()
         .collect();
-    if throttle::is_limited(pool, &keys).await? {
+    let Some(attempt) = throttle::reserve(pool, &keys).await? else {
         return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
-    }
+    };
     if !gate.required(pool).await? {
         return Err(
             AppError::Forbidden("set up Latchkey: it has an administrator already".into()).into(),
         );
     }
     if !gate.accepts(&form.code) {
-        throttle::record_failure(pool, &keys).await?;
         return Err(AppError::invalid(
             "code",
             "That is not the set-up code. Find the current one in the server's log.",
         )
         .into());
     }
+    attempt.succeeded(pool, None).await?;
     let email = fields::email("email", &form.email)?;
     let name = fields::name("display_name", &form.display_name, 100)?;
     passwords::check_new("password", &form.password)?;
@@ -195,16 +194,16 @@ pub async fn change_password(
     passwords::check_new("new_password", &new)?;
     // Guesses at the current password count against the same budget as sign-in's.
     let keys = [throttle::account_key(&user.email)];
-    if throttle::is_limited(pool, &keys).await? {
+    let Some(attempt) = throttle::reserve(pool, &keys).await? else {
         return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
-    }
+    };
     let stored = users::password_hash(pool, user.id).await?;
     if !passwords.verify(current, stored).await? {
-        throttle::record_failure(pool, &keys).await?;
         return Err(
             AppError::invalid("current_password", "That is not your current password.").into(),
         );
     }
+    attempt.succeeded(pool, None).await?;
     let hash = passwords.hash(new).await?;
     let mut tx = pool.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1")

@@ -349,3 +349,39 @@ fn session_cookies_are_secure_when_served_over_https() {
     assert!(sessions::set_cookie(&https, "v").ends_with("; Secure"));
     assert!(!sessions::set_cookie(&Settings::default(), "v").contains("Secure"));
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn two_hundred_guesses_at_once_get_five_checked(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.set_up_admin().await;
+    let guesses = (0..200).map(|i| {
+        let browser = app.another_browser();
+        let url = app.url("/api/sign_in");
+        async move {
+            let password = format!("guess number {i}");
+            call_with(
+                &browser,
+                &url,
+                &[("email", ADMIN_EMAIL), ("password", &password)],
+            )
+            .await
+            .status()
+        }
+    });
+    let statuses = futures::future::join_all(guesses).await;
+    let wrong = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((wrong, throttled), (5, 195), "{statuses:?}");
+    let checked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'sign_in.failed'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(checked, 5, "passwords checked");
+}
