@@ -76,6 +76,55 @@ pub async fn record<'e>(
     Ok(())
 }
 
+/// Records an event that can repeat without end (refusals an attacker can provoke) at
+/// most once per `key` and `window`; returns whether it was recorded.
+pub async fn record_once_per(
+    pool: &PgPool,
+    key: &str,
+    window: chrono::Duration,
+    actor: &Actor,
+    action: AuditAction,
+    target: Option<&str>,
+) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let first: Option<i32> = sqlx::query_scalar(
+        "INSERT INTO audit_quiet (key, until) VALUES ($1, now() + $2)
+         ON CONFLICT (key) DO UPDATE SET until = excluded.until
+             WHERE audit_quiet.until <= now()
+         RETURNING 1",
+    )
+    .bind(key)
+    .bind(window)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if first.is_some() {
+        record(
+            &mut *tx,
+            actor,
+            action,
+            target,
+            Value::Object(Default::default()),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(first.is_some())
+}
+
+/// Deletes events older than `days` days, and quiet windows that have passed.
+pub async fn prune(pool: &PgPool, days: Option<u32>) -> Result<u64> {
+    sqlx::query("DELETE FROM audit_quiet WHERE until <= now()")
+        .execute(pool)
+        .await?;
+    let Some(days) = days else { return Ok(0) };
+    let deleted =
+        sqlx::query("DELETE FROM audit_events WHERE at < now() - make_interval(days => $1)")
+            .bind(days as i32)
+            .execute(pool)
+            .await?;
+    Ok(deleted.rows_affected())
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,

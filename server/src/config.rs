@@ -42,6 +42,11 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub max_token_lifetime_days: Option<u32>,
 
+    /// Audit events older than this many days are deleted. Unset: kept for ever.
+    #[arg(long, env = "LATCHKEY_AUDIT_RETENTION_DAYS",
+          value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub audit_retention_days: Option<u32>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -77,6 +82,7 @@ pub struct Settings {
     pub secure_cookies: bool,
     pub session_idle_minutes: i32,
     pub max_token_lifetime_days: Option<u32>,
+    pub audit_retention_days: Option<u32>,
 }
 
 impl Settings {
@@ -99,6 +105,7 @@ impl Settings {
             public_url,
             session_idle_minutes: config.session_idle_minutes as i32,
             max_token_lifetime_days: config.max_token_lifetime_days,
+            audit_retention_days: config.audit_retention_days,
         }
     }
 }
@@ -110,6 +117,7 @@ impl Default for Settings {
             secure_cookies: false,
             session_idle_minutes: 120,
             max_token_lifetime_days: None,
+            audit_retention_days: None,
         }
     }
 }

@@ -40,10 +40,13 @@ pub fn text(field: &str, text: Option<&str>, max: usize) -> Result<String, AppEr
     Ok(text.to_owned())
 }
 
+/// The longest email address there can be (RFC 5321's path limit less its brackets).
+pub const EMAIL_MAX: usize = 254;
+
 /// A trimmed, lower-cased email address.
 pub fn email(field: &str, email: &str) -> Result<String, AppError> {
     let email = email.trim().to_lowercase();
-    let well_formed = email.len() <= 254
+    let well_formed = email.len() <= EMAIL_MAX
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()

@@ -89,6 +89,16 @@ pub async fn create<'e>(
     Ok(value)
 }
 
+/// Deletes the sessions that have ended by being idle too long.
+pub async fn prune(pool: &PgPool, settings: &Settings) -> Result<u64> {
+    let deleted =
+        sqlx::query("DELETE FROM sessions WHERE last_seen_at <= now() - make_interval(mins => $1)")
+            .bind(settings.session_idle_minutes)
+            .execute(pool)
+            .await?;
+    Ok(deleted.rows_affected())
+}
+
 pub async fn end(pool: &PgPool, digest: &[u8]) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE digest = $1")
         .bind(digest)

@@ -4,6 +4,7 @@
 use crate::{
     config::{self, Config, Settings},
     embedded_pg::EmbeddedPostgres,
+    maintenance,
     setup::SetupGate,
     web, AppState, MIGRATOR,
 };
@@ -15,6 +16,8 @@ use tokio::net::TcpListener;
 
 /// How often noted token uses are written to the database.
 const USAGE_FLUSH_EVERY: Duration = Duration::from_secs(5);
+/// How often expired sessions, old throttle rows and old audit events are deleted.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
 
 /// Connects to DATABASE_URL, or starts the embedded cluster, and applies the migrations.
 pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<EmbeddedPostgres>)> {
@@ -116,6 +119,11 @@ impl Application {
         let flusher = state
             .usage
             .spawn_flusher(state.pool.clone(), USAGE_FLUSH_EVERY);
+        let housekeeping = maintenance::spawn(
+            state.pool.clone(),
+            state.settings.clone(),
+            HOUSEKEEPING_EVERY,
+        );
         tracing::info!("Latchkey is listening on http://{}", listener.local_addr()?);
         let service =
             web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
@@ -123,6 +131,7 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await?;
         flusher.abort();
+        housekeeping.abort();
         state.usage.flush(&state.pool).await?;
         Ok(())
     }

@@ -51,9 +51,6 @@ pub async fn reserve(pool: &PgPool, keys: &[String]) -> Result<Option<Attempt>> 
     if most >= MAX_FAILURES {
         return Ok(None);
     }
-    sqlx::query("DELETE FROM sign_in_failures WHERE at < now() - interval '1 hour'")
-        .execute(&mut *tx)
-        .await?;
     let rows: Vec<i64> = sqlx::query_scalar(
         "INSERT INTO sign_in_failures (key) SELECT unnest($1::text[]) RETURNING id",
     )
@@ -75,4 +72,12 @@ impl Attempt {
             .await?;
         Ok(())
     }
+}
+
+/// Deletes failures too old to count for anything.
+pub async fn prune(pool: &PgPool) -> Result<u64> {
+    let deleted = sqlx::query("DELETE FROM sign_in_failures WHERE at < now() - interval '1 hour'")
+        .execute(pool)
+        .await?;
+    Ok(deleted.rows_affected())
 }

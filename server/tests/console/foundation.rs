@@ -385,3 +385,80 @@ async fn two_hundred_guesses_at_once_get_five_checked(pool: PgPool) {
             .unwrap();
     assert_eq!(checked, 5, "passwords checked");
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_flood_of_refused_sign_ins_is_one_line_in_the_audit_log(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.set_up_admin().await;
+    for _ in 0..25 {
+        app.sign_in(ADMIN_EMAIL, "guessing, guessing").await;
+    }
+    let count = |action: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM audit_events WHERE action = $1")
+                .bind(action)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count("sign_in.failed").await, 5);
+    assert_eq!(count("sign_in.throttled").await, 1, "once a minute");
+
+    // An "email" longer than any address is refused before it reaches a table.
+    let long = format!("{}@example.com", "a".repeat(4000));
+    let refused = app_error(app.another_sign_in(&long).await).await;
+    assert_eq!(refused, AppError::WrongCredentials);
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM audit_events WHERE length(target) > 254)
+              + (SELECT count(*) FROM sign_in_failures WHERE length(key) > 300)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn housekeeping_deletes_ended_sessions_old_failures_and_old_audit_events(pool: PgPool) {
+    let settings = Settings {
+        audit_retention_days: Some(30),
+        ..Settings::default()
+    };
+    let app = TestApp::spawn_with(pool, settings.clone()).await;
+    app.set_up_admin().await;
+    app.sign_in(ADMIN_EMAIL, "guessing, guessing").await;
+    let other = app.another_browser();
+    call_with(
+        &other,
+        &app.url("/api/sign_in"),
+        &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
+    )
+    .await;
+    // One session, the failure (its address row: signing in forgave the account's) and
+    // its event from long ago.
+    for ageing in [
+        "UPDATE sessions SET last_seen_at = now() - interval '3 hours'
+         WHERE ctid = (SELECT ctid FROM sessions LIMIT 1)",
+        "UPDATE sign_in_failures SET at = now() - interval '2 hours'",
+        "UPDATE audit_events SET at = now() - interval '31 days' WHERE action = 'sign_in.failed'",
+    ] {
+        sqlx::query(ageing).execute(&app.pool).await.unwrap();
+    }
+    let pruned = server::maintenance::run_once(&app.pool, &settings)
+        .await
+        .unwrap();
+    assert_eq!(
+        (pruned.sessions, pruned.throttle_rows, pruned.audit_events),
+        (1, 1, 1)
+    );
+    let left: (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM sign_in_failures),
+                (SELECT count(*) FROM audit_events WHERE action = 'sign_in.failed')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(left, (1, 0, 0));
+}

@@ -84,6 +84,16 @@ impl TestApp {
             .await
     }
 
+    /// Signs in from a browser of its own, with a wrong password.
+    pub async fn another_sign_in(&self, email: &str) -> Response {
+        call_with(
+            &self.another_browser(),
+            &self.url("/api/sign_in"),
+            &[("email", email), ("password", "not the password")],
+        )
+        .await
+    }
+
     pub async fn audit_actions(&self) -> Vec<String> {
         sqlx::query_scalar("SELECT action FROM audit_events ORDER BY id")
             .fetch_all(&self.pool)

@@ -1,0 +1,45 @@
+//! Housekeeping that runs beside the server: sessions past their idle time, old throttle
+//! rows, and audit events older than the retention setting are deleted.
+
+use crate::{audit, config::Settings, error::Result, sessions, throttle};
+use sqlx::PgPool;
+use std::{sync::Arc, time::Duration};
+
+/// What one round deleted.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub sessions: u64,
+    pub throttle_rows: u64,
+    pub audit_events: u64,
+}
+
+/// One round of housekeeping.
+#[tracing::instrument(skip_all)]
+pub async fn run_once(pool: &PgPool, settings: &Settings) -> Result<Pruned> {
+    Ok(Pruned {
+        sessions: sessions::prune(pool, settings).await?,
+        throttle_rows: throttle::prune(pool).await?,
+        audit_events: audit::prune(pool, settings.audit_retention_days).await?,
+    })
+}
+
+/// Runs [`run_once`] now and then every `every` until the process ends.
+pub fn spawn(
+    pool: PgPool,
+    settings: Arc<Settings>,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match run_once(&pool, &settings).await {
+                Ok(pruned) if pruned != Pruned::default() => {
+                    tracing::info!(?pruned, "housekeeping")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed; trying again later"),
+            }
+        }
+    })
+}
