@@ -7,7 +7,8 @@ use crate::{
     api_docs::ApiOperation,
     audit::{AuditEvent, AuditFilter},
     directory::{
-        Module, NewModule, NewRole, NewUser, Role, RolePatch, UserFilter, UserPatch, UserSummary,
+        DeleteOptions, Module, NewModule, NewRole, NewUser, Role, RolePatch, UserFilter, UserPatch,
+        UserSummary,
     },
     session::SetupForm,
     tokens::{CreatedToken, NewToken, OwnerChoice, TokenFilter, TokenPolicy, TokenSummary},
@@ -75,7 +76,12 @@ pub trait Console: Send + Sync + 'static {
         id: i64,
         patch: UserPatch,
     ) -> Result<UserSummary, AppError>;
-    async fn delete_user(&self, caller: &Caller, id: i64) -> Result<(), AppError>;
+    async fn delete_user(
+        &self,
+        caller: &Caller,
+        id: i64,
+        options: DeleteOptions,
+    ) -> Result<(), AppError>;
     async fn list_roles(&self, caller: &Caller) -> Result<Vec<Role>, AppError>;
     async fn create_role(&self, caller: &Caller, new: NewRole) -> Result<Role, AppError>;
     async fn update_role(

@@ -76,6 +76,9 @@ pub struct UserSummary {
     pub active: bool,
     pub role: RoleRef,
     pub created_at: DateTime<Utc>,
+    /// Live tokens this user created for other owners: disabling or deleting the user
+    /// may revoke them too.
+    pub created_tokens: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -106,6 +109,19 @@ pub struct UserPatch {
     /// `false` disables the user (and stops their tokens at once); `true` enables them.
     #[serde(default)]
     pub active: Option<bool>,
+    /// With `active: false`: also revoke the tokens this user created for others (list
+    /// them with `GET /api/v1/tokens?created_by=<id>`).
+    #[serde(default)]
+    pub revoke_created_tokens: Option<bool>,
+}
+
+/// How a user is deleted. Their own tokens always go with them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+pub struct DeleteOptions {
+    /// Also revoke the tokens this user created for others.
+    #[serde(default)]
+    pub revoke_created_tokens: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -188,7 +204,7 @@ pub(crate) use delegate;
 delegate!(#[server(endpoint = "users/list")] list_users => list_users(filter: UserFilter) -> Page<UserSummary>);
 delegate!(#[server(endpoint = "users/create")] create_user => create_user(new: NewUser) -> UserSummary);
 delegate!(#[server(endpoint = "users/update")] update_user => update_user(id: i64, patch: UserPatch) -> UserSummary);
-delegate!(#[server(endpoint = "users/delete")] delete_user => delete_user(id: i64) -> ());
+delegate!(#[server(endpoint = "users/delete")] delete_user => delete_user(id: i64, options: DeleteOptions) -> ());
 delegate!(#[server(endpoint = "roles/list")] list_roles => list_roles() -> Vec<Role>);
 delegate!(#[server(endpoint = "roles/create")] create_role => create_role(new: NewRole) -> Role);
 delegate!(#[server(endpoint = "roles/update")] update_role => update_role(id: i64, patch: RolePatch) -> Role);

@@ -10,6 +10,9 @@ pub const TOKENS_ADMIN: &str = "tokens:admin";
 pub const TOKENS_INTROSPECT: &str = "tokens:introspect";
 pub const USERS_READ: &str = "users:read";
 pub const USERS_WRITE: &str = "users:write";
+/// Lets a token create people who sign in with a password (a signed-in person with
+/// `users:write` may without it).
+pub const USERS_CREDENTIALS: &str = "users:credentials";
 pub const ROLES_READ: &str = "roles:read";
 pub const ROLES_WRITE: &str = "roles:write";
 pub const AUDIT_READ: &str = "audit:read";
@@ -29,6 +32,7 @@ pub fn describe(permission: &str) -> String {
         TOKENS_INTROSPECT => "verify other tokens".into(),
         TOKENS_READ => "see API tokens".into(),
         TOKENS_WRITE => "create and revoke API tokens".into(),
+        USERS_CREDENTIALS => "create people who sign in with a password".into(),
         ALL => "do everything".into(),
         _ => match permission.split_once(':') {
             Some((module, "read")) => format!("see {module}"),

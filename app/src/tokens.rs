@@ -113,6 +113,10 @@ pub struct TokenFilter {
     /// Only this owner's tokens (token admins).
     #[serde(default)]
     pub owner_id: Option<i64>,
+    /// Only the tokens this user created (token admins): what disabling or deleting them
+    /// may revoke.
+    #[serde(default)]
+    pub created_by: Option<i64>,
     /// The `next_cursor` of the previous page.
     #[serde(default)]
     pub cursor: Option<String>,

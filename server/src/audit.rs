@@ -47,7 +47,7 @@ impl From<&crate::principal::Principal> for Actor {
             user_id: p.user_id,
             label: p.label.clone(),
             client_addr: p.client_addr,
-            token: p.token.clone(),
+            token: p.token.as_ref().map(|t| t.public_id.clone()),
         }
     }
 }

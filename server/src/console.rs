@@ -10,7 +10,8 @@ use app::{
     audit::{AuditEvent, AuditFilter},
     backend::{Caller, Console, SetCookie},
     directory::{
-        Module, NewModule, NewRole, NewUser, Role, RolePatch, UserFilter, UserPatch, UserSummary,
+        DeleteOptions, Module, NewModule, NewRole, NewUser, Role, RolePatch, UserFilter, UserPatch,
+        UserSummary,
     },
     session::SetupForm,
     tokens::{CreatedToken, NewToken, OwnerChoice, TokenFilter, TokenPolicy, TokenSummary},
@@ -131,8 +132,13 @@ impl Console for ConsoleService {
         answer(users::update(self.pool(), &Principal::from_caller(caller)?, id, patch).await)
     }
 
-    async fn delete_user(&self, caller: &Caller, id: i64) -> Result<(), AppError> {
-        answer(users::delete(self.pool(), &Principal::from_caller(caller)?, id).await)
+    async fn delete_user(
+        &self,
+        caller: &Caller,
+        id: i64,
+        options: DeleteOptions,
+    ) -> Result<(), AppError> {
+        answer(users::delete(self.pool(), &Principal::from_caller(caller)?, id, options).await)
     }
 
     async fn list_roles(&self, caller: &Caller) -> Result<Vec<Role>, AppError> {

@@ -88,7 +88,7 @@ pub async fn check_vocabulary<'e>(
     out.dedup();
     for item in &out {
         let known = match item.split_once(':') {
-            Some(("tokens", "admin" | "introspect")) => true,
+            Some(("tokens", "admin" | "introspect") | ("users", "credentials")) => true,
             Some((module, "read" | "write")) => slugs.iter().any(|s| s == module),
             _ => false,
         };
@@ -97,7 +97,7 @@ pub async fn check_vocabulary<'e>(
                 field,
                 format!(
                     "Unknown permission {:?}: use <module>:read or <module>:write with one of the \
-                     modules ({}), or tokens:admin, tokens:introspect.",
+                     modules ({}), or tokens:admin, tokens:introspect, users:credentials.",
                     item.chars().take(80).collect::<String>(),
                     slugs.join(", ")
                 ),

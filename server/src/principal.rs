@@ -2,7 +2,16 @@
 //! scopes), or the command line. Every rule about who may do what asks this.
 
 use app::{backend::Caller, permissions, AppError};
+use chrono::{DateTime, Utc};
 use std::net::IpAddr;
+
+/// The token a principal acts through.
+#[derive(Debug, Clone)]
+pub struct ActingToken {
+    pub row_id: i64,
+    pub public_id: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -12,8 +21,8 @@ pub struct Principal {
     pub label: String,
     /// The role's permissions, or for a token its effective scopes.
     pub permissions: Vec<String>,
-    /// The public id of the token acting, if a token acts.
-    pub token: Option<String>,
+    /// The token acting, if a token acts.
+    pub token: Option<ActingToken>,
     pub client_addr: Option<IpAddr>,
 }
 

@@ -6,12 +6,14 @@ use crate::{
     fields, paging,
     passwords::Passwords,
     principal::Principal,
-    roles,
+    roles, tokens,
 };
 use app::{
     audit::AuditAction,
-    directory::{BuiltinRole, NewUser, RoleRef, UserFilter, UserKind, UserPatch, UserSummary},
-    permissions::{USERS_READ, USERS_WRITE},
+    directory::{
+        BuiltinRole, DeleteOptions, NewUser, RoleRef, UserFilter, UserKind, UserPatch, UserSummary,
+    },
+    permissions::{USERS_CREDENTIALS, USERS_READ, USERS_WRITE},
     AppError, Page,
 };
 use chrono::{DateTime, Utc};
@@ -47,41 +49,14 @@ pub async fn password_hash(pool: &PgPool, user_id: i64) -> Result<Option<String>
     )
 }
 
-/// A token's would-be owner, locked against concurrent changes while a token is made.
-pub struct Owner {
-    pub display_name: String,
-    pub email: Option<String>,
-    pub active: bool,
-    pub permissions: Vec<String>,
-}
-
-impl Owner {
-    pub fn label(&self) -> &str {
-        self.email.as_deref().unwrap_or(&self.display_name)
-    }
-}
-
-pub async fn owner_for_update(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<Option<Owner>> {
-    let row: Option<(String, Option<String>, bool, Vec<String>)> = sqlx::query_as(
-        "SELECT u.display_name, u.email, u.active, r.permissions
-         FROM users u JOIN roles r ON r.id = u.role_id WHERE u.id = $1 FOR NO KEY UPDATE OF u",
-    )
-    .bind(user_id)
-    .fetch_optional(tx)
-    .await?;
-    Ok(row.map(|(display_name, email, active, permissions)| Owner {
-        display_name,
-        email,
-        active,
-        permissions,
-    }))
-}
-
 // ---- Managing users and service accounts -------------------------------------------
 
 const SELECT: &str = "
     SELECT u.id, u.email, u.display_name, u.kind, u.active, u.created_at,
-           r.id AS role_id, r.name AS role_name
+           r.id AS role_id, r.name AS role_name,
+           (SELECT count(*) FROM api_tokens t
+            WHERE t.created_by = u.id AND t.owner_id <> u.id AND t.revoked_at IS NULL
+              AND (t.expires_at IS NULL OR t.expires_at > now())) AS created_tokens
     FROM users u JOIN roles r ON r.id = u.role_id";
 
 #[derive(sqlx::FromRow)]
@@ -94,6 +69,7 @@ struct Row {
     created_at: DateTime<Utc>,
     role_id: i64,
     role_name: String,
+    created_tokens: i64,
 }
 
 impl From<Row> for UserSummary {
@@ -109,6 +85,7 @@ impl From<Row> for UserSummary {
                 name: r.role_name,
             },
             created_at: r.created_at,
+            created_tokens: r.created_tokens,
         }
     }
 }
@@ -159,6 +136,13 @@ pub async fn create(
     let display_name = fields::name("display_name", &new.display_name, 100)?;
     let (email, hash) = match kind {
         UserKind::Human => {
+            // A token that may write users makes no sign-in credentials without saying so.
+            if p.token.is_some() {
+                p.require(
+                    USERS_CREDENTIALS,
+                    "create people who sign in with a password",
+                )?;
+            }
             let email = fields::email("email", new.email.as_deref().unwrap_or_default())?;
             let password = new.password.ok_or_else(|| {
                 AppError::invalid(
@@ -261,6 +245,11 @@ pub async fn update(
     .bind(active)
     .execute(&mut *tx)
     .await?;
+    let revoked = if !active && patch.revoke_created_tokens == Some(true) {
+        tokens::revoke_created_by(&mut tx, p, id).await?
+    } else {
+        Vec::new()
+    };
     if !active {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(id)
@@ -286,6 +275,7 @@ pub async fn update(
             "id": id,
             "before": { "display_name": before.display_name, "role": before.role.name, "active": before.active },
             "after": { "display_name": after.display_name, "role": after.role.name, "active": after.active },
+            "revoked_created_tokens": revoked,
         }),
     )
     .await?;
@@ -295,7 +285,7 @@ pub async fn update(
 
 /// Deletes a user; their tokens are revoked with them (and their sessions end).
 #[tracing::instrument(skip_all, fields(actor = %p.label, user = id))]
-pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
+pub async fn delete(pool: &PgPool, p: &Principal, id: i64, options: DeleteOptions) -> Result<()> {
     p.require(USERS_WRITE, "delete users")?;
     if p.is(id) {
         return Err(AppError::Forbidden("delete yourself".into()).into());
@@ -306,12 +296,19 @@ pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
     if user.role.name == BuiltinRole::Administrator.name() {
         keep_an_administrator(&mut tx, id).await?;
     }
-    let revoked: Vec<String> = sqlx::query_scalar(
-        "SELECT public_id FROM api_tokens WHERE owner_id = $1 AND revoked_at IS NULL",
+    let owned: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, public_id FROM api_tokens WHERE owner_id = $1 AND revoked_at IS NULL",
     )
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
+    // Their tokens go with them, and so does what those tokens made for others.
+    let rows: Vec<i64> = owned.iter().map(|(row, _)| *row).collect();
+    let mut made = tokens::revoke_descendants(&mut tx, p, &rows).await?;
+    if options.revoke_created_tokens == Some(true) {
+        made.extend(tokens::revoke_created_by(&mut tx, p, id).await?);
+    }
+    let revoked: Vec<String> = owned.into_iter().map(|(_, public_id)| public_id).collect();
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -325,7 +322,8 @@ pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
         &p.into(),
         AuditAction::UserDeleted,
         Some(&target),
-        json!({ "id": id, "kind": user.kind, "role": user.role.name, "revoked_tokens": revoked }),
+        json!({ "id": id, "kind": user.kind, "role": user.role.name, "revoked_tokens": revoked,
+                "revoked_created_tokens": made }),
     )
     .await?;
     tx.commit().await?;

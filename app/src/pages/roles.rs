@@ -204,6 +204,7 @@ fn RoleForm(
                                 <div class="module-choices">
                                     {checkbox(format!("{slug}:read"), format!("{slug}:read"))}
                                     {checkbox(format!("{slug}:write"), write_label)}
+                                    {(slug == "users").then(|| checkbox("users:credentials".into(), "create people with passwords, through tokens (users:credentials)".into()))}
                                     {(slug == "tokens").then(|| view! {
                                         {checkbox("tokens:admin".into(), "every user's tokens (tokens:admin)".into())}
                                         {checkbox("tokens:introspect".into(), "verify tokens (tokens:introspect)".into())}

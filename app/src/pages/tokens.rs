@@ -39,7 +39,7 @@ pub fn TokensPage() -> impl IntoView {
                 status,
                 cursor,
                 limit: Some(PAGE_SIZE),
-                owner_id: None,
+                ..Default::default()
             })
         },
     );

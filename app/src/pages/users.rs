@@ -5,11 +5,12 @@ use crate::{
         action_error, on_success, ConfirmDialog, ErrorAlert, FieldError, FormError, ShowError,
     },
     directory::{
-        list_roles, list_users, CreateUser, DeleteUser, NewUser, UpdateUser, UserFilter, UserKind,
-        UserPatch, UserSummary,
+        list_roles, list_users, CreateUser, DeleteOptions, DeleteUser, NewUser, UpdateUser,
+        UserFilter, UserKind, UserPatch, UserSummary,
     },
     permissions::USERS_WRITE,
     time::When,
+    tokens::{list_tokens, TokenFilter},
     SignedIn,
 };
 use leptos::prelude::*;
@@ -39,14 +40,30 @@ pub fn UsersPage() -> impl IntoView {
         },
     );
     let roles = Resource::new(|| (), |_| list_roles());
-    let to_delete = RwSignal::new(None::<UserSummary>);
+    let removing = RwSignal::new(None::<Removal>);
     let patch = move |id: i64, patch: UserPatch| {
         update.dispatch(UpdateUser { id, patch });
     };
-    let confirm_delete = Callback::new(move |()| {
-        if let Some(u) = to_delete.get_untracked() {
-            to_delete.set(None);
-            delete.dispatch(DeleteUser { id: u.id });
+    let remove = Callback::new(move |(removal, revoke_created): (Removal, bool)| {
+        removing.set(None);
+        let revoke_created_tokens = Some(revoke_created);
+        match removal {
+            Removal::Disable(u) => patch(
+                u.id,
+                UserPatch {
+                    active: Some(false),
+                    revoke_created_tokens,
+                    ..Default::default()
+                },
+            ),
+            Removal::Delete(u) => {
+                delete.dispatch(DeleteUser {
+                    id: u.id,
+                    options: DeleteOptions {
+                        revoke_created_tokens,
+                    },
+                });
+            }
         }
     });
 
@@ -88,7 +105,7 @@ pub fn UsersPage() -> impl IntoView {
                                     let is_me = me_id == Some(id);
                                     let editable = writable && !is_me;
                                     let (name, active) = (u.display_name.clone(), u.active);
-                                    let for_delete = u.clone();
+                                    let (for_delete, for_disable) = (u.clone(), u.clone());
                                     let roles = roles.clone();
                                     view! {
                                         <tr>
@@ -114,12 +131,19 @@ pub fn UsersPage() -> impl IntoView {
                                             <td>{if active { view! { <span class="status status-active">"active"</span> } } else { view! { <span class="status status-expired">"disabled"</span> } }}</td>
                                             <td class="nowrap"><When at=u.created_at/></td>
                                             <td class="nowrap">{editable.then(|| view! {
-                                                <button type="button" class="btn btn-small" on:click=move |_| patch(id, UserPatch { active: Some(!active), ..Default::default() })>
+                                                <button type="button" class="btn btn-small" on:click=move |_| {
+                                                    // Asks first only when there is something to decide.
+                                                    if active && for_disable.created_tokens > 0 {
+                                                        removing.set(Some(Removal::Disable(for_disable.clone())));
+                                                    } else {
+                                                        patch(id, UserPatch { active: Some(!active), ..Default::default() });
+                                                    }
+                                                }>
                                                     {if active { "Disable" } else { "Enable" }}
                                                 </button>
                                                 " "
                                                 <button type="button" class="btn btn-small btn-danger-quiet" aria-label=format!("Delete {name}")
-                                                    on:click=move |_| to_delete.set(Some(for_delete.clone()))>"Delete"</button>
+                                                    on:click=move |_| removing.set(Some(Removal::Delete(for_delete.clone())))>"Delete"</button>
                                             })}</td>
                                         </tr>
                                     }
@@ -130,12 +154,81 @@ pub fn UsersPage() -> impl IntoView {
                 }.into_any()
             })}
         </Transition>
-        {move || to_delete.get().map(|u| view! {
-            <ConfirmDialog title=format!("Delete {}?", u.display_name) confirm_label="Delete"
-                on_confirm=confirm_delete on_cancel=Callback::new(move |()| to_delete.set(None))>
-                <p>"Their API tokens are revoked with them and stop working at once. The audit log keeps what they did."</p>
-            </ConfirmDialog>
+        {move || removing.get().map(|removal| view! {
+            <RemovalDialog removal on_confirm=remove on_cancel=Callback::new(move |()| removing.set(None))/>
         })}
+    }
+}
+
+/// Disabling or deleting a user.
+#[derive(Clone)]
+enum Removal {
+    Disable(UserSummary),
+    Delete(UserSummary),
+}
+
+/// Asks before disabling or deleting a user, and offers to revoke the tokens they created
+/// for others, listing them to those who may see them.
+#[component]
+fn RemovalDialog(
+    removal: Removal,
+    on_confirm: Callback<(Removal, bool)>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let (user, title, label, consequence) = match &removal {
+        Removal::Disable(u) => (
+            u.clone(),
+            format!("Disable {}?", u.display_name),
+            "Disable",
+            "They can no longer sign in, and their API tokens stop working until they are enabled again.",
+        ),
+        Removal::Delete(u) => (
+            u.clone(),
+            format!("Delete {}?", u.display_name),
+            "Delete",
+            "Their API tokens are revoked with them and stop working at once. The audit log keeps what they did.",
+        ),
+    };
+    let revoke_created = RwSignal::new(true);
+    let created = user.created_tokens;
+    let made = (created > 0).then(|| {
+        Resource::new(
+            move || (),
+            move |_| {
+                list_tokens(TokenFilter {
+                    created_by: Some(user.id),
+                    status: Some("active".into()),
+                    limit: Some(100),
+                    ..Default::default()
+                })
+            },
+        )
+    });
+    let confirm =
+        Callback::new(move |()| on_confirm.run((removal.clone(), revoke_created.get_untracked())));
+    view! {
+        <ConfirmDialog title confirm_label=label on_confirm=confirm on_cancel>
+            <p>{consequence}</p>
+            {made.map(|made| view! {
+                <p>{format!("They created {created} live API tokens for others, which keep working unless revoked:")}</p>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        made.await.ok().map(|page| view! {
+                            <ul class="made-tokens">
+                                {page.items.into_iter().map(|t| view! {
+                                    <li>{t.name} " " <span class="muted">{format!("({}, {})", t.owner.display_name, t.masked)}</span></li>
+                                }).collect_view()}
+                            </ul>
+                        })
+                    })}
+                </Transition>
+                <label class="choice">
+                    <input type="checkbox" prop:checked=move || revoke_created.get()
+                        on:change=move |ev| revoke_created.set(event_target_checked(&ev))/>
+                    {format!("Also revoke the {created} tokens they created")}
+                </label>
+            })}
+        </ConfirmDialog>
     }
 }
 

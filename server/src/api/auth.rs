@@ -7,7 +7,7 @@
 
 use super::problem::ApiError;
 use crate::{
-    principal::Principal,
+    principal::{ActingToken, Principal},
     tokens::verify::{self, Rejection, Verified},
     AppState,
 };
@@ -120,7 +120,11 @@ fn acting_for_owner(verified: &Verified, client_addr: Option<std::net::IpAddr>) 
             .clone()
             .unwrap_or_else(|| owner.display_name.clone()),
         permissions: verified.effective.clone(),
-        token: Some(verified.public_id.clone()),
+        token: Some(ActingToken {
+            row_id: verified.token_row,
+            public_id: verified.public_id.clone(),
+            expires_at: verified.expires_at,
+        }),
         client_addr,
     }
 }

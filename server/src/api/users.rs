@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{users, AppState};
 use app::{
-    directory::{NewUser, UserFilter, UserPatch, UserSummary},
+    directory::{DeleteOptions, NewUser, UserFilter, UserPatch, UserSummary},
     Page,
 };
 use axum::{
@@ -81,13 +81,14 @@ async fn update_user(
 }
 
 /// Delete a user and revoke their tokens.
-#[utoipa::path(delete, path = "/users/{id}", tag = "users", params(("id" = i64, Path)),
+#[utoipa::path(delete, path = "/users/{id}", tag = "users", params(("id" = i64, Path), DeleteOptions),
     security(("bearer" = ["users:write"])), responses((status = 204, description = "Deleted; their tokens with them")))]
 async fn delete_user(
     State(state): State<AppState>,
     auth: Bearer,
     Path(raw): Path<String>,
+    ApiQuery(options): ApiQuery<DeleteOptions>,
 ) -> ApiResult<StatusCode> {
-    users::delete(&state.pool, &auth.principal, id(&raw, THAT_USER)?).await?;
+    users::delete(&state.pool, &auth.principal, id(&raw, THAT_USER)?, options).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,7 +5,7 @@ pub mod format;
 pub mod usage;
 pub mod verify;
 
-use crate::{audit, error::Result, fields, modules, paging, principal::Principal, users};
+use crate::{audit, error::Result, fields, modules, paging, principal::Principal};
 use app::{
     audit::AuditAction,
     audit::AuditEvent,
@@ -30,7 +30,7 @@ const SELECT: &str = "
                 WHEN t.expires_at IS NOT NULL AND t.expires_at <= now() THEN 'expired'
                 ELSE 'active' END AS status,
            u.id AS owner_id, u.display_name AS owner_name, u.email AS owner_email,
-           u.kind AS owner_kind
+           u.kind AS owner_kind, t.created_by
     FROM api_tokens t JOIN users u ON u.id = t.owner_id";
 
 #[derive(sqlx::FromRow)]
@@ -95,9 +95,16 @@ pub async fn create(
         p.require(TOKENS_ADMIN, "create tokens for other users")?;
     }
     let expires_at = check_expiry(policy.max_lifetime_days, new.expires_at)?;
+    // A token made by a token never outlives it.
+    let parent = p.token.as_ref();
+    let expires_at = match (expires_at, parent.and_then(|t| t.expires_at)) {
+        (Some(at), Some(parent_at)) => Some(at.min(parent_at)),
+        (None, Some(parent_at)) => Some(parent_at),
+        (at, None) => at,
+    };
 
     let mut tx = pool.begin().await?;
-    let owner = users::owner_for_update(&mut tx, owner_id)
+    let owner = owner_for_update(&mut tx, owner_id)
         .await?
         .ok_or_else(|| AppError::invalid("owner_id", "There is no such user."))?;
     if !owner.active {
@@ -127,8 +134,9 @@ pub async fn create(
     let generated = format::generate();
     let row_id: i64 = sqlx::query_scalar(
         "INSERT INTO api_tokens
-             (public_id, secret_digest, name, description, owner_id, created_by, scopes, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+             (public_id, secret_digest, name, description, owner_id, created_by, scopes,
+              expires_at, parent_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(&generated.public_id)
     .bind(&generated.secret_digest)
@@ -138,6 +146,7 @@ pub async fn create(
     .bind(p.user_id)
     .bind(&scopes)
     .bind(expires_at)
+    .bind(parent.map(|t| t.row_id))
     .fetch_one(&mut *tx)
     .await?;
     audit::record(
@@ -208,10 +217,13 @@ pub async fn get(pool: &PgPool, p: &Principal, public_id: &str) -> Result<TokenS
 /// Tokens newest first, one page at a time.
 pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<Page<TokenSummary>> {
     p.require(TOKENS_READ, "see API tokens")?;
-    let owner = if p.can(TOKENS_ADMIN) {
-        filter.owner_id
+    if filter.created_by.is_some() {
+        p.require(TOKENS_ADMIN, "see the tokens others created")?;
+    }
+    let (owner, creator) = if p.can(TOKENS_ADMIN) {
+        (filter.owner_id, filter.created_by)
     } else {
-        Some(p.user_id.unwrap_or(-1))
+        (Some(p.user_id.unwrap_or(-1)), None)
     };
     let status = match filter.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
@@ -228,6 +240,7 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
            AND ($2::text IS NULL OR name ILIKE $2)
            AND ($3::text IS NULL OR status = $3)
            AND ($4::bigint IS NULL OR row_id < $4)
+           AND ($6::bigint IS NULL OR created_by = $6)
          ORDER BY row_id DESC LIMIT $5"
     ))
     .bind(owner)
@@ -235,6 +248,7 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
     .bind(status.map(TokenStatus::as_str))
     .bind(before)
     .bind(limit + 1)
+    .bind(creator)
     .fetch_all(pool)
     .await?;
     Ok(paging::paginate(rows, limit, |r| r.row_id))
@@ -268,9 +282,112 @@ pub async fn revoke(pool: &PgPool, p: &Principal, public_id: &str) -> Result<Tok
         json!({ "name": token.name, "owner": token.owner.email.as_ref().unwrap_or(&token.owner.display_name) }),
     )
     .await?;
+    revoke_descendants(&mut tx, p, &[row_id]).await?;
     let revoked = fetch(&mut *tx, row_id).await?;
     tx.commit().await?;
     Ok(revoked)
+}
+
+/// Revokes every live token made, directly or through others, by the tokens `roots`,
+/// each with its audit row; returns their public ids.
+pub async fn revoke_descendants(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    roots: &[i64],
+) -> Result<Vec<String>> {
+    let revoked: Vec<(String, String)> = sqlx::query_as(
+        "WITH RECURSIVE lineage AS (
+             SELECT id FROM api_tokens WHERE parent_id = ANY($1)
+             UNION SELECT t.id FROM api_tokens t JOIN lineage l ON t.parent_id = l.id
+         )
+         UPDATE api_tokens t SET revoked_at = now(), revoked_by = $2
+         FROM lineage l WHERE t.id = l.id AND t.revoked_at IS NULL
+         RETURNING t.public_id, t.name",
+    )
+    .bind(roots)
+    .bind(&p.label)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (public_id, name) in &revoked {
+        audit::record(
+            &mut *tx,
+            &p.into(),
+            AuditAction::TokenRevoked,
+            Some(public_id),
+            json!({ "name": name, "because": "the token that made it was revoked" }),
+        )
+        .await?;
+    }
+    Ok(revoked
+        .into_iter()
+        .map(|(public_id, _)| public_id)
+        .collect())
+}
+
+/// Revokes the live tokens `creator` made for other owners (and what those made), as
+/// when the creator is disabled or deleted; returns their public ids.
+pub async fn revoke_created_by(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    creator: i64,
+) -> Result<Vec<String>> {
+    let made: Vec<(i64, String, String)> = sqlx::query_as(
+        "UPDATE api_tokens SET revoked_at = now(), revoked_by = $2
+         WHERE created_by = $1 AND owner_id <> $1 AND revoked_at IS NULL
+           AND (expires_at IS NULL OR expires_at > now())
+         RETURNING id, public_id, name",
+    )
+    .bind(creator)
+    .bind(&p.label)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (_, public_id, name) in &made {
+        audit::record(
+            &mut *tx,
+            &p.into(),
+            AuditAction::TokenRevoked,
+            Some(public_id),
+            json!({ "name": name, "because": "its creator was disabled or deleted" }),
+        )
+        .await?;
+    }
+    let rows: Vec<i64> = made.iter().map(|(id, ..)| *id).collect();
+    let mut revoked: Vec<String> = made
+        .into_iter()
+        .map(|(_, public_id, _)| public_id)
+        .collect();
+    revoked.extend(revoke_descendants(tx, p, &rows).await?);
+    Ok(revoked)
+}
+
+/// A token's would-be owner, locked against concurrent changes while a token is made.
+struct Owner {
+    display_name: String,
+    email: Option<String>,
+    active: bool,
+    permissions: Vec<String>,
+}
+
+impl Owner {
+    fn label(&self) -> &str {
+        self.email.as_deref().unwrap_or(&self.display_name)
+    }
+}
+
+async fn owner_for_update(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<Option<Owner>> {
+    let row: Option<(String, Option<String>, bool, Vec<String>)> = sqlx::query_as(
+        "SELECT u.display_name, u.email, u.active, r.permissions
+         FROM users u JOIN roles r ON r.id = u.role_id WHERE u.id = $1 FOR NO KEY UPDATE OF u",
+    )
+    .bind(user_id)
+    .fetch_optional(tx)
+    .await?;
+    Ok(row.map(|(display_name, email, active, permissions)| Owner {
+        display_name,
+        email,
+        active,
+        permissions,
+    }))
 }
 
 /// Who the principal may create tokens for: themselves, or with `tokens:admin` every

@@ -510,3 +510,89 @@ async fn the_token_list_pages_and_filters_by_name_and_status(pool: PgPool) {
     let bad = problem(app.api_get("/tokens?status=sleeping", &token).await).await;
     assert_eq!(bad.body["errors"][0]["field"], "status");
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_token_made_by_a_token_never_outlives_it_and_is_revoked_with_it(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let in_ten_days = chrono::Utc::now() + chrono::Duration::days(10);
+    let parent = json(
+        app.api_post(
+            "/tokens",
+            &admin_token,
+            json!({ "name": "Deployer", "scopes": ["tokens:write", "users:read"],
+                    "expires_at": in_ten_days }),
+        )
+        .await,
+    )
+    .await;
+    let parent_token = parent["token"].as_str().unwrap().to_owned();
+    let parent_expiry = parent["expires_at"].clone();
+
+    // Asked for no expiry, or a later one, the child gets the parent's.
+    for (name, expires_at) in [
+        ("Forever child", Value::Null),
+        (
+            "Late child",
+            json!(chrono::Utc::now() + chrono::Duration::days(90)),
+        ),
+    ] {
+        let child = json(
+            app.api_post(
+                "/tokens",
+                &parent_token,
+                json!({ "name": name, "scopes": ["users:read"], "expires_at": expires_at }),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(child["expires_at"], parent_expiry, "{name}");
+    }
+    let child = json(
+        app.api_post(
+            "/tokens",
+            &parent_token,
+            json!({ "name": "Minting child", "scopes": ["tokens:write", "users:read"] }),
+        )
+        .await,
+    )
+    .await;
+    let child_token = child["token"].as_str().unwrap().to_owned();
+    let grandchild = json(
+        app.api_post(
+            "/tokens",
+            &child_token,
+            json!({ "name": "Grandchild", "scopes": ["users:read"] }),
+        )
+        .await,
+    )
+    .await;
+    let grandchild_token = grandchild["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.api_get("/me", &grandchild_token).await.status(),
+        StatusCode::OK
+    );
+
+    // Revoking the parent revokes all it made, down the line.
+    let parent_id = parent["id"].as_str().unwrap();
+    let revoked = app
+        .api(
+            Method::DELETE,
+            &format!("/tokens/{parent_id}"),
+            &admin_token,
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    for token in [&child_token, &grandchild_token] {
+        let refused = problem(app.api_get("/me", token).await).await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+        assert!(refused.detail.contains("revoked"), "{}", refused.detail);
+    }
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'token.revoked'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 5, "the parent and its four descendants");
+}

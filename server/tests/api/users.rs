@@ -1,7 +1,7 @@
 //! Users and service accounts through the REST API, and what changing them does to their tokens.
 
 use crate::helpers::{
-    api::{problem, ALL_ADMIN},
+    api::{json, problem, ALL_ADMIN},
     *,
 };
 use reqwest::{Method, StatusCode};
@@ -110,4 +110,144 @@ async fn a_disabled_owner_disables_the_token_and_deleting_revokes(pool: PgPool) 
         app.api_get("/me", &token).await.status(),
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn disabling_or_deleting_a_token_admin_offers_revoking_what_they_made(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let readers = app.role(&admin_token, "Readers", &["users:read"]).await;
+    let erp = app.service_account(&admin_token, "ERP", readers).await;
+    let wms = app.service_account(&admin_token, "WMS", readers).await;
+    // Lin, a token admin, makes tokens for both.
+    const LIN: &[&str] = &["tokens:admin", "tokens:write", "users:read"];
+    let token_admins = app.role(&admin_token, "Token admins", LIN).await;
+    let lin = app
+        .service_account(&admin_token, "Lin's provisioning", token_admins)
+        .await;
+    let lins = app.token_for(lin, "Lin's provisioning", LIN).await;
+    let mut made = Vec::new();
+    for owner in [erp, wms] {
+        let created = json(
+            app.api_post(
+                "/tokens",
+                &lins,
+                json!({ "name": "Integration", "owner_id": owner, "scopes": ["users:read"] }),
+            )
+            .await,
+        )
+        .await;
+        made.push(created["token"].as_str().unwrap().to_owned());
+    }
+
+    // The user and the list say what disabling Lin may revoke.
+    let user = json(app.api_get(&format!("/users/{lin}"), &admin_token).await).await;
+    assert_eq!(user["created_tokens"], 2);
+    let listed = json(
+        app.api_get(&format!("/tokens?created_by={lin}"), &admin_token)
+            .await,
+    )
+    .await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+
+    // Disabled without revoking, what Lin made keeps working...
+    let disabled = app
+        .api(
+            Method::PATCH,
+            &format!("/users/{lin}"),
+            &admin_token,
+            Some(json!({ "active": false })),
+        )
+        .await;
+    assert_eq!(disabled.status(), StatusCode::OK);
+    assert_eq!(app.api_get("/me", &made[0]).await.status(), StatusCode::OK);
+    // ...and with it, stops.
+    let enabled = app
+        .api(
+            Method::PATCH,
+            &format!("/users/{lin}"),
+            &admin_token,
+            Some(json!({ "active": true })),
+        )
+        .await;
+    assert_eq!(enabled.status(), StatusCode::OK);
+    let disabled = app
+        .api(
+            Method::PATCH,
+            &format!("/users/{lin}"),
+            &admin_token,
+            Some(json!({ "active": false, "revoke_created_tokens": true })),
+        )
+        .await;
+    assert_eq!(disabled.status(), StatusCode::OK);
+    for token in &made {
+        assert_eq!(
+            app.api_get("/me", token).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let user = json(app.api_get(&format!("/users/{lin}"), &admin_token).await).await;
+    assert_eq!(user["created_tokens"], 0);
+
+    // Deleting offers the same.
+    sqlx::query("UPDATE users SET active = true WHERE id = $1")
+        .bind(lin)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let another = app.token_for(lin, "Another", LIN).await;
+    let late = json(
+        app.api_post(
+            "/tokens",
+            &another,
+            json!({ "name": "Late integration", "owner_id": erp, "scopes": ["users:read"] }),
+        )
+        .await,
+    )
+    .await;
+    let late = late["token"].as_str().unwrap().to_owned();
+    let deleted = app
+        .api(
+            Method::DELETE,
+            &format!("/users/{lin}?revoke_created_tokens=true"),
+            &admin_token,
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.api_get("/me", &late).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_token_creates_people_with_passwords_only_with_users_credentials(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let members = app.role(&admin_token, "Readers", &["users:read"]).await;
+    let person = json!({ "email": "eve@example.com", "display_name": "Eve",
+                         "password": "a password of her choosing", "role_id": members });
+    let hr_sync = app.token_for(admin, "HR sync", &["users:write"]).await;
+    let refused = problem(app.api_post("/users", &hr_sync, person.clone()).await).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.body["scope"], "users:credentials");
+    // Service accounts, which cannot sign in, it may create.
+    let service = app
+        .api_post(
+            "/users",
+            &hr_sync,
+            json!({ "kind": "service", "display_name": "Badge reader", "role_id": members }),
+        )
+        .await;
+    assert_eq!(service.status(), StatusCode::CREATED);
+    let provisioning = app
+        .token_for(
+            admin,
+            "People provisioning",
+            &["users:write", "users:credentials"],
+        )
+        .await;
+    let created = app.api_post("/users", &provisioning, person).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
 }

@@ -17,6 +17,7 @@ pub const ALL_ADMIN: &[&str] = &[
     "tokens:admin",
     "tokens:write",
     "users:write",
+    "users:credentials",
     "roles:write",
     "audit:read",
 ];
