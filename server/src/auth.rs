@@ -138,7 +138,7 @@ pub async fn set_up(
     attempt.succeeded(pool, None).await?;
     let email = fields::email("email", &form.email)?;
     let name = fields::name("display_name", &form.display_name, 100)?;
-    passwords::check_new("password", &form.password)?;
+    passwords::check_new("password", &form.password, &[&email, &name])?;
     let hash = passwords.hash(form.password).await?;
 
     let mut tx = pool.begin().await?;
@@ -197,7 +197,7 @@ pub async fn change_password(
     new: String,
 ) -> Result<()> {
     let user = caller.user()?;
-    passwords::check_new("new_password", &new)?;
+    passwords::check_new("new_password", &new, &[&user.email, &user.display_name])?;
     // Guesses at the current password count against the same budget as sign-in's.
     let keys = [throttle::account_key(&user.email)];
     let Some(attempt) = throttle::reserve(pool, &keys).await? else {

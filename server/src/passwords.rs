@@ -74,8 +74,10 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-/// The rules for a new password, named after the form field they apply to.
-pub fn check_new(field: &str, password: &str) -> Result<(), AppError> {
+/// The rules for a new password, named after the form field they apply to: a length, and
+/// not easy to guess (zxcvbn's estimate, with what is known of the person — their email and
+/// name — counted as easy to guess).
+pub fn check_new(field: &str, password: &str, personal: &[&str]) -> Result<(), AppError> {
     let len = password.chars().count();
     if len < MIN_PASSWORD_LEN {
         return Err(AppError::invalid(
@@ -89,5 +91,47 @@ pub fn check_new(field: &str, password: &str) -> Result<(), AppError> {
             format!("The password must have at most {MAX_PASSWORD_LEN} characters."),
         ));
     }
+    // Each word of the person's email and name counts as easy to guess.
+    let words: Vec<&str> = personal
+        .iter()
+        .flat_map(|p| p.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| w.chars().count() >= 3)
+        .collect();
+    let estimate = zxcvbn::zxcvbn(password, &words);
+    if estimate.score() < zxcvbn::Score::Three {
+        let feedback = estimate.feedback();
+        let why = feedback
+            .and_then(|f| f.warning())
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
+        let how = feedback.and_then(|f| f.suggestions().first()).map_or_else(
+            || "Add another uncommon word.".to_owned(),
+            |s| s.to_string(),
+        );
+        return Err(AppError::invalid(
+            field,
+            format!("This password is too easy to guess{why}. {how}"),
+        ));
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_and_personal_passwords_are_refused_with_the_reason() {
+        let weak = check_new("password", "password1234", &[]).unwrap_err();
+        assert_eq!(weak.field(), Some("password"));
+        assert!(weak.to_string().contains("too easy to guess"), "{weak}");
+        assert!(check_new(
+            "password",
+            "lovelaceada12",
+            &["ada.lovelace@example.com", "Ada Lovelace"]
+        )
+        .is_err());
+        assert!(check_new("password", "correct horse battery staple", &[]).is_ok());
+        assert!(check_new("password", "short", &[]).is_err());
+    }
 }

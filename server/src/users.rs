@@ -150,7 +150,7 @@ pub async fn create(
                     "People need a password of at least 12 characters.",
                 )
             })?;
-            crate::passwords::check_new("password", &password)?;
+            crate::passwords::check_new("password", &password, &[&email, &display_name])?;
             (Some(email), Some(passwords.hash(password).await?))
         }
         UserKind::Service => {

@@ -596,3 +596,33 @@ async fn a_token_made_by_a_token_never_outlives_it_and_is_revoked_with_it(pool: 
             .unwrap();
     assert_eq!(audited, 5, "the parent and its four descendants");
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn names_that_only_look_alike_cannot_coexist(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let create = |name: &'static str| {
+        app.api_post(
+            "/tokens",
+            &admin_token,
+            json!({ "name": name, "scopes": ["users:read"] }),
+        )
+    };
+    assert_eq!(
+        create("Caf\u{e9} export").await.status(),
+        StatusCode::CREATED
+    );
+    // The same name with "e" and a combining accent is the same name.
+    let twin = problem(create("Cafe\u{301} export").await).await;
+    assert_eq!(twin.status, StatusCode::CONFLICT);
+    // Invisible or direction-changing characters are refused outright.
+    for sneaky in ["Caf\u{e9}\u{200B} export", "\u{202E}tropxe \u{e9}faC"] {
+        let refused = problem(create(sneaky).await).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{sneaky:?}"
+        );
+        assert_eq!(refused.body["errors"][0]["field"], "name");
+    }
+}

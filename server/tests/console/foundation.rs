@@ -462,3 +462,24 @@ async fn housekeeping_deletes_ended_sessions_old_failures_and_old_audit_events(p
     .unwrap();
     assert_eq!(left, (1, 0, 0));
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn set_up_refuses_a_password_that_is_easy_to_guess(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for weak in ["password1234", "lovelaceada12"] {
+        let response = app
+            .call(
+                "set_up",
+                &[
+                    ("code", app.setup_code.as_str()),
+                    ("email", ADMIN_EMAIL),
+                    ("display_name", "Ada Lovelace"),
+                    ("password", weak),
+                ],
+            )
+            .await;
+        let error = app_error(response).await;
+        assert_eq!(error.field(), Some("password"), "{weak}");
+        assert!(error.to_string().contains("too easy to guess"), "{error}");
+    }
+}
