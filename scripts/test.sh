@@ -8,6 +8,7 @@ cd "$ROOT"
 # A one-off build gains nothing from incremental caches, which would take most of the disk.
 export CARGO_INCREMENTAL=0
 ensure_rust_tools
+ensure_lint_tools
 ensure_node_tools
 ensure_postgres
 ensure_chromium
@@ -22,6 +23,12 @@ cleanup() {
   rm -rf "$E2E_DIR"
 }
 trap cleanup EXIT
+
+say "static checks: formatting, lints (server and browser builds), dependencies"
+cargo fmt --all --check
+cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
+cargo deny check bans licenses sources
 
 say "Rust tests"
 start_test_postgres

@@ -19,7 +19,25 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
 }
 
+# rust-toolchain.toml names the version; where the machine has it as its stable
+# toolchain under that name only, give it the pinned name too (rustup refuses to link a
+# custom toolchain under a release's name, and installs none here: a link in its folder).
+ensure_pinned_toolchain() {
+  local pinned sysroot
+  pinned="$(sed -nE 's/^channel = "([^"]+)".*/\1/p' "$ROOT/rust-toolchain.toml")"
+  (cd / && rustup toolchain list) | grep -q "^$pinned" && return 0
+  if [ "$(cd / && rustc +stable --version | cut -d' ' -f2)" = "$pinned" ]; then
+    say "naming the stable toolchain (rustc $pinned) $pinned too"
+    sysroot="$(cd / && rustc +stable --print sysroot)"
+    ln -s "$sysroot" "$(dirname "$sysroot")/$pinned-$(cd / && rustc +stable -vV | sed -n 's/^host: //p')"
+  else
+    say "rust-toolchain.toml pins Rust $pinned, which this machine does not have"
+    return 1
+  fi
+}
+
 ensure_rust_tools() {
+  ensure_pinned_toolchain
   rustup target list --installed | grep -qx wasm32-unknown-unknown ||
     { say "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
   cargo leptos --version >/dev/null 2>&1 ||
@@ -30,6 +48,14 @@ ensure_rust_tools() {
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked --force ||
       cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
   fi
+}
+
+# The supply-chain check: licenses, bans and sources of every dependency.
+CARGO_DENY_VERSION=0.20.2
+ensure_lint_tools() {
+  [ "$(cargo deny --version 2>/dev/null)" = "cargo-deny $CARGO_DENY_VERSION" ] ||
+    { say "installing cargo-deny $CARGO_DENY_VERSION (a few minutes)";
+      cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked; }
 }
 
 # Playwright, and wasm-opt (npm package binaryen) for the release build.

@@ -10,6 +10,7 @@ pub mod console;
 pub mod embedded_pg;
 pub mod error;
 pub mod fields;
+pub mod headers;
 pub mod maintenance;
 pub mod modules;
 pub mod paging;

@@ -8,17 +8,27 @@ use http::HeaderMap;
 use sqlx::PgPool;
 use std::net::IpAddr;
 
-pub const COOKIE: &str = "latchkey_session";
+/// The session cookie's name. Under https it carries the `__Host-` prefix: browsers then
+/// accept it only from this very host, set `Secure` with `Path=/` and no `Domain`, so a
+/// sibling subdomain cannot plant or overwrite it.
+pub fn cookie_name(settings: &Settings) -> &'static str {
+    if settings.secure_cookies {
+        "__Host-latchkey_session"
+    } else {
+        "latchkey_session"
+    }
+}
 
 /// The session cookie's value, if the request carries one.
-pub fn cookie_value(headers: &HeaderMap) -> Option<&str> {
+pub fn cookie_value<'h>(settings: &Settings, headers: &'h HeaderMap) -> Option<&'h str> {
+    let name = cookie_name(settings);
     headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value)
 }
 
@@ -111,14 +121,16 @@ pub async fn end(pool: &PgPool, digest: &[u8]) -> Result<()> {
 /// as long as the browser session, and the server ends idle sessions itself.
 pub fn set_cookie(settings: &Settings, value: &str) -> String {
     format!(
-        "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{}",
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict{}",
+        cookie_name(settings),
         secure(settings)
     )
 }
 
 pub fn clear_cookie(settings: &Settings) -> String {
     format!(
-        "{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        cookie_name(settings),
         secure(settings)
     )
 }

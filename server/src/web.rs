@@ -1,7 +1,11 @@
 //! The HTTP surface: the console's pages and server functions, health checks, and the
 //! middleware that resolves who is asking and keeps people out of pages they may not see.
 
-use crate::{console::ConsoleService, sessions, AppState};
+use crate::{
+    console::ConsoleService,
+    headers::{self, CspNonce},
+    sessions, AppState,
+};
 use app::{
     backend::{Caller, SharedConsole},
     AppError,
@@ -9,13 +13,16 @@ use app::{
 use axum::{
     body::Body,
     extract::{ConnectInfo, MatchedPath, Request, State},
-    http::{Method, StatusCode},
+    http::{header, HeaderName, Method, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
     routing::get,
     Router,
 };
-use leptos::prelude::provide_context;
+use leptos::{
+    nonce::Nonce,
+    prelude::{provide_context, use_context},
+};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::{net::SocketAddr, sync::Arc};
 use tower_http::{
@@ -27,7 +34,15 @@ use tracing::{Level, Span};
 
 pub fn router(state: AppState) -> Router {
     let console: SharedConsole = Arc::new(ConsoleService(state.clone()));
-    let context = move || provide_context(console.clone());
+    let context = move || {
+        provide_context(console.clone());
+        // The inline scripts Leptos writes carry the nonce the CSP header names.
+        let nonce = use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+        if let Some(CspNonce(nonce)) = nonce {
+            provide_context(Nonce::from_value(nonce));
+        }
+    };
     let routes = generate_route_list(app::App);
     let options = state.leptos_options.clone();
     // The console: pages and server functions, behind the session middleware.
@@ -45,6 +60,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             resolve_caller,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            same_origin_only,
+        ))
         .layer(middleware::from_fn(server_fn_status))
         .layer(RequestBodyLimitLayer::new(64 * 1024));
     Router::new()
@@ -55,6 +74,10 @@ pub fn router(state: AppState) -> Router {
                 .make_span_with(request_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
@@ -115,6 +138,46 @@ async fn server_fn_status(req: Request, next: Next) -> Response {
 /// An encoded server-function error is a short JSON value.
 const ERROR_BODY_MAX: usize = 64 * 1024;
 
+/// Refuses changes that a page of another site (or of another port or subdomain, which
+/// `SameSite` counts as the same site) makes the browser send with the session cookie:
+/// a state-changing request whose `Origin` is not Latchkey's own, or, without `Origin`,
+/// whose `Sec-Fetch-Site` says it came from elsewhere. Clients that are not browsers
+/// send neither and pass.
+async fn same_origin_only(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || is_public_asset(req.uri().path()) || from_this_origin(&state, req.headers()) {
+        return next.run(req).await;
+    }
+    tracing::warn!(
+        origin = ?req.headers().get(header::ORIGIN),
+        "refused a change sent from another site's page"
+    );
+    let error = AppError::Forbidden("make changes from another site's page".into());
+    let body = serde_json::to_string(&error).unwrap_or_default();
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
+
+fn from_this_origin(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    match header(header::ORIGIN) {
+        Some(origin) => {
+            let host = header(header::HOST).unwrap_or_default();
+            origin == state.settings.public_url
+                || origin.strip_prefix("http://") == Some(host)
+                || origin.strip_prefix("https://") == Some(host)
+        }
+        None => !matches!(
+            header(HeaderName::from_static("sec-fetch-site")),
+            Some("cross-site" | "same-site")
+        ),
+    }
+}
+
 /// Paths the console's session handling leaves alone: assets, health checks, and the
 /// token-authenticated API.
 fn is_public_asset(path: &str) -> bool {
@@ -135,7 +198,7 @@ async fn resolve_caller(State(state): State<AppState>, mut req: Request, next: N
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
-    let digest = sessions::cookie_value(req.headers()).map(sessions::digest);
+    let digest = sessions::cookie_value(&state.settings, req.headers()).map(sessions::digest);
     let user = match &digest {
         Some(d) => match sessions::resolve(&state.pool, &state.settings, d).await {
             Ok(user) => user,

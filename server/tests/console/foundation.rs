@@ -347,6 +347,9 @@ fn session_cookies_are_secure_when_served_over_https() {
         ..Settings::default()
     };
     assert!(sessions::set_cookie(&https, "v").ends_with("; Secure"));
+    // Only this host may set it: no sibling subdomain can plant a session.
+    assert!(sessions::set_cookie(&https, "v").starts_with("__Host-latchkey_session=v; Path=/;"));
+    assert!(!sessions::set_cookie(&https, "v").contains("Domain"));
     assert!(!sessions::set_cookie(&Settings::default(), "v").contains("Secure"));
 }
 
@@ -482,4 +485,111 @@ async fn set_up_refuses_a_password_that_is_easy_to_guess(pool: PgPool) {
         assert_eq!(error.field(), Some("password"), "{weak}");
         assert!(error.to_string().contains("too easy to guess"), "{error}");
     }
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn changes_sent_from_another_sites_page_are_refused(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.set_up_admin().await;
+    let member_role: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE name = 'Member'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let role = member_role.to_string();
+    let form = [
+        ("new[kind]", "human"),
+        ("new[email]", "mallory@example.com"),
+        ("new[display_name]", "Mallory"),
+        ("new[password]", "a password mallory chose"),
+        ("new[role_id]", role.as_str()),
+    ];
+    let own = format!("http://{}", app.addr);
+    for (origin, fetch_site) in [
+        (Some("http://127.0.0.1:4444"), None),
+        (Some("https://latchkey.example.com.evil.test"), None),
+        (None, Some("same-site")),
+        (None, Some("cross-site")),
+    ] {
+        let mut request = app.client.post(app.url("/api/users/create")).form(&form);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        if let Some(site) = fetch_site {
+            request = request.header("sec-fetch-site", site);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "{origin:?} {fetch_site:?}"
+        );
+    }
+    let mallory: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM users WHERE email = 'mallory@example.com'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(mallory, 0);
+
+    // The console's own pages, and clients that are not browsers, go through.
+    let response = app
+        .client
+        .post(app.url("/api/users/create"))
+        .header("origin", &own)
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn every_answer_carries_the_security_headers(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let page = app.get("/setup").await;
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let policy = header(&page, "content-security-policy");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(policy.contains("'wasm-unsafe-eval'"), "{policy}");
+    assert_eq!(header(&page, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&page, "referrer-policy"), "no-referrer");
+    assert_eq!(header(&page, "cache-control"), "no-store");
+    assert_eq!(
+        header(&page, "strict-transport-security"),
+        "",
+        "not over http"
+    );
+    // The page's inline scripts carry the nonce its policy names, fresh each time.
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{html}");
+    let again = header(&app.get("/setup").await, "content-security-policy");
+    assert!(!again.contains(&nonce));
+
+    let api = app.get("/api/v1/me").await;
+    assert_eq!(
+        header(&api, "content-security-policy"),
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+    assert_eq!(header(&api, "cache-control"), "no-store");
+
+    let https = Settings {
+        public_url: "https://latchkey.example.com".into(),
+        secure_cookies: true,
+        ..Settings::default()
+    };
+    let secure = TestApp::spawn_with(app.pool.clone(), https).await;
+    let page = secure.get("/healthz").await;
+    assert!(header(&page, "strict-transport-security").starts_with("max-age="));
 }

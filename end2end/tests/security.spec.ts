@@ -1,0 +1,61 @@
+import { expect, test } from '@playwright/test';
+import { ADMIN, hydrated, signInAs } from './helpers';
+import { PORT } from '../paths';
+
+test('a page on another port cannot make the signed-in administrator create a user', async ({ page }) => {
+  await signInAs(page, ADMIN.email, ADMIN.password);
+  // SameSite counts another port of the same host as the same site: the session cookie
+  // goes along with this form. Only the Origin check stands in the way.
+  const attacker = 'http://127.0.0.1:4455/prize';
+  await page.route(attacker, (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!DOCTYPE html><title>You won</title>
+        <form method="post" action="http://127.0.0.1:${PORT}/api/users/create">
+          <input name="new[kind]" value="human">
+          <input name="new[email]" value="mallory@example.com">
+          <input name="new[display_name]" value="Mallory">
+          <input name="new[password]" value="a password mallory chose">
+          <input name="new[role_id]" value="1">
+        </form>
+        <script>document.forms[0].submit()</script>`,
+    }),
+  );
+  const refused = page.waitForResponse((r) => r.url().endsWith('/api/users/create'));
+  await page.goto(attacker);
+  expect((await refused).status()).toBe(403);
+
+  await page.goto('/users');
+  await hydrated(page);
+  await expect(page.getByRole('table', { name: 'Users' })).toContainText(ADMIN.email);
+  await expect(page.getByRole('table', { name: 'Users' })).not.toContainText('mallory@example.com');
+});
+
+test('every page works under its Content-Security-Policy, with no violation reported', async ({ page }) => {
+  const violations: string[] = [];
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      (window as any).__violations = [...((window as any).__violations ?? []), `${e.violatedDirective} ${e.blockedURI}`];
+    });
+  });
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) violations.push(message.text());
+  });
+  await signInAs(page, ADMIN.email, ADMIN.password);
+  for (const path of ['/', '/tokens/new', '/users', '/roles', '/audit', '/api-docs', '/account']) {
+    const response = await page.goto(path);
+    expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(response?.headers()['cache-control']).toBe('no-store');
+    // Hydrated: the Wasm loaded and ran under the policy.
+    await hydrated(page);
+    violations.push(...(await page.evaluate(() => (window as any).__violations ?? [])));
+  }
+  // The wizard's client-side steps run too.
+  await page.goto('/tokens/new');
+  await hydrated(page);
+  await page.getByLabel('Name').fill('CSP check');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByRole('heading', { name: 'Access' })).toBeVisible();
+  violations.push(...(await page.evaluate(() => (window as any).__violations ?? [])));
+  expect(violations).toEqual([]);
+});
