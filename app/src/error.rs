@@ -31,6 +31,9 @@ pub enum AppError {
     TooManyRequests(String),
     #[error("Something went wrong on the server. It has been logged; please try again.")]
     Internal,
+    /// The database cannot be reached for now; the request may be sent again shortly.
+    #[error("Latchkey cannot reach its database right now. Try again in a few seconds.")]
+    Unavailable,
     #[error("{0}")]
     ServerFn(ServerFnErrorErr),
 }
@@ -60,6 +63,7 @@ impl AppError {
             Self::Invalid { .. } => 422,
             Self::TooManyRequests(_) => 429,
             Self::Internal => 500,
+            Self::Unavailable => 503,
             Self::ServerFn(_) => 400,
         }
     }

@@ -22,11 +22,32 @@ impl Error {
     pub fn into_answer(self) -> AppError {
         match self {
             Error::App(e) => e,
+            Error::Sqlx(e) if is_unavailable(&e) => {
+                tracing::warn!(error = %e, "the database is unavailable");
+                AppError::Unavailable
+            }
             other => {
                 tracing::error!(error = %other, "internal error");
                 AppError::Internal
             }
         }
+    }
+}
+
+/// Whether the database could not be reached or gave up (rather than refused the query):
+/// worth answering 503 and trying again later.
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // Connection exceptions (08…), shutdowns (57P0…), and statement_timeout (57014).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P0") || c == "57014"),
+        _ => false,
     }
 }
 

@@ -10,14 +10,34 @@ use crate::{
 };
 use anyhow::Context;
 use leptos::config::LeptosOptions;
-use sqlx::{postgres::PgPoolOptions, PgPool};
-use std::{future::Future, net::SocketAddr, time::Duration};
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool,
+};
+use std::{future::Future, net::SocketAddr, str::FromStr, time::Duration};
 use tokio::net::TcpListener;
 
 /// How often noted token uses are written to the database.
 const USAGE_FLUSH_EVERY: Duration = Duration::from_secs(5);
 /// How often expired sessions, old throttle rows and old audit events are deleted.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
+
+/// How long a request waits for a database connection before it is answered 503.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The longest one statement may run.
+const STATEMENT_TIMEOUT: &str = "5s";
+
+/// The pool every part of Latchkey shares: when PostgreSQL is away, requests are told so
+/// within [`ACQUIRE_TIMEOUT`] instead of waiting, and the pool reconnects by itself when
+/// it is back (each connection is checked before use).
+pub async fn pool(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(20)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire(true)
+        .connect_with(options.options([("statement_timeout", STATEMENT_TIMEOUT)]))
+        .await
+}
 
 /// Connects to DATABASE_URL, or starts the embedded cluster, and applies the migrations.
 pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<EmbeddedPostgres>)> {
@@ -28,9 +48,9 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<Embedded
         .filter(|u| !u.trim().is_empty());
     let (pool, embedded) = match database_url {
         Some(url) => {
-            let pool = PgPoolOptions::new()
-                .max_connections(20)
-                .connect(url)
+            let options =
+                PgConnectOptions::from_str(url).context("DATABASE_URL is not a PostgreSQL URL")?;
+            let pool = pool(options)
                 .await
                 .context("cannot connect to DATABASE_URL")?;
             (pool, None)
@@ -54,9 +74,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<Embedded
                     .await?;
             }
             maintenance.close().await;
-            let pool = PgPoolOptions::new()
-                .max_connections(20)
-                .connect_with(options)
+            let pool = pool(options)
                 .await
                 .context("cannot connect to the embedded PostgreSQL")?;
             (pool, Some(pg))

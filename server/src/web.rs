@@ -110,7 +110,12 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Ok(_) => "ready".into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, crate::api::RETRY_AFTER_SECONDS)],
+                "database unreachable",
+            )
+                .into_response()
         }
     }
 }
@@ -234,11 +239,15 @@ async fn resolve_caller(State(state): State<AppState>, mut req: Request, next: N
     next.run(req).await
 }
 
+/// The session could not be resolved: the page or call is answered after the database's
+/// state (503 and when to try again while it is away).
 fn unavailable(error: crate::error::Error) -> Response {
-    tracing::error!(%error, "cannot resolve the session");
+    let answer = error.into_answer();
+    let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     (
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Latchkey cannot reach its database right now.",
+        status,
+        [(header::RETRY_AFTER, crate::api::RETRY_AFTER_SECONDS)],
+        answer.to_string(),
     )
         .into_response()
 }

@@ -18,7 +18,7 @@ mod users;
 
 pub use auth::Bearer;
 pub use openapi::reference;
-pub use problem::{ApiError, ApiResult};
+pub use problem::{ApiError, ApiResult, RETRY_AFTER_SECONDS};
 
 use crate::AppState;
 use app::AppError;

@@ -10,6 +10,9 @@ use axum::{
 };
 use serde_json::json;
 
+/// How long a client should wait before trying again while the database is away.
+pub const RETRY_AFTER_SECONDS: &str = "2";
+
 #[derive(Debug)]
 pub enum ApiError {
     /// The bearer token was missing, malformed, unknown, expired or revoked.
@@ -68,14 +71,8 @@ impl IntoResponse for ApiError {
         let mut extra = serde_json::Map::new();
         let mut challenge = None;
         let (status, kind, detail) = match self {
-            Self::Server(error) => {
-                let answer = error.into_answer();
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    answer.to_string(),
-                )
-            }
+            // Logged once, here, and answered as what a person may read.
+            Self::Server(error) => return Self::App(error.into_answer()).into_response(),
             Self::Token(rejection) => {
                 challenge = Some(format!(
                     "Bearer realm=\"latchkey\", error=\"invalid_token\", error_description=\"{}\"",
@@ -125,6 +122,7 @@ impl IntoResponse for ApiError {
                     AppError::TooManyRequests(_) => "too-many-requests",
                     AppError::Unauthenticated | AppError::WrongCredentials => "invalid-token",
                     AppError::Internal | AppError::ServerFn(_) => "internal",
+                    AppError::Unavailable => "unavailable",
                 };
                 (status, kind, error.to_string())
             }
@@ -144,6 +142,12 @@ impl IntoResponse for ApiError {
         );
         if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             headers.insert(header::WWW_AUTHENTICATE, value);
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
         }
         response
     }
