@@ -42,6 +42,16 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub max_token_lifetime_days: Option<u32>,
 
+    /// A client must send a request's line and headers within this many seconds.
+    #[arg(long, env = "LATCHKEY_HEADER_TIMEOUT_SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_timeout_seconds: u64,
+
+    /// A request (its body included) is answered within this many seconds, or 408.
+    #[arg(long, env = "LATCHKEY_REQUEST_TIMEOUT_SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_seconds: u64,
+
     /// Audit events older than this many days are deleted. Unset: kept for ever.
     #[arg(long, env = "LATCHKEY_AUDIT_RETENTION_DAYS",
           value_parser = clap::value_parser!(u32).range(1..=36_500))]
@@ -83,6 +93,7 @@ pub struct Settings {
     pub session_idle_minutes: i32,
     pub max_token_lifetime_days: Option<u32>,
     pub audit_retention_days: Option<u32>,
+    pub timeouts: crate::listener::Timeouts,
 }
 
 impl Settings {
@@ -106,6 +117,10 @@ impl Settings {
             session_idle_minutes: config.session_idle_minutes as i32,
             max_token_lifetime_days: config.max_token_lifetime_days,
             audit_retention_days: config.audit_retention_days,
+            timeouts: crate::listener::Timeouts {
+                header_read: std::time::Duration::from_secs(config.header_timeout_seconds),
+                request: std::time::Duration::from_secs(config.request_timeout_seconds),
+            },
         }
     }
 }
@@ -118,6 +133,7 @@ impl Default for Settings {
             session_idle_minutes: 120,
             max_token_lifetime_days: None,
             audit_retention_days: None,
+            timeouts: crate::listener::Timeouts::default(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod embedded_pg;
 pub mod error;
 pub mod fields;
 pub mod headers;
+pub mod listener;
 pub mod maintenance;
 pub mod modules;
 pub mod paging;

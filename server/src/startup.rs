@@ -4,7 +4,7 @@
 use crate::{
     config::{self, Config, Settings},
     embedded_pg::EmbeddedPostgres,
-    maintenance,
+    listener, maintenance,
     setup::SetupGate,
     web, AppState, MIGRATOR,
 };
@@ -143,11 +143,8 @@ impl Application {
             HOUSEKEEPING_EVERY,
         );
         tracing::info!("Latchkey is listening on http://{}", listener.local_addr()?);
-        let service =
-            web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let timeouts = state.settings.timeouts;
+        listener::serve(listener, web::router(state.clone()), timeouts, shutdown).await?;
         flusher.abort();
         housekeeping.abort();
         state.usage.flush(&state.pool).await?;

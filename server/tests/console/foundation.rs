@@ -593,3 +593,44 @@ async fn every_answer_carries_the_security_headers(pool: PgPool) {
     let page = secure.get("/healthz").await;
     assert!(header(&page, "strict-transport-security").starts_with("max-age="));
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn slow_clients_cannot_hold_a_connection(pool: PgPool) {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let settings = Settings {
+        timeouts: server::listener::Timeouts {
+            header_read: Duration::from_secs(1),
+            request: Duration::from_secs(1),
+        },
+        ..Settings::default()
+    };
+    let app = TestApp::spawn_with(pool, settings).await;
+
+    // Headers that never end: the connection is closed.
+    let mut slow = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: latchkey\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "still open after 5 s");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+
+    // A body that never arrives: 408, and the connection is not held.
+    let mut slow = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    slow.write_all(
+        b"POST /api/sign_in HTTP/1.1\r\nHost: latchkey\r\n\
+          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=",
+    )
+    .await
+    .unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+    // Everyone else is served as usual.
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}
