@@ -30,6 +30,7 @@ pub enum AuditAction {
     SignInFailed,
     SignInThrottled,
     SignOut,
+    SessionEnded,
     UserCreated,
     UserChanged,
     UserDisabled,
@@ -43,13 +44,14 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInThrottled,
         Self::SignOut,
+        Self::SessionEnded,
         Self::UserCreated,
         Self::UserChanged,
         Self::UserDisabled,
@@ -71,6 +73,7 @@ impl AuditAction {
             Self::SignInFailed => "sign_in.failed",
             Self::SignInThrottled => "sign_in.throttled",
             Self::SignOut => "sign_out",
+            Self::SessionEnded => "session.ended",
             Self::UserCreated => "user.created",
             Self::UserChanged => "user.changed",
             Self::UserDisabled => "user.disabled",
@@ -141,6 +144,6 @@ mod tests {
         let choices = AuditAction::filter_choices();
         assert_eq!(&choices[..3], ["token.", "token.created", "token.revoked"]);
         assert!(choices.contains(&"sign_out"));
-        assert_eq!(choices.len(), AuditAction::ALL.len() + 5);
+        assert_eq!(choices.len(), AuditAction::ALL.len() + 6);
     }
 }

@@ -10,7 +10,7 @@ use crate::{
         DeleteOptions, Module, NewModule, NewRole, NewUser, Role, RolePatch, UserFilter, UserPatch,
         UserSummary,
     },
-    session::SetupForm,
+    session::{SessionInfo, SetupForm},
     tokens::{CreatedToken, NewToken, OwnerChoice, TokenFilter, TokenPolicy, TokenSummary},
     AppError, CurrentUser, Page,
 };
@@ -25,6 +25,8 @@ pub struct Caller {
     /// SHA-256 of the session cookie, to end the session on sign-out.
     pub session_digest: Option<Vec<u8>>,
     pub client_addr: Option<IpAddr>,
+    /// The browser's `User-Agent`, shortened, for the list of sessions.
+    pub user_agent: Option<String>,
 }
 
 impl Caller {
@@ -46,6 +48,8 @@ pub trait Console: Send + Sync + 'static {
         password: String,
     ) -> Result<SetCookie, AppError>;
     async fn sign_out(&self, caller: &Caller) -> Result<SetCookie, AppError>;
+    async fn list_sessions(&self, caller: &Caller) -> Result<Vec<SessionInfo>, AppError>;
+    async fn end_session(&self, caller: &Caller, id: i64) -> Result<(), AppError>;
     async fn set_up(&self, caller: &Caller, form: SetupForm) -> Result<SetCookie, AppError>;
     async fn change_password(
         &self,

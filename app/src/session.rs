@@ -33,6 +33,31 @@ pub struct SetupForm {
 
 pub const MIN_PASSWORD_LEN: usize = 12;
 
+/// One of the signed-in person's sessions: a browser where they are signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_seen_at: chrono::DateTime<chrono::Utc>,
+    pub client_addr: Option<String>,
+    pub user_agent: Option<String>,
+    /// The session of this very request.
+    pub current: bool,
+}
+
+#[server(endpoint = "sessions/list")]
+pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
+    use crate::backend::{caller, console, with_status};
+    with_status(console()?.list_sessions(&caller()).await)
+}
+
+/// Ends one of the caller's own sessions (signing that browser out).
+#[server(endpoint = "sessions/end")]
+pub async fn end_session(id: i64) -> Result<(), AppError> {
+    use crate::backend::{caller, console, with_status};
+    with_status(console()?.end_session(&caller(), id).await)
+}
+
 #[server(endpoint = "who_am_i")]
 pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
     Ok(crate::backend::caller().user)

@@ -59,3 +59,22 @@ test('every page works under its Content-Security-Policy, with no violation repo
   violations.push(...(await page.evaluate(() => (window as any).__violations ?? [])));
   expect(violations).toEqual([]);
 });
+
+test('the account page lists where one is signed in, and ends another browser\'s session', async ({ page, browser }) => {
+  const other = await browser.newContext({ userAgent: 'Laptop in the office' });
+  const laptop = await other.newPage();
+  await signInAs(laptop, ADMIN.email, ADMIN.password);
+
+  await signInAs(page, ADMIN.email, ADMIN.password);
+  await page.goto('/account');
+  await hydrated(page);
+  const sessions = page.getByRole('table', { name: 'Sessions' });
+  await expect(sessions).toContainText('this browser');
+  await expect(sessions).toContainText('Laptop in the office');
+  await page.getByRole('button', { name: 'End the session in Laptop in the office' }).click();
+  await expect(sessions).not.toContainText('Laptop in the office');
+
+  await laptop.goto('/');
+  await expect(laptop).toHaveURL(/\/login$/);
+  await other.close();
+});

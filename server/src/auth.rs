@@ -71,7 +71,13 @@ pub async fn sign_in(
     };
     attempt.succeeded(pool, Some(&keys[0])).await?;
     let mut tx = pool.begin().await?;
-    let cookie = sessions::create(&mut *tx, user.id, caller.client_addr).await?;
+    let cookie = sessions::create(
+        &mut *tx,
+        user.id,
+        caller.client_addr,
+        caller.user_agent.as_deref(),
+    )
+    .await?;
     let actor = Actor {
         user_id: Some(user.id),
         label: user.email.clone(),
@@ -104,6 +110,27 @@ pub async fn sign_out(pool: &PgPool, caller: &Caller) -> Result<()> {
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Ends one of the caller's own sessions (another browser of theirs, say).
+#[tracing::instrument(skip_all, fields(session = id))]
+pub async fn end_session(pool: &PgPool, caller: &Caller, id: i64) -> Result<()> {
+    let user = caller.user()?;
+    let mut tx = pool.begin().await?;
+    if !sessions::end_by_id(&mut *tx, user.id, id).await? {
+        return Err(AppError::NotFound("That session".into()).into());
+    }
+    let actor = Actor::user(user, caller.client_addr);
+    audit::record(
+        &mut *tx,
+        &actor,
+        AuditAction::SessionEnded,
+        Some(&user.email),
+        json!({ "session": id }),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -180,7 +207,13 @@ pub async fn set_up(
         json!({ "kind": UserKind::Human, "role": BuiltinRole::Administrator.name(), "via": "set-up" }),
     )
     .await?;
-    let cookie = sessions::create(&mut *tx, user_id, caller.client_addr).await?;
+    let cookie = sessions::create(
+        &mut *tx,
+        user_id,
+        caller.client_addr,
+        caller.user_agent.as_deref(),
+    )
+    .await?;
     tx.commit().await?;
     gate.finish();
     tracing::info!(%email, "set-up done: the first administrator exists");

@@ -36,6 +36,11 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=43_200))]
     pub session_idle_minutes: u32,
 
+    /// A console session ends this many days after sign-in, however busy.
+    #[arg(long, env = "LATCHKEY_SESSION_MAX_DAYS", default_value_t = 7,
+          value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub session_max_days: u32,
+
     /// The longest an API token may live, in days. When set, tokens that never expire
     /// are refused. Unset: any future expiry, or none.
     #[arg(long, env = "LATCHKEY_MAX_TOKEN_LIFETIME_DAYS",
@@ -91,6 +96,7 @@ pub struct Settings {
     pub public_url: String,
     pub secure_cookies: bool,
     pub session_idle_minutes: i32,
+    pub session_max_days: i32,
     pub max_token_lifetime_days: Option<u32>,
     pub audit_retention_days: Option<u32>,
     pub timeouts: crate::listener::Timeouts,
@@ -115,6 +121,7 @@ impl Settings {
             secure_cookies: public_url.starts_with("https://"),
             public_url,
             session_idle_minutes: config.session_idle_minutes as i32,
+            session_max_days: config.session_max_days as i32,
             max_token_lifetime_days: config.max_token_lifetime_days,
             audit_retention_days: config.audit_retention_days,
             timeouts: crate::listener::Timeouts {
@@ -131,6 +138,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:3000".into(),
             secure_cookies: false,
             session_idle_minutes: 120,
+            session_max_days: 7,
             max_token_lifetime_days: None,
             audit_retention_days: None,
             timeouts: crate::listener::Timeouts::default(),

@@ -13,7 +13,7 @@ use app::{
         DeleteOptions, Module, NewModule, NewRole, NewUser, Role, RolePatch, UserFilter, UserPatch,
         UserSummary,
     },
-    session::SetupForm,
+    session::{SessionInfo, SetupForm},
     tokens::{CreatedToken, NewToken, OwnerChoice, TokenFilter, TokenPolicy, TokenSummary},
     AppError, Page,
 };
@@ -52,6 +52,16 @@ impl Console for ConsoleService {
             .await
             .map_err(Error::into_answer)?;
         Ok(sessions::clear_cookie(&self.0.settings))
+    }
+
+    async fn list_sessions(&self, caller: &Caller) -> Result<Vec<SessionInfo>, AppError> {
+        let user = caller.user()?;
+        let current = caller.session_digest.as_deref().unwrap_or_default();
+        answer(sessions::list(self.pool(), &self.0.settings, user.id, current).await)
+    }
+
+    async fn end_session(&self, caller: &Caller, id: i64) -> Result<(), AppError> {
+        answer(auth::end_session(self.pool(), caller, id).await)
     }
 
     async fn set_up(&self, caller: &Caller, form: SetupForm) -> Result<SetCookie, AppError> {

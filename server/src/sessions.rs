@@ -1,9 +1,11 @@
 //! Console sessions: a random value in an HttpOnly, SameSite=Strict cookie; PostgreSQL
-//! keeps only its SHA-256 digest. A session ends after a configured time without use.
+//! keeps only its SHA-256 digest. A session ends after a configured time without use,
+//! and in any case a configured number of days after it began.
 
 use crate::{config::Settings, error::Result, secrets};
-use app::CurrentUser;
+use app::{session::SessionInfo, CurrentUser};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use chrono::{DateTime, Utc};
 use http::HeaderMap;
 use sqlx::PgPool;
 use std::net::IpAddr;
@@ -60,11 +62,13 @@ pub async fn resolve(
          JOIN roles r ON r.id = u.role_id
          WHERE s.digest = $1
            AND s.last_seen_at > now() - make_interval(mins => $2)
+           AND s.created_at > now() - make_interval(days => $4)
            AND u.active AND u.kind = $3",
     )
     .bind(digest)
     .bind(settings.session_idle_minutes)
     .bind(app::directory::UserKind::Human)
+    .bind(settings.session_max_days)
     .fetch_optional(pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
@@ -88,15 +92,76 @@ pub async fn create<'e>(
     db: impl sqlx::PgExecutor<'e>,
     user_id: i64,
     client_addr: Option<IpAddr>,
+    user_agent: Option<&str>,
 ) -> Result<String> {
     let value = URL_SAFE_NO_PAD.encode(secrets::random_bytes::<32>());
-    sqlx::query("INSERT INTO sessions (digest, user_id, client_addr) VALUES ($1, $2, $3)")
-        .bind(digest(&value))
+    sqlx::query(
+        "INSERT INTO sessions (digest, user_id, client_addr, user_agent) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(digest(&value))
+    .bind(user_id)
+    .bind(client_addr.map(|a| a.to_string()))
+    .bind(user_agent)
+    .execute(db)
+    .await?;
+    Ok(value)
+}
+
+/// A user's live sessions, the most recently used first; `current` names the one asking.
+pub async fn list(
+    pool: &PgPool,
+    settings: &Settings,
+    user_id: i64,
+    current: &[u8],
+) -> Result<Vec<SessionInfo>> {
+    let rows: Vec<ListedSession> = sqlx::query_as(
+        "SELECT id, created_at, last_seen_at, client_addr, user_agent, digest = $2 AS current
+         FROM sessions
+         WHERE user_id = $1
+           AND last_seen_at > now() - make_interval(mins => $3)
+           AND created_at > now() - make_interval(days => $4)
+         ORDER BY last_seen_at DESC, id DESC",
+    )
+    .bind(user_id)
+    .bind(current)
+    .bind(settings.session_idle_minutes)
+    .bind(settings.session_max_days)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(SessionInfo::from).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct ListedSession {
+    id: i64,
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    client_addr: Option<String>,
+    user_agent: Option<String>,
+    current: bool,
+}
+
+impl From<ListedSession> for SessionInfo {
+    fn from(r: ListedSession) -> Self {
+        Self {
+            id: r.id,
+            created_at: r.created_at,
+            last_seen_at: r.last_seen_at,
+            client_addr: r.client_addr,
+            user_agent: r.user_agent,
+            current: r.current,
+        }
+    }
+}
+
+/// Ends one of a user's sessions; `false` when they have no such session.
+pub async fn end_by_id<'e>(db: impl sqlx::PgExecutor<'e>, user_id: i64, id: i64) -> Result<bool> {
+    let ended = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+        .bind(id)
         .bind(user_id)
-        .bind(client_addr.map(|a| a.to_string()))
         .execute(db)
         .await?;
-    Ok(value)
+    Ok(ended.rows_affected() > 0)
 }
 
 /// Deletes the sessions that have ended by being idle too long.

@@ -231,10 +231,16 @@ async fn resolve_caller(State(state): State<AppState>, mut req: Request, next: N
         }
     }
     let session_digest = user.as_ref().and(digest);
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().filter(|c| !c.is_control()).take(200).collect());
     req.extensions_mut().insert(Caller {
         user,
         session_digest,
         client_addr,
+        user_agent,
     });
     next.run(req).await
 }

@@ -1,6 +1,7 @@
 use crate::{
-    components::{action_error, FieldError, FormError, PasswordInput},
-    session::ChangePassword,
+    components::{action_error, ErrorAlert, FieldError, FormError, PasswordInput, ShowError},
+    session::{list_sessions, ChangePassword, EndSession},
+    time::When,
     SignedIn,
 };
 use leptos::{form::ActionForm, prelude::*};
@@ -46,6 +47,62 @@ pub fn AccountPage() -> impl IntoView {
                     "Change password"
                 </button>
             </ActionForm>
+        </section>
+        <Sessions/>
+    }
+}
+
+/// Where the person is signed in, with a way to end each session but this one.
+#[component]
+fn Sessions() -> impl IntoView {
+    let end = ServerAction::<EndSession>::new();
+    let sessions = Resource::new(move || end.version().get(), |_| list_sessions());
+    view! {
+        <section class="card">
+            <h2>"Where you are signed in"</h2>
+            <p class="hint">"A session ends after two hours without use, and a week after signing in. End any you do not recognise."</p>
+            <ShowError error=action_error(end)/>
+            <Transition fallback=|| view! { <p class="muted" role="status">"Loading sessions…"</p> }>
+                {move || Suspend::new(async move {
+                    match sessions.await {
+                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                        Ok(list) => view! {
+                            <div class="table-card">
+                                <table class="table" aria-label="Sessions">
+                                    <thead><tr>
+                                        <th scope="col">"Browser"</th><th scope="col">"From"</th>
+                                        <th scope="col">"Signed in"</th><th scope="col">"Last seen"</th>
+                                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {list.into_iter().map(|s| {
+                                            let browser = s.user_agent.clone().unwrap_or_else(|| "unknown browser".into());
+                                            let label = format!("End the session in {browser}");
+                                            view! {
+                                                <tr>
+                                                    <td class="ua">{browser}</td>
+                                                    <td class="mono">{s.client_addr.clone().unwrap_or_default()}</td>
+                                                    <td class="nowrap"><When at=s.created_at/></td>
+                                                    <td class="nowrap"><When at=s.last_seen_at/></td>
+                                                    <td class="nowrap">{if s.current {
+                                                        view! { <span class="badge">"this browser"</span> }.into_any()
+                                                    } else {
+                                                        let id = s.id;
+                                                        view! {
+                                                            <button type="button" class="btn btn-small btn-danger-quiet" aria-label=label
+                                                                on:click=move |_| { end.dispatch(EndSession { id }); }>"End"</button>
+                                                        }.into_any()
+                                                    }}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
         </section>
     }
 }

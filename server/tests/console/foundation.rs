@@ -1,6 +1,7 @@
 //! The foundation as a user meets it: first-run set-up, sign-in, sessions, sign-out.
 
 use crate::helpers::*;
+use app::session::SessionInfo;
 use app::AppError;
 use reqwest::StatusCode;
 use server::{config::Settings, passwords::Passwords, sessions};
@@ -616,7 +617,11 @@ async fn slow_clients_cannot_hold_a_connection(pool: PgPool) {
     let mut rest = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
     assert!(read.is_ok(), "still open after 5 s");
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 
     // A body that never arrives: 408, and the connection is not held.
     let mut slow = tokio::net::TcpStream::connect(app.addr).await.unwrap();
@@ -633,4 +638,105 @@ async fn slow_clients_cannot_hold_a_connection(pool: PgPool) {
 
     // Everyone else is served as usual.
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_session_ends_a_week_after_sign_in_however_busy(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.set_up_admin().await;
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+    sqlx::query("UPDATE sessions SET created_at = now() - interval '7 days 1 minute'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let response = app.get("/").await;
+    assert_eq!(location(&response), "/login", "signed out after 7 days");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn people_see_their_sessions_and_end_the_others(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.set_up_admin().await;
+    // A second browser, a phone say.
+    let phone = reqwest::Client::builder()
+        .cookie_store(true)
+        .user_agent("Phone Browser/1.0")
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = call_with(
+        &phone,
+        &app.url("/api/sign_in"),
+        &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
+    )
+    .await;
+    assert!(signed_in.status().is_success() || signed_in.status().is_redirection());
+
+    let sessions: Vec<SessionInfo> = app.call("sessions/list", &[]).await.json().await.unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions.iter().filter(|s| s.current).count(), 1);
+    let other = sessions.iter().find(|s| !s.current).unwrap();
+    assert_eq!(other.user_agent.as_deref(), Some("Phone Browser/1.0"));
+    assert_eq!(other.client_addr.as_deref(), Some("127.0.0.1"));
+
+    let id = other.id.to_string();
+    let ended = app.call("sessions/end", &[("id", id.as_str())]).await;
+    assert_eq!(ended.status(), StatusCode::OK);
+    let on_phone = phone.get(app.url("/")).send().await.unwrap();
+    assert_eq!(location(&on_phone), "/login", "the phone is signed out");
+    assert_eq!(
+        app.get("/").await.status(),
+        StatusCode::OK,
+        "this browser is not"
+    );
+    assert!(app
+        .audit_actions()
+        .await
+        .contains(&"session.ended".to_owned()));
+
+    // Nobody ends a session that is not theirs.
+    let member_role: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE name = 'Member'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let mine: i64 = sqlx::query_scalar("SELECT id FROM sessions LIMIT 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let mia = app.another_browser();
+    let role = member_role.to_string();
+    let created = app
+        .call(
+            "users/create",
+            &[
+                ("new[kind]", "human"),
+                ("new[email]", "mia@example.com"),
+                ("new[display_name]", "Mia"),
+                ("new[password]", "member password 123"),
+                ("new[role_id]", role.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::OK);
+    call_with(
+        &mia,
+        &app.url("/api/sign_in"),
+        &[
+            ("email", "mia@example.com"),
+            ("password", "member password 123"),
+        ],
+    )
+    .await;
+    let mine = mine.to_string();
+    let refused = call_with(
+        &mia,
+        &app.url("/api/sessions/end"),
+        &[("id", mine.as_str())],
+    )
+    .await;
+    assert_eq!(
+        app_error(refused).await,
+        AppError::NotFound("That session".into())
+    );
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
 }
