@@ -31,12 +31,14 @@ pub enum AuditAction {
     SignInThrottled,
     SignOut,
     SessionEnded,
+    SetupFailed,
     UserCreated,
     UserChanged,
     UserDisabled,
     UserEnabled,
     UserDeleted,
     PasswordChanged,
+    PasswordChangeFailed,
     RoleCreated,
     RoleChanged,
     RoleDeleted,
@@ -44,7 +46,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 19] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::SignInSucceeded,
@@ -52,12 +54,14 @@ impl AuditAction {
         Self::SignInThrottled,
         Self::SignOut,
         Self::SessionEnded,
+        Self::SetupFailed,
         Self::UserCreated,
         Self::UserChanged,
         Self::UserDisabled,
         Self::UserEnabled,
         Self::UserDeleted,
         Self::PasswordChanged,
+        Self::PasswordChangeFailed,
         Self::RoleCreated,
         Self::RoleChanged,
         Self::RoleDeleted,
@@ -74,12 +78,14 @@ impl AuditAction {
             Self::SignInThrottled => "sign_in.throttled",
             Self::SignOut => "sign_out",
             Self::SessionEnded => "session.ended",
+            Self::SetupFailed => "setup.failed",
             Self::UserCreated => "user.created",
             Self::UserChanged => "user.changed",
             Self::UserDisabled => "user.disabled",
             Self::UserEnabled => "user.enabled",
             Self::UserDeleted => "user.deleted",
             Self::PasswordChanged => "user.password_changed",
+            Self::PasswordChangeFailed => "user.password_change_failed",
             Self::RoleCreated => "role.created",
             Self::RoleChanged => "role.changed",
             Self::RoleDeleted => "role.deleted",
@@ -144,6 +150,6 @@ mod tests {
         let choices = AuditAction::filter_choices();
         assert_eq!(&choices[..3], ["token.", "token.created", "token.revoked"]);
         assert!(choices.contains(&"sign_out"));
-        assert_eq!(choices.len(), AuditAction::ALL.len() + 6);
+        assert_eq!(choices.len(), AuditAction::ALL.len() + 7);
     }
 }

@@ -52,25 +52,78 @@ impl From<&crate::principal::Principal> for Actor {
     }
 }
 
+/// What an event is about: its kind and id, and how it reads in the log.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// A token, by its public id.
+    Token(&'a str),
+    User {
+        id: i64,
+        label: &'a str,
+    },
+    Role {
+        id: i64,
+        name: &'a str,
+    },
+    Module(&'a str),
+    /// A sign-in name that may belong to nobody (a failed or throttled sign-in).
+    Account(&'a str),
+    /// The instance itself (set-up).
+    Instance,
+}
+
+impl Target<'_> {
+    fn kind(self) -> &'static str {
+        match self {
+            Self::Token(_) => "token",
+            Self::User { .. } => "user",
+            Self::Role { .. } => "role",
+            Self::Module(_) => "module",
+            Self::Account(_) => "account",
+            Self::Instance => "instance",
+        }
+    }
+
+    fn id(self) -> Option<String> {
+        match self {
+            Self::Token(id) | Self::Module(id) | Self::Account(id) => Some(id.to_owned()),
+            Self::User { id, .. } | Self::Role { id, .. } => Some(id.to_string()),
+            Self::Instance => None,
+        }
+    }
+
+    fn text(&self) -> Option<&str> {
+        match *self {
+            Self::Token(id) | Self::Module(id) | Self::Account(id) => Some(id),
+            Self::User { label, .. } => Some(label),
+            Self::Role { name, .. } => Some(name),
+            Self::Instance => None,
+        }
+    }
+}
+
 pub async fn record<'e>(
     db: impl sqlx::PgExecutor<'e>,
     actor: &Actor,
     action: AuditAction,
-    target: Option<&str>,
+    target: Target<'_>,
     details: Value,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_events
-             (actor_user_id, actor, action, target, client_addr, details, actor_token)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             (actor_user_id, actor, action, target, client_addr, details, actor_token,
+              target_kind, target_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(actor.user_id)
     .bind(&actor.label)
     .bind(action.as_str())
-    .bind(target)
+    .bind(target.text())
     .bind(actor.client_addr.map(|a| a.to_string()))
     .bind(details)
     .bind(&actor.token)
+    .bind(target.kind())
+    .bind(target.id())
     .execute(db)
     .await?;
     Ok(())
@@ -84,7 +137,7 @@ pub async fn record_once_per(
     window: chrono::Duration,
     actor: &Actor,
     action: AuditAction,
-    target: Option<&str>,
+    target: Target<'_>,
 ) -> Result<bool> {
     let mut tx = pool.begin().await?;
     let first: Option<i32> = sqlx::query_scalar(
@@ -161,9 +214,28 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: AuditFilter) -> Result<P
     query(pool, filter).await
 }
 
+/// The latest `limit` events about `target` itself, newest first (for a token's page).
+pub(crate) async fn history(
+    pool: &PgPool,
+    target: Target<'_>,
+    limit: i64,
+) -> Result<Vec<AuditEvent>> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, at, actor, actor_token, action, target, client_addr, details
+         FROM audit_events WHERE target_kind = $1 AND target_id = $2
+         ORDER BY id DESC LIMIT $3",
+    )
+    .bind(target.kind())
+    .bind(target.id())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(AuditEvent::from).collect())
+}
+
 /// The events matching `filter`, newest first. Callers decide who may see them: [`list`]
 /// for the whole log, a token's page for the token's own history.
-pub(crate) async fn query(pool: &PgPool, filter: AuditFilter) -> Result<Page<AuditEvent>> {
+async fn query(pool: &PgPool, filter: AuditFilter) -> Result<Page<AuditEvent>> {
     let (limit, before) = paging::bounds(filter.limit, filter.cursor.as_deref())?;
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, at, actor, actor_token, action, target, client_addr, details

@@ -1,7 +1,7 @@
 //! Signing in and out, the first administrator, and changing one's password.
 
 use crate::{
-    audit::{self, Actor},
+    audit::{self, Actor, Target},
     error::{Result, ResultExt},
     fields,
     passwords::{self, Passwords},
@@ -47,7 +47,7 @@ pub async fn sign_in(
             chrono::Duration::minutes(1),
             &anonymous,
             AuditAction::SignInThrottled,
-            Some(&email),
+            Target::Account(&email),
         )
         .await?;
         return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
@@ -62,7 +62,7 @@ pub async fn sign_in(
                 pool,
                 &anonymous,
                 AuditAction::SignInFailed,
-                Some(&email),
+                Target::Account(&email),
                 json!({}),
             )
             .await?;
@@ -88,7 +88,10 @@ pub async fn sign_in(
         &mut *tx,
         &actor,
         AuditAction::SignInSucceeded,
-        Some(&user.email),
+        Target::User {
+            id: user.id,
+            label: &user.email,
+        },
         json!({}),
     )
     .await?;
@@ -105,7 +108,10 @@ pub async fn sign_out(pool: &PgPool, caller: &Caller) -> Result<()> {
             pool,
             &actor,
             AuditAction::SignOut,
-            Some(&user.email),
+            Target::User {
+                id: user.id,
+                label: &user.email,
+            },
             json!({}),
         )
         .await?;
@@ -126,7 +132,10 @@ pub async fn end_session(pool: &PgPool, caller: &Caller, id: i64) -> Result<()> 
         &mut *tx,
         &actor,
         AuditAction::SessionEnded,
-        Some(&user.email),
+        Target::User {
+            id: user.id,
+            label: &user.email,
+        },
         json!({ "session": id }),
     )
     .await?;
@@ -156,6 +165,16 @@ pub async fn set_up(
         );
     }
     if !gate.accepts(&form.code) {
+        // Someone is guessing at the set-up code: once a minute per address in the log.
+        audit::record_once_per(
+            pool,
+            &format!("setup-failed:{}", keys.join(",")),
+            chrono::Duration::minutes(1),
+            &Actor::anonymous(caller.client_addr),
+            AuditAction::SetupFailed,
+            Target::Instance,
+        )
+        .await?;
         return Err(AppError::invalid(
             "code",
             "That is not the set-up code. Find the current one in the server's log.",
@@ -203,7 +222,10 @@ pub async fn set_up(
         &mut *tx,
         &actor,
         AuditAction::UserCreated,
-        Some(&email),
+        Target::User {
+            id: user_id,
+            label: &email,
+        },
         json!({ "kind": UserKind::Human, "role": BuiltinRole::Administrator.name(), "via": "set-up" }),
     )
     .await?;
@@ -238,6 +260,18 @@ pub async fn change_password(
     };
     let stored = users::password_hash(pool, user.id).await?;
     if !passwords.verify(current, stored).await? {
+        // At most five a minute: the attempt was reserved above.
+        audit::record(
+            pool,
+            &Actor::user(user, caller.client_addr),
+            AuditAction::PasswordChangeFailed,
+            Target::User {
+                id: user.id,
+                label: &user.email,
+            },
+            json!({}),
+        )
+        .await?;
         return Err(
             AppError::invalid("current_password", "That is not your current password.").into(),
         );
@@ -260,7 +294,10 @@ pub async fn change_password(
         &mut *tx,
         &actor,
         AuditAction::PasswordChanged,
-        Some(&user.email),
+        Target::User {
+            id: user.id,
+            label: &user.email,
+        },
         json!({}),
     )
     .await?;

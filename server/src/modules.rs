@@ -1,7 +1,7 @@
 //! Modules, and the permission vocabulary built from them.
 
 use crate::{
-    audit,
+    audit::{self, Target},
     error::{Result, ResultExt},
     fields,
     principal::Principal,
@@ -60,7 +60,7 @@ pub async fn create(pool: &PgPool, p: &Principal, new: NewModule) -> Result<Modu
         &mut *tx,
         &p.into(),
         AuditAction::ModuleAdded,
-        Some(&slug),
+        Target::Module(&slug),
         json!({ "description": description }),
     )
     .await?;

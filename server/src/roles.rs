@@ -2,7 +2,7 @@
 //! and the role given to a user, must be within the caller's own.
 
 use crate::{
-    audit,
+    audit::{self, Target},
     error::{Result, ResultExt},
     fields, modules,
     principal::Principal,
@@ -160,7 +160,7 @@ pub async fn create(pool: &PgPool, p: &Principal, new: NewRole) -> Result<Role> 
         &mut *tx,
         &p.into(),
         AuditAction::RoleCreated,
-        Some(&name),
+        Target::Role { id, name: &name },
         json!({ "id": id, "permissions": permissions }),
     )
     .await?;
@@ -204,7 +204,7 @@ pub async fn update(pool: &PgPool, p: &Principal, id: i64, patch: RolePatch) -> 
         &mut *tx,
         &p.into(),
         AuditAction::RoleChanged,
-        Some(&name),
+        Target::Role { id, name: &name },
         json!({
             "id": id,
             "before": { "name": before.name, "permissions": before.permissions },
@@ -245,7 +245,10 @@ pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
         &mut *tx,
         &p.into(),
         AuditAction::RoleDeleted,
-        Some(&role.name),
+        Target::Role {
+            id,
+            name: &role.name,
+        },
         json!({ "id": id, "permissions": role.permissions }),
     )
     .await?;

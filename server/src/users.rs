@@ -1,7 +1,7 @@
 //! Users and their roles: the rules for names and emails, and the queries behind them.
 
 use crate::{
-    audit,
+    audit::{self, Target},
     error::{Result, ResultExt},
     fields, paging,
     passwords::Passwords,
@@ -194,7 +194,7 @@ pub async fn create(
         &mut *tx,
         &p.into(),
         AuditAction::UserCreated,
-        Some(&target),
+        Target::User { id, label: &target },
         json!({ "id": id, "kind": kind, "display_name": display_name, "role": role.name }),
     )
     .await?;
@@ -270,7 +270,10 @@ pub async fn update(
         &mut *tx,
         &p.into(),
         action,
-        Some(&target),
+        Target::User {
+            id,
+            label: &target,
+        },
         json!({
             "id": id,
             "before": { "display_name": before.display_name, "role": before.role.name, "active": before.active },
@@ -321,7 +324,7 @@ pub async fn delete(pool: &PgPool, p: &Principal, id: i64, options: DeleteOption
         &mut *tx,
         &p.into(),
         AuditAction::UserDeleted,
-        Some(&target),
+        Target::User { id, label: &target },
         json!({ "id": id, "kind": user.kind, "role": user.role.name, "revoked_tokens": revoked,
                 "revoked_created_tokens": made }),
     )

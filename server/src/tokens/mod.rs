@@ -5,7 +5,12 @@ pub mod format;
 pub mod usage;
 pub mod verify;
 
-use crate::{audit, error::Result, fields, modules, paging, principal::Principal};
+use crate::{
+    audit::{self, Target},
+    error::Result,
+    fields, modules, paging,
+    principal::Principal,
+};
 use app::{
     audit::AuditAction,
     audit::AuditEvent,
@@ -153,7 +158,7 @@ pub async fn create(
         &mut *tx,
         &p.into(),
         AuditAction::TokenCreated,
-        Some(&generated.public_id),
+        Target::Token(&generated.public_id),
         json!({
             "name": name,
             "owner": owner.label(),
@@ -278,7 +283,7 @@ pub async fn revoke(pool: &PgPool, p: &Principal, public_id: &str) -> Result<Tok
         &mut *tx,
         &p.into(),
         AuditAction::TokenRevoked,
-        Some(public_id),
+        Target::Token(public_id),
         json!({ "name": token.name, "owner": token.owner.email.as_ref().unwrap_or(&token.owner.display_name) }),
     )
     .await?;
@@ -313,7 +318,7 @@ pub async fn revoke_descendants(
             &mut *tx,
             &p.into(),
             AuditAction::TokenRevoked,
-            Some(public_id),
+            Target::Token(public_id),
             json!({ "name": name, "because": "the token that made it was revoked" }),
         )
         .await?;
@@ -346,7 +351,7 @@ pub async fn revoke_created_by(
             &mut *tx,
             &p.into(),
             AuditAction::TokenRevoked,
-            Some(public_id),
+            Target::Token(public_id),
             json!({ "name": name, "because": "its creator was disabled or deleted" }),
         )
         .await?;
@@ -476,11 +481,6 @@ pub async fn check_name(
 /// The audit events of a token the principal may see.
 pub async fn events(pool: &PgPool, p: &Principal, public_id: &str) -> Result<Vec<AuditEvent>> {
     let token = get(pool, p, public_id).await?;
-    let filter = app::audit::AuditFilter {
-        target: Some(token.id),
-        limit: Some(100),
-        ..Default::default()
-    };
     // Whoever may see the token may see its own history.
-    Ok(audit::query(pool, filter).await?.items)
+    audit::history(pool, Target::Token(&token.id), 100).await
 }

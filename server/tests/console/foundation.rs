@@ -740,3 +740,26 @@ async fn people_see_their_sessions_and_end_the_others(pool: PgPool) {
     );
     assert_eq!(app.get("/").await.status(), StatusCode::OK);
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn guesses_at_the_set_up_code_and_the_current_password_are_audited(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for _ in 0..3 {
+        app.call(
+            "set_up",
+            &[
+                ("code", "WRNG-CODE-XXXX"),
+                ("email", ADMIN_EMAIL),
+                ("display_name", "Ada"),
+                ("password", ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    }
+    app.set_up_admin().await;
+    change_password(&app, "not my current password").await;
+    let actions = app.audit_actions().await;
+    let count = |a: &str| actions.iter().filter(|x| *x == a).count();
+    assert_eq!(count("setup.failed"), 1, "once a minute per address: {actions:?}");
+    assert_eq!(count("user.password_change_failed"), 1, "{actions:?}");
+}
