@@ -19,7 +19,16 @@ use app::{
 use serde_json::json;
 use sqlx::PgPool;
 
-const TOO_MANY: &str = "Too many failed attempts. Wait a minute, then try again.";
+/// The answer while a key's budget is spent.
+fn too_many(wait: throttle::Wait) -> AppError {
+    let throttle::Wait(seconds) = wait;
+    let when = match seconds {
+        0 | 1 => "in a second".to_owned(),
+        s if s < 90 => format!("in {s} seconds"),
+        s => format!("in {} minutes", s.div_ceil(60)),
+    };
+    AppError::TooManyRequests(format!("Too many failed attempts. Try again {when}."))
+}
 
 /// Checks the password and starts a session; returns the session cookie's value.
 /// A wrong email and a wrong password get the same answer, after the same work.
@@ -39,18 +48,21 @@ pub async fn sign_in(
     let mut keys = vec![throttle::account_key(&email)];
     keys.extend(throttle::address_key(caller.client_addr));
     let anonymous = Actor::anonymous(caller.client_addr);
-    let Some(attempt) = throttle::reserve(pool, &keys).await? else {
-        // Once a minute per account: a flood of refused guesses is one line in the log.
-        audit::record_once_per(
-            pool,
-            &format!("throttled:{}", keys[0]),
-            chrono::Duration::minutes(1),
-            &anonymous,
-            AuditAction::SignInThrottled,
-            Target::Account(&email),
-        )
-        .await?;
-        return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
+    let attempt = match throttle::reserve(pool, &keys).await? {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            // Once a minute per account: a flood of refused guesses is one line in the log.
+            audit::record_once_per(
+                pool,
+                &format!("throttled:{}", keys[0]),
+                chrono::Duration::minutes(1),
+                &anonymous,
+                AuditAction::SignInThrottled,
+                Target::Account(&email),
+            )
+            .await?;
+            return Err(too_many(wait).into());
+        }
     };
     let found = users::credentials_by_email(pool, &email).await?;
     let stored = found.as_ref().map(|c| c.password_hash.clone());
@@ -156,9 +168,7 @@ pub async fn set_up(
         .map(|k| format!("setup:{k}"))
         .into_iter()
         .collect();
-    let Some(attempt) = throttle::reserve(pool, &keys).await? else {
-        return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
-    };
+    let attempt = throttle::reserve(pool, &keys).await?.map_err(too_many)?;
     if !gate.required(pool).await? {
         return Err(
             AppError::Forbidden("set up Latchkey: it has an administrator already".into()).into(),
@@ -255,9 +265,7 @@ pub async fn change_password(
     passwords::check_new("new_password", &new, &[&user.email, &user.display_name])?;
     // Guesses at the current password count against the same budget as sign-in's.
     let keys = [throttle::account_key(&user.email)];
-    let Some(attempt) = throttle::reserve(pool, &keys).await? else {
-        return Err(AppError::TooManyRequests(TOO_MANY.into()).into());
-    };
+    let attempt = throttle::reserve(pool, &keys).await?.map_err(too_many)?;
     let stored = users::password_hash(pool, user.id).await?;
     if !passwords.verify(current, stored).await? {
         // At most five a minute: the attempt was reserved above.

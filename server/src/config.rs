@@ -57,6 +57,11 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_seconds: u64,
 
+    /// Reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the
+    /// client. Unset: the connection's address is the client's.
+    #[arg(long, env = "LATCHKEY_TRUSTED_PROXIES", value_parser = crate::proxies::TrustedProxies::parse)]
+    pub trusted_proxies: Option<crate::proxies::TrustedProxies>,
+
     /// Audit events older than this many days are deleted. Unset: kept for ever.
     #[arg(long, env = "LATCHKEY_AUDIT_RETENTION_DAYS",
           value_parser = clap::value_parser!(u32).range(1..=36_500))]
@@ -100,6 +105,7 @@ pub struct Settings {
     pub max_token_lifetime_days: Option<u32>,
     pub audit_retention_days: Option<u32>,
     pub timeouts: crate::listener::Timeouts,
+    pub trusted_proxies: crate::proxies::TrustedProxies,
 }
 
 impl Settings {
@@ -128,6 +134,7 @@ impl Settings {
                 header_read: std::time::Duration::from_secs(config.header_timeout_seconds),
                 request: std::time::Duration::from_secs(config.request_timeout_seconds),
             },
+            trusted_proxies: config.trusted_proxies.clone().unwrap_or_default(),
         }
     }
 }
@@ -142,6 +149,7 @@ impl Default for Settings {
             max_token_lifetime_days: None,
             audit_retention_days: None,
             timeouts: crate::listener::Timeouts::default(),
+            trusted_proxies: Default::default(),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod modules;
 pub mod paging;
 pub mod passwords;
 pub mod principal;
+pub mod proxies;
 pub mod roles;
 pub mod secrets;
 pub mod sessions;

@@ -1,15 +1,24 @@
-//! Slows down password guessing: at most `MAX_FAILURES` failed attempts a minute for one
-//! account and for one client address. Kept in PostgreSQL, so it holds across restarts.
+//! Slows down password guessing. A client address gets at most `MAX_FAILURES` failed
+//! attempts a minute. An account gets `MAX_FAILURES` free ones, then must wait between
+//! attempts, twice as long after each further failure of the hour (1 s, 2 s, 4 s, … at
+//! most `LONGEST_WAIT`): guessing stays slow, yet nobody can lock an administrator out
+//! for more than minutes. Kept in PostgreSQL, so it holds across restarts.
 //!
 //! An attempt is reserved before its password is checked, atomically for all its keys
 //! (each key's advisory lock serialises the count and the insert), and counts as a
-//! failure unless it is forgiven: however many guesses arrive at once, at most
-//! `MAX_FAILURES` a minute are ever checked.
+//! failure unless it is forgiven: however many guesses arrive at once, only those the
+//! budget allows are ever checked.
 
 use crate::error::Result;
 use sqlx::PgPool;
 
 pub const MAX_FAILURES: i64 = 5;
+/// The longest an account waits between attempts.
+pub const LONGEST_WAIT_SECONDS: f64 = 300.0;
+
+/// How long to wait before the next attempt, in whole seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait(pub u64);
 
 pub fn account_key(email: &str) -> String {
     format!("account:{email}")
@@ -25,9 +34,9 @@ pub struct Attempt {
     rows: Vec<i64>,
 }
 
-/// Reserves an attempt for every one of `keys`, or `None` when one of them has used up
-/// its attempts for the last minute.
-pub async fn reserve(pool: &PgPool, keys: &[String]) -> Result<Option<Attempt>> {
+/// Reserves an attempt for every one of `keys`, or says how long to wait when one of
+/// them has used up its budget.
+pub async fn reserve(pool: &PgPool, keys: &[String]) -> Result<Result<Attempt, Wait>> {
     let mut keys = keys.to_vec();
     keys.sort();
     keys.dedup();
@@ -39,17 +48,30 @@ pub async fn reserve(pool: &PgPool, keys: &[String]) -> Result<Option<Attempt>> 
             .execute(&mut *tx)
             .await?;
     }
-    let most: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM sign_in_failures
-         WHERE key = ANY($1) AND at > now() - interval '1 minute'
-         GROUP BY key ORDER BY count(*) DESC LIMIT 1",
+    let recent: Vec<(String, i64, i64, f64)> = sqlx::query_as(
+        "SELECT key, count(*) FILTER (WHERE at > now() - interval '1 minute'), count(*),
+                EXTRACT(EPOCH FROM now() - max(at))::float8
+         FROM sign_in_failures
+         WHERE key = ANY($1) AND at > now() - interval '1 hour'
+         GROUP BY key",
     )
     .bind(&keys)
-    .fetch_optional(&mut *tx)
-    .await?
-    .unwrap_or(0);
-    if most >= MAX_FAILURES {
-        return Ok(None);
+    .fetch_all(&mut *tx)
+    .await?;
+    let wait = recent
+        .iter()
+        .map(|(key, last_minute, last_hour, since_latest)| {
+            if key.starts_with("account:") {
+                account_wait(*last_hour, *since_latest)
+            } else if *last_minute >= MAX_FAILURES {
+                60.0
+            } else {
+                0.0
+            }
+        })
+        .fold(0.0_f64, f64::max);
+    if wait > 0.0 {
+        return Ok(Err(Wait(wait.ceil() as u64)));
     }
     let rows: Vec<i64> = sqlx::query_scalar(
         "INSERT INTO sign_in_failures (key) SELECT unnest($1::text[]) RETURNING id",
@@ -58,7 +80,19 @@ pub async fn reserve(pool: &PgPool, keys: &[String]) -> Result<Option<Attempt>> 
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(Some(Attempt { rows }))
+    Ok(Ok(Attempt { rows }))
+}
+
+/// Seconds an account still waits, after `failures` failures this hour, the latest
+/// `since_latest` seconds ago.
+fn account_wait(failures: i64, since_latest: f64) -> f64 {
+    if failures < MAX_FAILURES {
+        return 0.0;
+    }
+    let delay = 2f64
+        .powi((failures - MAX_FAILURES).min(20) as i32)
+        .min(LONGEST_WAIT_SECONDS);
+    (delay - since_latest).max(0.0)
 }
 
 impl Attempt {
@@ -80,4 +114,19 @@ pub async fn prune(pool: &PgPool) -> Result<u64> {
         .execute(pool)
         .await?;
     Ok(deleted.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_waits_longer_after_each_failure_and_never_too_long() {
+        assert_eq!(account_wait(4, 0.0), 0.0);
+        assert_eq!(account_wait(5, 0.0), 1.0);
+        assert_eq!(account_wait(6, 0.5), 1.5);
+        assert_eq!(account_wait(9, 0.0), 16.0);
+        assert_eq!(account_wait(40, 0.0), LONGEST_WAIT_SECONDS);
+        assert_eq!(account_wait(40, 301.0), 0.0);
+    }
 }

@@ -12,7 +12,7 @@ use app::{
 };
 use axum::{
     body::Body,
-    extract::{ConnectInfo, MatchedPath, Request, State},
+    extract::{MatchedPath, Request, State},
     http::{header, HeaderName, Method, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
@@ -24,7 +24,7 @@ use leptos::{
     prelude::{provide_context, use_context},
 };
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::{net::SocketAddr, sync::Arc};
+use std::sync::Arc;
 use tower_http::{
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -199,10 +199,7 @@ async fn resolve_caller(State(state): State<AppState>, mut req: Request, next: N
     if is_public_asset(&path) {
         return next.run(req).await;
     }
-    let client_addr = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
+    let client_addr = crate::proxies::client_addr(&req, &state.settings.trusted_proxies);
     let digest = sessions::cookie_value(&state.settings, req.headers()).map(sessions::digest);
     let user = match &digest {
         Some(d) => match sessions::resolve(&state.pool, &state.settings, d).await {

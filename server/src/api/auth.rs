@@ -13,12 +13,12 @@ use crate::{
 };
 use app::{permissions::describe, AppError};
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State},
+    extract::{FromRequestParts, MatchedPath, Request, State},
     http::{header, request::Parts, HeaderMap, HeaderValue, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use std::{collections::HashMap, net::SocketAddr, sync::Arc};
+use std::{collections::HashMap, sync::Arc};
 use utoipa::openapi::OpenApi;
 
 /// A request authenticated by a valid token: its owner acting with the token's
@@ -73,10 +73,7 @@ pub async fn authenticate(
     let Some(accepted) = route.and_then(|r| scopes.get(req.method(), &r).map(str::to_owned)) else {
         return next.run(req).await;
     };
-    let client_addr = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
+    let client_addr = crate::proxies::client_addr(&req, &state.settings.trusted_proxies);
     let verified = match verify_header(&state, req.headers()).await {
         Ok(verified) => verified,
         Err(error) => return error.into_response(),

@@ -760,6 +760,63 @@ async fn guesses_at_the_set_up_code_and_the_current_password_are_audited(pool: P
     change_password(&app, "not my current password").await;
     let actions = app.audit_actions().await;
     let count = |a: &str| actions.iter().filter(|x| *x == a).count();
-    assert_eq!(count("setup.failed"), 1, "once a minute per address: {actions:?}");
+    assert_eq!(
+        count("setup.failed"),
+        1,
+        "once a minute per address: {actions:?}"
+    );
     assert_eq!(count("user.password_change_failed"), 1, "{actions:?}");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn guessing_slows_an_account_down_without_locking_its_owner_out(pool: PgPool) {
+    // Behind a reverse proxy on 127.0.0.1, which names each client in X-Forwarded-For.
+    let settings = Settings {
+        trusted_proxies: server::proxies::TrustedProxies::parse("127.0.0.1").unwrap(),
+        ..Settings::default()
+    };
+    let app = TestApp::spawn_with(pool, settings).await;
+    app.set_up_admin().await;
+    let sign_in_from = |client: &'static str, password: &'static str| {
+        let url = app.url("/api/sign_in");
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("x-forwarded-for", client)
+                .header("accept", "application/json")
+                .form(&[("email", ADMIN_EMAIL), ("password", password)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Someone guesses from one address: five tries, then that address waits a minute...
+    for _ in 0..5 {
+        let guess = sign_in_from("203.0.113.7", "guessing, guessing").await;
+        assert_eq!(guess.status(), StatusCode::UNAUTHORIZED);
+    }
+    let refused = sign_in_from("203.0.113.7", "guessing, guessing").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    // ...and the account waits a second before the next try, from anywhere.
+    let owner = app_error(sign_in_from("198.51.100.1", ADMIN_PASSWORD).await).await;
+    assert_eq!(
+        owner,
+        AppError::TooManyRequests("Too many failed attempts. Try again in a second.".into())
+    );
+    // Seconds later (not a minute), the owner signs in from their own address.
+    sqlx::query("UPDATE sign_in_failures SET at = at - interval '2 seconds'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let owner = sign_in_from("198.51.100.1", ADMIN_PASSWORD).await;
+    assert!(owner.status().is_success(), "{}", owner.status());
+    // The log names the clients, not the proxy.
+    let addresses: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT client_addr FROM audit_events WHERE action LIKE 'sign_in.%' ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(addresses.first().cloned().flatten().as_deref(), Some("203.0.113.7"));
+    assert_eq!(addresses.last().cloned().flatten().as_deref(), Some("198.51.100.1"));
 }

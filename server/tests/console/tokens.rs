@@ -139,13 +139,17 @@ async fn a_token_owner_sees_the_tokens_history_without_reading_the_audit_log(poo
 async fn a_token_history_holds_only_its_own_events_whatever_others_are_named(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
-    let token = app.token_for(admin, "Nightly export", &["users:read"]).await;
+    let token = app
+        .token_for(admin, "Nightly export", &["users:read"])
+        .await;
     let public_id = token.split('_').nth(1).unwrap().to_owned();
     // A role and a service account named exactly like the token's public id.
     let role = app.role(&admin_token, &public_id, &["users:read"]).await;
     app.service_account(&admin_token, &public_id, role).await;
 
-    let history = app.call("tokens/events", &[("id", public_id.as_str())]).await;
+    let history = app
+        .call("tokens/events", &[("id", public_id.as_str())])
+        .await;
     let events: Vec<AuditEvent> = history.json().await.unwrap();
     assert_eq!(
         events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
