@@ -817,6 +817,12 @@ async fn guessing_slows_an_account_down_without_locking_its_owner_out(pool: PgPo
     .fetch_all(&app.pool)
     .await
     .unwrap();
-    assert_eq!(addresses.first().cloned().flatten().as_deref(), Some("203.0.113.7"));
-    assert_eq!(addresses.last().cloned().flatten().as_deref(), Some("198.51.100.1"));
+    assert_eq!(
+        addresses.first().cloned().flatten().as_deref(),
+        Some("203.0.113.7")
+    );
+    assert_eq!(
+        addresses.last().cloned().flatten().as_deref(),
+        Some("198.51.100.1")
+    );
 }
