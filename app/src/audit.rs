@@ -136,6 +136,7 @@ pub struct AuditFilter {
     #[serde(default)]
     pub cursor: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
 }
 

@@ -90,10 +90,16 @@ pub struct NewUser {
     pub kind: Option<UserKind>,
     /// Required for people; optional for service accounts.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 254))]
     pub email: Option<String>,
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub display_name: String,
     /// Required for people (at least 12 characters); service accounts have none.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_length = 12, max_length = 1024))]
     pub password: Option<String>,
     pub role_id: i64,
 }
@@ -133,6 +139,7 @@ pub struct UserFilter {
     #[serde(default)]
     pub cursor: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
 }
 
@@ -153,8 +160,13 @@ pub struct Role {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewRole {
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 1, max_length = 60, pattern = r"\S")
+    )]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 300))]
     pub description: Option<String>,
     pub permissions: Vec<String>,
 }
@@ -185,8 +197,10 @@ pub struct Module {
 #[serde(deny_unknown_fields)]
 pub struct NewModule {
     /// 2 to 32 characters: lower-case letters, digits and `-`, starting with a letter.
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^[a-z][a-z0-9-]{1,31}$"))]
     pub slug: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 200))]
     pub description: Option<String>,
 }
 

@@ -77,13 +77,19 @@ pub struct TokenSummary {
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// 1 to 100 characters, unique among the owner's live tokens.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 500))]
     pub description: Option<String>,
     /// The owner's user id; the caller when absent. Others need `tokens:admin`.
     #[serde(default)]
     pub owner_id: Option<i64>,
     /// `<module>:read` or `<module>:write`, each held by the owner.
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub scopes: Vec<String>,
     /// When the token stops working; `null` for never, where the server allows it.
     #[serde(default)]
@@ -122,6 +128,7 @@ pub struct TokenFilter {
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
 }
 

@@ -4,9 +4,13 @@
 
 use app::{AppError, Page};
 
-/// The page size (1 to 100, default 20) and the id the page starts below.
+/// The page size (1 to 100, default 20; others are refused) and the id the page starts
+/// below.
 pub fn bounds(limit: Option<u32>, cursor: Option<&str>) -> Result<(i64, Option<i64>), AppError> {
-    let limit = i64::from(limit.unwrap_or(20).clamp(1, 100));
+    let limit = match limit.unwrap_or(20) {
+        n @ 1..=100 => i64::from(n),
+        _ => return Err(AppError::invalid("limit", "Ask for 1 to 100 items a page.")),
+    };
     let before = match cursor.filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => Some(c.parse::<i64>().map_err(|_| {

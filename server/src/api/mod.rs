@@ -12,6 +12,7 @@ mod me;
 mod modules;
 mod openapi;
 mod problem;
+mod problems_doc;
 mod roles;
 mod tokens;
 mod users;
@@ -23,6 +24,7 @@ pub use problem::{ApiError, ApiResult, RETRY_AFTER_SECONDS};
 use crate::AppState;
 use app::AppError;
 use axum::{extract::DefaultBodyLimit, middleware, routing::get, Json, Router};
+use serde_json::Value;
 use std::sync::{Arc, OnceLock};
 use utoipa::{openapi::OpenApi as Document, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -42,17 +44,23 @@ fn operations() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest(PREFIX, v1)
 }
 
-/// The OpenAPI document, built once from the same declarations the router serves.
-pub fn document() -> &'static Document {
-    static DOCUMENT: OnceLock<Document> = OnceLock::new();
-    DOCUMENT.get_or_init(|| operations().split_for_parts().1)
+/// The OpenAPI document, built once from the same declarations the router serves, with
+/// the problem answers each operation can give.
+pub fn document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(|| finish(&operations().split_for_parts().1))
+}
+
+fn finish(document: &Document) -> Value {
+    let mut doc = serde_json::to_value(document).unwrap_or_default();
+    problems_doc::document_problems(&mut doc);
+    doc
 }
 
 /// The API's routes, each behind the bearer authentication its declaration asks for.
 pub fn router(state: &AppState) -> Router<AppState> {
-    let (routes, document) = operations().split_for_parts();
-    let scopes = Arc::new(auth::Scopes::from_document(&document));
-    let document = Arc::new(document);
+    let (routes, _) = operations().split_for_parts();
+    let scopes = Arc::new(auth::Scopes::from_document(document()));
     routes
         .route_layer(middleware::from_fn_with_state(
             (state.clone(), scopes),
@@ -60,7 +68,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         ))
         .route(
             &format!("{PREFIX}/openapi.json"),
-            get(move || async move { Json(document) }),
+            get(|| async { Json(document()) }),
         )
         .route(
             &format!("{PREFIX}/{{*rest}}"),

@@ -46,7 +46,7 @@ impl Modify for BearerScheme {
 
 /// The document's operations in reading order, for the console's API page.
 pub fn reference() -> Vec<app::api_docs::ApiOperation> {
-    let doc = serde_json::to_value(super::document()).unwrap_or_default();
+    let doc = super::document();
     let mut operations = Vec::new();
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
         for (method, op) in item.as_object().into_iter().flatten() {
@@ -54,7 +54,7 @@ pub fn reference() -> Vec<app::api_docs::ApiOperation> {
             operations.push(app::api_docs::ApiOperation {
                 tag: op["tags"][0].as_str().unwrap_or_default().to_owned(),
                 method: method.to_uppercase(),
-                path: path.clone(),
+                path: path.to_owned(),
                 summary: op["summary"].as_str().unwrap_or_default().to_owned(),
                 scope: scope.to_owned(),
             });

@@ -90,6 +90,20 @@ async fn every_operation_enforces_the_scope_its_document_states(pool: PgPool) {
                 .await
                 .unwrap();
             assert_eq!(answered.headers()["x-accepted-scopes"], scope);
+            // Whatever it answered, refused or not, the document names.
+            let documented =
+                |status: reqwest::StatusCode| operation["responses"][status.as_str()].is_object();
+            assert!(
+                documented(answered.status()),
+                "{method} {path}: {} undocumented",
+                answered.status()
+            );
+            assert!(
+                documented(refused.status),
+                "{method} {path}: 403 undocumented"
+            );
+            let problem = &operation["responses"]["401"]["content"]["application/problem+json"];
+            assert!(problem.is_object(), "{method} {path}: 401 undocumented");
             let body: Value = answered.json().await.unwrap_or_default();
             assert_ne!(
                 body["type"], "/api/v1/problems/insufficient-scope",
