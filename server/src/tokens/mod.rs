@@ -314,19 +314,30 @@ pub async fn revoke_descendants(
     .fetch_all(&mut *tx)
     .await?;
     for (public_id, name) in &revoked {
-        audit::record(
-            &mut *tx,
-            &p.into(),
-            AuditAction::TokenRevoked,
-            Target::Token(public_id),
-            json!({ "name": name, "because": "the token that made it was revoked" }),
-        )
-        .await?;
+        audit_revocation(tx, p, public_id, name, "the token that made it was revoked").await?;
     }
     Ok(revoked
         .into_iter()
         .map(|(public_id, _)| public_id)
         .collect())
+}
+
+/// The audit row of a token revoked along with something else, saying `because` of what.
+async fn audit_revocation(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    public_id: &str,
+    name: &str,
+    because: &str,
+) -> Result<()> {
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        AuditAction::TokenRevoked,
+        Target::Token(public_id),
+        json!({ "name": name, "because": because }),
+    )
+    .await
 }
 
 /// Revokes the live tokens `creator` made for other owners (and what those made), as
@@ -347,12 +358,12 @@ pub async fn revoke_created_by(
     .fetch_all(&mut *tx)
     .await?;
     for (_, public_id, name) in &made {
-        audit::record(
-            &mut *tx,
-            &p.into(),
-            AuditAction::TokenRevoked,
-            Target::Token(public_id),
-            json!({ "name": name, "because": "its creator was disabled or deleted" }),
+        audit_revocation(
+            tx,
+            p,
+            public_id,
+            name,
+            "its creator was disabled or deleted",
         )
         .await?;
     }
