@@ -9,6 +9,7 @@ cd "$ROOT"
 export CARGO_INCREMENTAL=0
 ensure_rust_tools
 ensure_lint_tools
+ensure_schemathesis
 ensure_node_tools
 ensure_postgres
 ensure_chromium

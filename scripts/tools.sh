@@ -58,6 +58,22 @@ ensure_lint_tools() {
       cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked; }
 }
 
+# Schemathesis (PyPI), which fuzzes the REST API from its OpenAPI document, in a virtual
+# environment of its own; the Rust test that drives it finds it through SCHEMATHESIS.
+SCHEMATHESIS_VERSION=4.32.5
+ensure_schemathesis() {
+  local venv="$HOME/.cache/latchkey/schemathesis-$SCHEMATHESIS_VERSION"
+  if [ ! -x "$venv/bin/schemathesis" ]; then
+    python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null ||
+      apt_install python3-venv
+    say "installing schemathesis $SCHEMATHESIS_VERSION from PyPI"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  export SCHEMATHESIS="$venv/bin/schemathesis"
+}
+
 # Playwright, and wasm-opt (npm package binaryen) for the release build.
 ensure_node_tools() {
   command -v npm >/dev/null || apt_install nodejs npm

@@ -118,7 +118,7 @@ impl std::fmt::Display for AuditAction {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuditFilter {
     /// Part of the actor, any case.
     #[serde(default)]
@@ -133,6 +133,7 @@ pub struct AuditFilter {
     pub from: Option<DateTime<Utc>>,
     #[serde(default)]
     pub to: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "ssr", param(pattern = r"^[0-9]{0,18}$"))]
     #[serde(default)]
     pub cursor: Option<String>,
     #[serde(default)]

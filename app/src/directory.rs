@@ -92,10 +92,7 @@ pub struct NewUser {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(max_length = 254))]
     pub email: Option<String>,
-    #[cfg_attr(
-        feature = "ssr",
-        schema(min_length = 1, max_length = 100, pattern = r"\S")
-    )]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100))]
     pub display_name: String,
     /// Required for people (at least 12 characters); service accounts have none.
     #[serde(default)]
@@ -123,7 +120,7 @@ pub struct UserPatch {
 
 /// How a user is deleted. Their own tokens always go with them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct DeleteOptions {
     /// Also revoke the tokens this user created for others.
     #[serde(default)]
@@ -131,11 +128,13 @@ pub struct DeleteOptions {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct UserFilter {
     /// `human` or `service`.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", param(pattern = r"^(|human|service)$"))]
     pub kind: Option<String>,
+    #[cfg_attr(feature = "ssr", param(pattern = r"^[0-9]{0,18}$"))]
     #[serde(default)]
     pub cursor: Option<String>,
     #[serde(default)]
@@ -160,10 +159,7 @@ pub struct Role {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewRole {
-    #[cfg_attr(
-        feature = "ssr",
-        schema(min_length = 1, max_length = 60, pattern = r"\S")
-    )]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 60))]
     pub name: String,
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(max_length = 300))]

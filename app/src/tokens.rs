@@ -77,10 +77,7 @@ pub struct TokenSummary {
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// 1 to 100 characters, unique among the owner's live tokens.
-    #[cfg_attr(
-        feature = "ssr",
-        schema(min_length = 1, max_length = 100, pattern = r"\S")
-    )]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100))]
     pub name: String,
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(max_length = 500))]
@@ -108,13 +105,14 @@ pub struct CreatedToken {
 
 /// Which tokens to list. Newest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct TokenFilter {
     /// Part of the name, any case.
     #[serde(default)]
     pub name: Option<String>,
     /// `active`, `expired` or `revoked`.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", param(pattern = r"^(|active|expired|revoked)$"))]
     pub status: Option<String>,
     /// Only this owner's tokens (token admins).
     #[serde(default)]
@@ -124,6 +122,7 @@ pub struct TokenFilter {
     #[serde(default)]
     pub created_by: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[cfg_attr(feature = "ssr", param(pattern = r"^[0-9]{0,18}$"))]
     #[serde(default)]
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).

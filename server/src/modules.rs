@@ -73,8 +73,8 @@ pub async fn create(pool: &PgPool, p: &Principal, new: NewModule) -> Result<Modu
 }
 
 /// Checks permission or scope strings against the vocabulary (`<module>:read` and
-/// `<module>:write` for modules that exist, `tokens:admin`, `tokens:introspect`) and
-/// returns them trimmed, sorted and without repeats.
+/// `<module>:write` for modules that exist, `tokens:admin`, `tokens:introspect`,
+/// `users:credentials`), exactly as written, and returns them sorted without repeats.
 pub async fn check_vocabulary<'e>(
     db: impl sqlx::PgExecutor<'e>,
     field: &str,
@@ -83,7 +83,7 @@ pub async fn check_vocabulary<'e>(
     let slugs: Vec<String> = sqlx::query_scalar("SELECT slug FROM modules")
         .fetch_all(db)
         .await?;
-    let mut out: Vec<String> = list.iter().map(|s| s.trim().to_owned()).collect();
+    let mut out = list.to_vec();
     out.sort();
     out.dedup();
     for item in &out {

@@ -13,9 +13,14 @@ pub fn bounds(limit: Option<u32>, cursor: Option<&str>) -> Result<(i64, Option<i
     };
     let before = match cursor.filter(|c| !c.is_empty()) {
         None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| {
-            AppError::invalid("cursor", "Pass back the next_cursor of the previous page.")
-        })?),
+        // Digits only, as the document's pattern says (`^[0-9]{0,18}$`): no sign, no space.
+        Some(c) if c.len() <= 18 && c.bytes().all(|b| b.is_ascii_digit()) => c.parse().ok(),
+        Some(_) => {
+            return Err(AppError::invalid(
+                "cursor",
+                "Pass back the next_cursor of the previous page.",
+            ))
+        }
     };
     Ok((limit, before))
 }

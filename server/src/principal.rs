@@ -68,16 +68,14 @@ impl Principal {
     }
 
     /// Nobody hands out more than they hold: `Ok` if every one of `granted` is theirs.
-    pub fn require_all<S: AsRef<str>>(&self, granted: &[S], field: &str) -> Result<(), AppError> {
+    /// Refusing is a matter of privilege (403), not of the request's form.
+    pub fn require_all<S: AsRef<str>>(&self, granted: &[S]) -> Result<(), AppError> {
         match granted.iter().find(|p| !self.can(p.as_ref())) {
             None => Ok(()),
-            Some(p) => Err(AppError::invalid(
-                field,
-                format!(
-                    "You cannot grant {}: your own access does not include it.",
-                    p.as_ref()
-                ),
-            )),
+            Some(p) => Err(AppError::Forbidden(format!(
+                "grant {}: your own access does not include it",
+                p.as_ref()
+            ))),
         }
     }
 

@@ -65,7 +65,8 @@ pub async fn get<'e>(db: impl sqlx::PgExecutor<'e>, p: &Principal, id: i64) -> R
     Ok(row.ok_or_else(not_found)?.into())
 }
 
-/// A role the principal may give to a user: one whose every permission they hold.
+/// A role the principal may give to a user: one whose every permission they hold
+/// (otherwise 403).
 pub async fn assignable(
     tx: &mut sqlx::PgConnection,
     p: &Principal,
@@ -73,15 +74,12 @@ pub async fn assignable(
 ) -> Result<RoleRef> {
     let (role, missing) = first_not_held(tx, p, role_id)
         .await?
-        .ok_or_else(|| AppError::invalid("role_id", "There is no such role."))?;
+        .ok_or_else(|| AppError::NotFound("The role".into()))?;
     if let Some(missing) = missing {
-        return Err(AppError::invalid(
-            "role_id",
-            format!(
-                "You cannot give the role {}: it includes {missing}, which you do not hold.",
-                role.name
-            ),
-        )
+        return Err(AppError::Forbidden(format!(
+            "give the role {}: it includes {missing}, which you do not hold",
+            role.name
+        ))
         .into());
     }
     Ok(role)
@@ -134,7 +132,7 @@ async fn check_permissions(
     list: &[String],
 ) -> Result<Vec<String>> {
     let permissions = modules::check_vocabulary(&mut *tx, "permissions", list).await?;
-    p.require_all(&permissions, "permissions")?;
+    p.require_all(&permissions)?;
     Ok(permissions)
 }
 

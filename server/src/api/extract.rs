@@ -3,14 +3,51 @@
 use super::ApiError;
 use app::AppError;
 use axum::{
-    extract::{FromRequest, FromRequestParts, Query},
+    extract::{FromRequest, FromRequestParts, Query, Request},
+    http::StatusCode,
     Json,
 };
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
-/// A JSON body whose every failure (syntax, types, unknown fields, size) is a problem.
-#[derive(FromRequest)]
-#[from_request(via(Json), rejection(ApiError))]
+/// A JSON object body whose every failure (syntax, types, unknown fields, size) is a
+/// problem. Numbers are read as JSON Schema reads them: `7.0` is the integer 7.
 pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let Json(mut value) = Json::<Value>::from_request(req, state).await?;
+        let invalid = |detail: String| ApiError::Request {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            detail,
+        };
+        if !value.is_object() {
+            return Err(invalid("The body must be a JSON object.".into()));
+        }
+        whole_numbers_as_integers(&mut value);
+        serde_path_to_error::deserialize(value)
+            .map(ApiJson)
+            .map_err(|e| invalid(format!("The body does not fit: {e}")))
+    }
+}
+
+/// Turns every number with no fractional part that fits an `i64` into an integer.
+fn whole_numbers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) {
+                if f >= i64::MIN as f64 && f < i64::MAX as f64 {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
 
 /// Query parameters whose failures are problems too.
 #[derive(FromRequestParts)]

@@ -8,6 +8,7 @@
 mod audit;
 mod auth;
 mod extract;
+mod fields_doc;
 mod me;
 mod modules;
 mod openapi;
@@ -54,6 +55,7 @@ pub fn document() -> &'static Value {
 fn finish(document: &Document) -> Value {
     let mut doc = serde_json::to_value(document).unwrap_or_default();
     problems_doc::document_problems(&mut doc);
+    fields_doc::document_fields(&mut doc);
     doc
 }
 

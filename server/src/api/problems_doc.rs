@@ -84,6 +84,8 @@ fn problem_statuses(
     }
     if path.contains("{id}") {
         statuses.push(("404", "There is no such thing, or it is not yours to see."));
+    } else if method == "post" && matches!(path, "/api/v1/users" | "/api/v1/tokens") {
+        statuses.push(("404", "The role or owner the body names does not exist."));
     }
     let changes = matches!(method, "post" | "patch" | "delete");
     if changes && !path.starts_with("/api/v1/tokens/") {

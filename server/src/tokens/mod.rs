@@ -111,7 +111,7 @@ pub async fn create(
     let mut tx = pool.begin().await?;
     let owner = owner_for_update(&mut tx, owner_id)
         .await?
-        .ok_or_else(|| AppError::invalid("owner_id", "There is no such user."))?;
+        .ok_or_else(|| AppError::NotFound("The owner".into()))?;
     if !owner.active {
         return Err(AppError::invalid("owner_id", "That user is disabled.").into());
     }
@@ -130,7 +130,7 @@ pub async fn create(
         .into());
     }
     // A token (or a person) never mints a token with more than its own access.
-    p.require_all(&scopes, "scopes")?;
+    p.require_all(&scopes)?;
     // The owner's row is locked, so no other creation for this owner can slip in between.
     if name_taken(&mut *tx, owner_id, &name).await? {
         return Err(name_conflict(&owner.display_name, &name).into());
