@@ -9,6 +9,7 @@ cd "$ROOT"
 export CARGO_INCREMENTAL=0
 ensure_rust_tools
 ensure_lint_tools
+ensure_advisory_db
 ensure_schemathesis
 ensure_node_tools
 ensure_postgres
@@ -25,11 +26,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "static checks: formatting, lints (server and browser builds), dependencies"
+say "static checks: formatting, lints (server and browser builds), dependencies and advisories"
 cargo fmt --all --check
 cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
 cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
-cargo deny check bans licenses sources
+cargo deny --offline check advisories bans licenses sources
 
 say "Rust tests"
 start_test_postgres

@@ -74,6 +74,26 @@ ensure_schemathesis() {
   export SCHEMATHESIS="$venv/bin/schemathesis"
 }
 
+# The RustSec advisory database, for `cargo deny check advisories`. These machines cannot
+# reach its home on GitHub, so a snapshot of it (CC0) is kept in tools/advisory-db.tar.gz
+# (refresh it with scripts/refresh-advisories.sh where GitHub is reachable) and laid out
+# where cargo-deny looks for it: a git repository whose HEAD carries the snapshot's date.
+ADVISORY_DB_SNAPSHOT="$ROOT/tools/advisory-db.tar.gz"
+ADVISORY_DB_DATE="$(cat "$ROOT/tools/advisory-db.date")"
+ADVISORY_DB_DIR="${CARGO_HOME:-$HOME/.cargo}/advisory-dbs/advisory-db-3157b0e258782691"
+ensure_advisory_db() {
+  if [ "$(cat "$ADVISORY_DB_DIR/.latchkey-snapshot" 2>/dev/null)" != "$ADVISORY_DB_DATE" ]; then
+    say "laying out the advisory database snapshot of $ADVISORY_DB_DATE"
+    rm -rf "$ADVISORY_DB_DIR"
+    mkdir -p "$ADVISORY_DB_DIR"
+    tar -xzf "$ADVISORY_DB_SNAPSHOT" -C "$ADVISORY_DB_DIR" --strip-components=1
+    (cd "$ADVISORY_DB_DIR" && git init -q && git add -A &&
+      GIT_AUTHOR_DATE="$ADVISORY_DB_DATE" GIT_COMMITTER_DATE="$ADVISORY_DB_DATE" \
+        git -c user.name=latchkey -c user.email=ci@localhost commit -qm "snapshot $ADVISORY_DB_DATE")
+    echo "$ADVISORY_DB_DATE" > "$ADVISORY_DB_DIR/.latchkey-snapshot"
+  fi
+}
+
 # Playwright, and wasm-opt (npm package binaryen) for the release build.
 ensure_node_tools() {
   command -v npm >/dev/null || apt_install nodejs npm
