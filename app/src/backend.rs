@@ -11,7 +11,9 @@ use crate::{
         UserSummary,
     },
     session::{SessionInfo, SetupForm},
-    tokens::{CreatedToken, NewToken, OwnerChoice, TokenFilter, TokenPolicy, TokenSummary},
+    tokens::{
+        CreatedToken, NewToken, OwnerChoice, Revoked, TokenFilter, TokenPolicy, TokenSummary,
+    },
     AppError, CurrentUser, Page,
 };
 use async_trait::async_trait;
@@ -65,7 +67,7 @@ pub trait Console: Send + Sync + 'static {
     ) -> Result<Page<TokenSummary>, AppError>;
     async fn get_token(&self, caller: &Caller, id: String) -> Result<TokenSummary, AppError>;
     async fn create_token(&self, caller: &Caller, new: NewToken) -> Result<CreatedToken, AppError>;
-    async fn revoke_token(&self, caller: &Caller, id: String) -> Result<TokenSummary, AppError>;
+    async fn revoke_token(&self, caller: &Caller, id: String) -> Result<Revoked, AppError>;
     async fn token_policy(&self, caller: &Caller) -> Result<TokenPolicy, AppError>;
 
     async fn list_users(

@@ -46,6 +46,17 @@ pub fn NavBar() -> impl IntoView {
 }
 
 /// The message of an error that belongs to `field`, shown under that field.
+/// What a revocation reached, once it is done: how many running instances confirmed.
+#[component]
+pub fn RevocationReceipt(action: ServerAction<crate::tokens::RevokeToken>) -> impl IntoView {
+    move || {
+        action.value().get().and_then(Result::ok).map(|revoked| {
+            let text = revoked.propagation.describe(&revoked.token.name);
+            view! { <div class="alert alert-ok" role="status">{text}</div> }
+        })
+    }
+}
+
 #[component]
 pub fn FieldError(error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
     move || {

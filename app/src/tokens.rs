@@ -103,6 +103,43 @@ pub struct CreatedToken {
     pub summary: TokenSummary,
 }
 
+/// How far a revocation has reached: how many running Latchkey instances there are, how
+/// many confirmed they dropped the token, and how long the slowest took after the change
+/// committed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Propagation {
+    pub instances: u32,
+    pub confirmed: u32,
+    pub slowest_ms: f64,
+}
+
+impl Propagation {
+    /// The receipt as a person reads it.
+    pub fn describe(&self, name: &str) -> String {
+        let ms = self.slowest_ms.round();
+        match (self.instances, self.confirmed) {
+            (0, _) => format!("“{name}” was revoked."),
+            (n, c) if c >= n => format!(
+                "“{name}” was revoked: all {n} running instance{} confirmed within {ms} ms.",
+                if n == 1 { "" } else { "s" }
+            ),
+            (n, c) => format!(
+                "“{name}” was revoked: {c} of {n} running instances confirmed within {ms} ms; \
+                 the others verify every token against the database until they hear of it."
+            ),
+        }
+    }
+}
+
+/// A revoked token and the receipt of its revocation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Revoked {
+    pub token: TokenSummary,
+    pub propagation: Propagation,
+}
+
 /// Which tokens to list. Newest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
@@ -154,7 +191,7 @@ use crate::{audit::AuditEvent, directory::delegate};
 delegate!(#[server(endpoint = "tokens/list")] list_tokens => list_tokens(filter: TokenFilter) -> Page<TokenSummary>);
 delegate!(#[server(endpoint = "tokens/get")] get_token => get_token(id: String) -> TokenSummary);
 delegate!(#[server(endpoint = "tokens/create")] create_token => create_token(new: NewToken) -> CreatedToken);
-delegate!(#[server(endpoint = "tokens/revoke")] revoke_token => revoke_token(id: String) -> TokenSummary);
+delegate!(#[server(endpoint = "tokens/revoke")] revoke_token => revoke_token(id: String) -> Revoked);
 delegate!(#[server(endpoint = "tokens/policy")] get_token_policy => token_policy() -> TokenPolicy);
 delegate!(#[server(endpoint = "tokens/owners")] token_owners => token_owners() -> Vec<OwnerChoice>);
 delegate!(#[server(endpoint = "tokens/check_name")] check_token_name => check_token_name(owner_id: Option<i64>, name: String) -> ());

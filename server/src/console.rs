@@ -14,7 +14,9 @@ use app::{
         UserSummary,
     },
     session::{SessionInfo, SetupForm},
-    tokens::{CreatedToken, NewToken, OwnerChoice, TokenFilter, TokenPolicy, TokenSummary},
+    tokens::{
+        CreatedToken, NewToken, OwnerChoice, Revoked, TokenFilter, TokenPolicy, TokenSummary,
+    },
     AppError, Page,
 };
 use async_trait::async_trait;
@@ -104,8 +106,9 @@ impl Console for ConsoleService {
         )
     }
 
-    async fn revoke_token(&self, caller: &Caller, id: String) -> Result<TokenSummary, AppError> {
-        answer(tokens::revoke(self.pool(), &Principal::from_caller(caller)?, &id).await)
+    async fn revoke_token(&self, caller: &Caller, id: String) -> Result<Revoked, AppError> {
+        let p = Principal::from_caller(caller)?;
+        answer(tokens::revoke_everywhere(self.pool(), &self.0.verifier, &p, &id).await)
     }
 
     async fn token_policy(&self, caller: &Caller) -> Result<TokenPolicy, AppError> {

@@ -10,6 +10,7 @@ pub mod console;
 pub mod embedded_pg;
 pub mod error;
 pub mod fields;
+pub mod gateway;
 pub mod headers;
 pub mod listener;
 pub mod maintenance;
@@ -27,6 +28,7 @@ pub mod state;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
+pub mod verifier;
 pub mod web;
 
 pub use state::AppState;

@@ -142,11 +142,14 @@ impl Application {
             state.settings.clone(),
             HOUSEKEEPING_EVERY,
         );
+        let verifier = state.verifier.spawn();
         tracing::info!("Latchkey is listening on http://{}", listener.local_addr()?);
         let timeouts = state.settings.timeouts;
         listener::serve(listener, web::router(state.clone()), timeouts, shutdown).await?;
         flusher.abort();
         housekeeping.abort();
+        verifier.iter().for_each(|task| task.abort());
+        state.verifier.leave().await;
         state.usage.flush(&state.pool).await?;
         Ok(())
     }

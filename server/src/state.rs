@@ -3,6 +3,7 @@
 
 use crate::{
     config::Settings, passwords::Passwords, setup::SetupGate, tokens::usage::UsageRecorder,
+    verifier::Verifier,
 };
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -17,6 +18,7 @@ pub struct AppState {
     pub setup: Arc<SetupGate>,
     pub passwords: Passwords,
     pub usage: UsageRecorder,
+    pub verifier: Verifier,
 }
 
 impl AppState {
@@ -28,6 +30,7 @@ impl AppState {
     ) -> Self {
         Self {
             leptos_options,
+            verifier: Verifier::new(pool.clone()),
             pool,
             settings: Arc::new(settings),
             setup: Arc::new(setup),

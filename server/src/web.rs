@@ -16,7 +16,7 @@ use axum::{
     http::{header, HeaderName, Method, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
-    routing::get,
+    routing::{any, get},
     Router,
 };
 use leptos::{
@@ -67,8 +67,13 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(server_fn_status))
         .layer(RequestBodyLimitLayer::new(64 * 1024));
     Router::new()
+        .route("/forward-auth", any(crate::gateway::forward_auth))
         .merge(crate::api::router(&state))
         .merge(console)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            settle_after_changes,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -99,15 +104,35 @@ fn request_span(req: &Request) -> Span {
     tracing::info_span!("request", method = %req.method(), route = %route, request_id = %request_id)
 }
 
+/// After a request that may have changed something succeeds, waits until this instance's
+/// verifier has heard of the change, so that the next request (a revoked token, a disabled
+/// owner, a narrowed role) is answered as the change says. Other instances hear of it
+/// within milliseconds (see [`crate::verifier`]).
+async fn settle_after_changes(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && req.uri().path() != "/forward-auth"
+        && req.uri().path() != "/api/v1/tokens/introspect";
+    let response = next.run(req).await;
+    if changes && response.status().is_success() {
+        state.verifier.settle().await;
+    }
+    response
+}
+
 /// Process up.
 async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Database reachable.
+/// Database reachable, and whether the verifier hears every change (when it does not, it
+/// verifies every token against the database until it does).
 async fn readyz(State(state): State<AppState>) -> Response {
     match sqlx::query("SELECT 1").execute(&state.pool).await {
-        Ok(_) => "ready".into_response(),
+        Ok(_) if state.verifier.is_listening() => {
+            "ready\nverifier: listening for changes, cache in use\n".into_response()
+        }
+        Ok(_) => "ready\nverifier: not listening, every token verified against the database\n"
+            .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             (

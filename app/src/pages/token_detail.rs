@@ -2,7 +2,7 @@
 
 use super::tokens::RevokeDialog;
 use crate::{
-    components::{action_error, Chips, ErrorAlert, ShowError, StatusBadge},
+    components::{action_error, Chips, ErrorAlert, RevocationReceipt, ShowError, StatusBadge},
     time::{self, When},
     tokens::{get_token, token_events, RevokeToken, TokenStatus},
 };
@@ -33,6 +33,7 @@ pub fn TokenDetailPage() -> impl IntoView {
         <Title text="API token"/>
         <p><A href="/">"← API tokens"</A></p>
         <ShowError error=action_error(revoke)/>
+        <RevocationReceipt action=revoke/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match token.await {

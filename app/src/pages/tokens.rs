@@ -2,7 +2,10 @@
 //! URL), by status, a page at a time; revoke with confirmation.
 
 use crate::{
-    components::{action_error, Chips, ConfirmDialog, ErrorAlert, Pager, ShowError, StatusBadge},
+    components::{
+        action_error, Chips, ConfirmDialog, ErrorAlert, Pager, RevocationReceipt, ShowError,
+        StatusBadge,
+    },
     permissions::TOKENS_ADMIN,
     time::When,
     tokens::{list_tokens, RevokeToken, TokenFilter, TokenStatus, TokenSummary},
@@ -105,6 +108,7 @@ pub fn TokensPage() -> impl IntoView {
             </select>
         </div>
         <ShowError error=action_error(revoke)/>
+        <RevocationReceipt action=revoke/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading tokens…"</p> }>
             {move || Suspend::new(async move {
                 match tokens.await {

@@ -8,7 +8,7 @@
 use super::problem::ApiError;
 use crate::{
     principal::{ActingToken, Principal},
-    tokens::verify::{self, Rejection, Verified},
+    tokens::verify::{Rejection, Verified},
     AppState,
 };
 use app::{permissions::describe, AppError};
@@ -18,7 +18,8 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use std::{collections::HashMap, sync::Arc};
+use base64::Engine;
+use std::{collections::HashMap, net::IpAddr, sync::Arc};
 
 /// A request authenticated by a valid token: its owner acting with the token's
 /// effective scopes.
@@ -68,11 +69,15 @@ pub async fn authenticate(
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned());
-    let Some(accepted) = route.and_then(|r| scopes.get(req.method(), &r).map(str::to_owned)) else {
+    let Some((route, accepted)) = route.and_then(|r| {
+        scopes
+            .get(req.method(), &r)
+            .map(|s| (r.clone(), s.to_owned()))
+    }) else {
         return next.run(req).await;
     };
     let client_addr = crate::proxies::client_addr(&req, &state.settings.trusted_proxies);
-    let verified = match verify_header(&state, req.headers()).await {
+    let verified = match verify_header(&state, req.headers(), client_addr, &route).await {
         Ok(verified) => verified,
         Err(error) => return error.into_response(),
     };
@@ -124,17 +129,60 @@ fn acting_for_owner(verified: &Verified, client_addr: Option<std::net::IpAddr>) 
     }
 }
 
-async fn verify_header(state: &AppState, headers: &HeaderMap) -> Result<Verified, ApiError> {
-    let presented = headers
+/// The token an `Authorization: Bearer …` header presents.
+pub fn bearer_token(headers: &HeaderMap) -> Result<&str, Rejection> {
+    let (scheme, token) = authorization(headers)?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        Ok(token.trim())
+    } else {
+        Err(Rejection::Malformed)
+    }
+}
+
+fn authorization(headers: &HeaderMap) -> Result<(&str, &str), Rejection> {
+    headers
         .get(header::AUTHORIZATION)
-        .ok_or(ApiError::Token(Rejection::Missing))?
+        .ok_or(Rejection::Missing)?
         .to_str()
         .ok()
         .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .ok_or(ApiError::Token(Rejection::Malformed))?;
-    verify::verify(&state.pool, presented)
+        .ok_or(Rejection::Malformed)
+}
+
+/// The token an `Authorization` header presents as a bearer token or, where `basic` allows
+/// it, as the password of HTTP Basic credentials (how OAuth clients authenticate to an RFC
+/// 7662 introspection endpoint: `client_id:client_secret`, the token being the secret).
+fn presented_token(headers: &HeaderMap, basic: bool) -> Result<String, Rejection> {
+    let (scheme, credentials) = authorization(headers)?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Ok(credentials.trim().to_owned());
+    }
+    if !(basic && scheme.eq_ignore_ascii_case("basic")) {
+        return Err(Rejection::Malformed);
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(credentials.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or(Rejection::Malformed)?;
+    let (_client_id, secret) = decoded.split_once(':').ok_or(Rejection::Malformed)?;
+    Ok(secret.to_owned())
+}
+
+/// The route whose callers may authenticate with HTTP Basic.
+const INTROSPECTION: &str = "/api/v1/tokens/introspect";
+
+async fn verify_header(
+    state: &AppState,
+    headers: &HeaderMap,
+    client_addr: Option<IpAddr>,
+    route: &str,
+) -> Result<Verified, ApiError> {
+    let presented = presented_token(headers, route == INTROSPECTION).map_err(ApiError::Token)?;
+    let presented = presented.as_str();
+    state
+        .verifier
+        .verify(presented, client_addr)
         .await?
         .map_err(ApiError::Token)
 }

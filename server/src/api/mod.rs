@@ -18,7 +18,7 @@ mod roles;
 mod tokens;
 mod users;
 
-pub use auth::Bearer;
+pub use auth::{bearer_token, Bearer};
 pub use openapi::reference;
 pub use problem::{ApiError, ApiResult, RETRY_AFTER_SECONDS};
 

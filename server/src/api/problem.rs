@@ -4,7 +4,7 @@
 use crate::tokens::verify::Rejection;
 use app::AppError;
 use axum::{
-    extract::rejection::{JsonRejection, QueryRejection},
+    extract::rejection::{FormRejection, JsonRejection, QueryRejection},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -53,6 +53,15 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+impl From<FormRejection> for ApiError {
+    fn from(r: FormRejection) -> Self {
+        Self::Request {
+            status: r.status(),
+            detail: r.body_text(),
+        }
+    }
+}
+
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
         Self::Request {
@@ -70,9 +79,18 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut extra = serde_json::Map::new();
         let mut challenge = None;
+        let mut retry: Option<String> = None;
         let (status, kind, detail) = match self {
             // Logged once, here, and answered as what a person may read.
             Self::Server(error) => return Self::App(error.into_answer()).into_response(),
+            Self::Token(Rejection::Throttled { retry_after }) => {
+                retry = Some(retry_after.to_string());
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too-many-requests",
+                    Rejection::Throttled { retry_after }.detail().to_owned(),
+                )
+            }
             Self::Token(rejection) => {
                 challenge = Some(format!(
                     "Bearer realm=\"latchkey\", error=\"invalid_token\", error_description=\"{}\"",
@@ -144,10 +162,10 @@ impl IntoResponse for ApiError {
             headers.insert(header::WWW_AUTHENTICATE, value);
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            headers.insert(
-                header::RETRY_AFTER,
-                HeaderValue::from_static(RETRY_AFTER_SECONDS),
-            );
+            retry = Some(RETRY_AFTER_SECONDS.into());
+        }
+        if let Some(value) = retry.and_then(|r| HeaderValue::from_str(&r).ok()) {
+            headers.insert(header::RETRY_AFTER, value);
         }
         response
     }

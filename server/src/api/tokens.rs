@@ -2,18 +2,24 @@
 
 use super::{
     extract::{ApiJson, ApiQuery},
-    ApiResult, Bearer,
+    ApiError, ApiResult, Bearer,
 };
-use crate::{tokens, AppState};
+use crate::{
+    tokens::{
+        self,
+        verify::{Rejection, Verified},
+    },
+    AppState,
+};
 use app::{
     permissions::TOKENS_INTROSPECT,
-    tokens::{CreatedToken, NewToken, OwnerRef, TokenFilter, TokenSummary},
+    tokens::{CreatedToken, NewToken, OwnerRef, Revoked, TokenFilter, TokenSummary},
     Page,
 };
 use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    Json,
+    extract::{FromRequest, Path, Request, State},
+    http::{header, StatusCode},
+    Form, Json,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -71,31 +77,60 @@ async fn get_token(
     Ok(Json(tokens::get(&state.pool, &auth.principal, &id).await?))
 }
 
-/// Revoke a token: it is refused from the next request on.
+/// Revoke a token: it is refused from the next request on, by every instance. The answer
+/// says how many running instances confirmed dropping it, and how fast the slowest did.
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "tokens",
     params(("id" = String, Path, description = "The token's public id")),
     security(("bearer" = ["tokens:write"])),
-    responses((status = 204, description = "Revoked: refused from the next request on"),
+    responses((status = 200, body = Revoked, description = "Revoked, with the receipt of every running instance"),
               (status = 404, description = "No such token of yours")))]
 async fn revoke_token(
     State(state): State<AppState>,
     auth: Bearer,
     Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    tokens::revoke(&state.pool, &auth.principal, &id).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> ApiResult<Json<Revoked>> {
+    Ok(Json(
+        tokens::revoke_everywhere(&state.pool, &state.verifier, &auth.principal, &id).await?,
+    ))
 }
 
+/// What an introspection asks: the token, and optionally what kind it is (RFC 7662
+/// section 2.1). Sent form-encoded, as the RFC has it, or as JSON.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct IntrospectRequest {
     pub token: String,
+    /// `access_token` or nothing: every Latchkey token is one, so the hint is not needed.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub token_type_hint: Option<String>,
 }
 
-/// After RFC 7662: whether a token is active, and what it may do.
+/// RFC 7662 section 2.2: an active token's members, with Latchkey's own beside them. An
+/// inactive, unknown, malformed, expired or revoked token is exactly `{"active": false}`.
 #[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Introspection {
     pub active: bool,
+    /// The effective scopes, space-separated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Always `bearer`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    /// The owner's user id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// The owner's email, or their display name when they have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// When the token was made, in seconds since the epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// When it expires, in seconds since the epoch; absent when it never does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    /// The token's public id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,29 +144,79 @@ pub struct Introspection {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Ask whether another token is active and what it may do (RFC 7662).
-#[utoipa::path(post, path = "/tokens/introspect", tag = "tokens", request_body = IntrospectRequest,
+impl Introspection {
+    fn active(v: Verified) -> Self {
+        Self {
+            active: true,
+            scope: Some(v.effective.join(" ")),
+            token_type: Some("bearer".into()),
+            sub: Some(v.owner.id.to_string()),
+            username: Some(
+                v.owner
+                    .email
+                    .clone()
+                    .unwrap_or_else(|| v.owner.display_name.clone()),
+            ),
+            iat: Some(v.created_at.timestamp()),
+            exp: v.expires_at.map(|at| at.timestamp()),
+            jti: Some(v.public_id.clone()),
+            token_id: Some(v.public_id),
+            name: Some(v.name),
+            scopes: Some(v.effective),
+            owner: Some(v.owner),
+            expires_at: v.expires_at,
+        }
+    }
+}
+
+/// An introspection request, form-encoded (RFC 7662) or JSON.
+pub struct IntrospectBody(IntrospectRequest);
+
+impl<S: Send + Sync> FromRequest<S> for IntrospectBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if form {
+            let Form(body) = Form::<IntrospectRequest>::from_request(req, state).await?;
+            Ok(Self(body))
+        } else {
+            let ApiJson(body) = ApiJson::<IntrospectRequest>::from_request(req, state).await?;
+            Ok(Self(body))
+        }
+    }
+}
+
+/// Ask whether another token is active and what it may do (RFC 7662). Standard clients
+/// may authenticate with HTTP Basic, the caller's token as the password.
+#[utoipa::path(post, path = "/tokens/introspect", tag = "tokens",
+    request_body(content(
+        (IntrospectRequest = "application/x-www-form-urlencoded"),
+        (IntrospectRequest = "application/json"),
+    )),
     security(("bearer" = ["tokens:introspect"])),
     responses((status = 200, body = Introspection)))]
 async fn introspect(
     State(state): State<AppState>,
     auth: Bearer,
-    ApiJson(req): ApiJson<IntrospectRequest>,
+    IntrospectBody(req): IntrospectBody,
 ) -> ApiResult<Json<Introspection>> {
     auth.principal
         .require(TOKENS_INTROSPECT, "verify other tokens")?;
-    let answer = match tokens::verify::verify(&state.pool, &req.token).await? {
+    let answer = match state
+        .verifier
+        .verify(&req.token, auth.principal.client_addr)
+        .await?
+    {
         Ok(v) => {
             state.usage.record(v.token_row, None);
-            Introspection {
-                active: true,
-                token_id: Some(v.public_id),
-                name: Some(v.name),
-                scopes: Some(v.effective),
-                owner: Some(v.owner),
-                expires_at: v.expires_at,
-            }
+            Introspection::active(v)
         }
+        Err(throttled @ Rejection::Throttled { .. }) => return Err(ApiError::Token(throttled)),
         Err(_) => Introspection::default(),
     };
     Ok(Json(answer))

@@ -10,20 +10,22 @@ use crate::{
     error::Result,
     fields, modules, paging,
     principal::Principal,
+    verifier::Verifier,
 };
 use app::{
     audit::AuditAction,
     audit::AuditEvent,
     permissions::{grants, TOKENS_ADMIN, TOKENS_READ, TOKENS_WRITE},
     tokens::{
-        CreatedToken, NewToken, OwnerChoice, OwnerRef, TokenFilter, TokenPolicy, TokenStatus,
-        TokenSummary,
+        CreatedToken, NewToken, OwnerChoice, OwnerRef, Revoked, TokenFilter, TokenPolicy,
+        TokenStatus, TokenSummary,
     },
     AppError, Page,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::PgPool;
+use std::time::Instant;
 
 pub const NAME_MAX: usize = 100;
 pub const DESCRIPTION_MAX: usize = 500;
@@ -262,10 +264,33 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
 /// Revokes a token; from the next request on it is refused. Revoking twice is harmless.
 #[tracing::instrument(skip_all, fields(actor = %p.label, token = %public_id))]
 pub async fn revoke(pool: &PgPool, p: &Principal, public_id: &str) -> Result<TokenSummary> {
+    Ok(revoke_once(pool, p, public_id).await?.0)
+}
+
+/// Revokes a token and waits for every running instance to confirm that it dropped it
+/// (see [`crate::verifier`]); the answer carries that receipt.
+pub async fn revoke_everywhere(
+    pool: &PgPool,
+    verifier: &Verifier,
+    p: &Principal,
+    public_id: &str,
+) -> Result<Revoked> {
+    let receipt = verifier.expect_revocation(public_id);
+    let (token, newly) = revoke_once(pool, p, public_id).await?;
+    let propagation = receipt.wait(Instant::now(), newly).await;
+    Ok(Revoked { token, propagation })
+}
+
+/// Revokes a token; `true` when this call revoked it (rather than finding it revoked).
+async fn revoke_once(
+    pool: &PgPool,
+    p: &Principal,
+    public_id: &str,
+) -> Result<(TokenSummary, bool)> {
     p.require(TOKENS_WRITE, "revoke API tokens")?;
     let token = get(pool, p, public_id).await?;
     if token.revoked_at.is_some() {
-        return Ok(token);
+        return Ok((token, false));
     }
     let mut tx = pool.begin().await?;
     let row_id: Option<i64> = sqlx::query_scalar(
@@ -277,7 +302,7 @@ pub async fn revoke(pool: &PgPool, p: &Principal, public_id: &str) -> Result<Tok
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row_id) = row_id else {
-        return Ok(token);
+        return Ok((token, false));
     };
     audit::record(
         &mut *tx,
@@ -290,7 +315,7 @@ pub async fn revoke(pool: &PgPool, p: &Principal, public_id: &str) -> Result<Tok
     revoke_descendants(&mut tx, p, &[row_id]).await?;
     let revoked = fetch(&mut *tx, row_id).await?;
     tx.commit().await?;
-    Ok(revoked)
+    Ok((revoked, true))
 }
 
 /// Revokes every live token made, directly or through others, by the tokens `roots`,

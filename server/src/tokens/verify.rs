@@ -1,7 +1,6 @@
 //! The verification path: a presented token in, a verified identity with effective
-//! scopes out. Every API request comes through here, so it is one function with one
-//! entry point; a cache of verified tokens could sit in front of it without touching
-//! its callers.
+//! scopes out, from the database: [`crate::verifier::Verifier`] keeps a cache of its
+//! answers in front of it.
 //!
 //! A malformed token or a bad checksum is refused before any database access. A
 //! well-formed one costs one indexed query and a constant-time comparison of digests;
@@ -23,7 +22,11 @@ pub struct Verified {
     /// What it may do now: its scopes as far as its owner's current role allows.
     pub effective: Vec<String>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
     pub owner: OwnerRef,
+    /// The owner's role, whose permissions bound the token's reach.
+    pub role_id: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +38,11 @@ pub enum Rejection {
     Expired,
     Revoked,
     OwnerDisabled,
+    /// Too many failed verifications from this address or for this public id: answered
+    /// 429 with `Retry-After`, without a database query.
+    Throttled {
+        retry_after: u64,
+    },
 }
 
 impl Rejection {
@@ -46,6 +54,7 @@ impl Rejection {
             Self::Expired => "The token has expired.",
             Self::Revoked => "The token has been revoked.",
             Self::OwnerDisabled => "The token's owner is disabled.",
+            Self::Throttled { .. } => "Too many failed verifications: wait before trying again.",
         }
     }
 }
@@ -58,6 +67,7 @@ struct Row {
     secret_digest: Vec<u8>,
     scopes: Vec<String>,
     expires_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
     expired: bool,
     revoked: bool,
     owner_id: i64,
@@ -65,6 +75,7 @@ struct Row {
     owner_email: Option<String>,
     owner_kind: app::directory::UserKind,
     owner_active: bool,
+    role_id: i64,
     permissions: Vec<String>,
 }
 
@@ -74,11 +85,11 @@ pub async fn verify(pool: &PgPool, presented: &str) -> Result<Result<Verified, R
         return Ok(Err(Rejection::Malformed));
     };
     let row: Option<Row> = sqlx::query_as(
-        "SELECT t.id, t.public_id, t.name, t.secret_digest, t.scopes, t.expires_at,
+        "SELECT t.id, t.public_id, t.name, t.secret_digest, t.scopes, t.expires_at, t.created_at,
                 (t.expires_at IS NOT NULL AND t.expires_at <= now()) AS expired,
                 (t.revoked_at IS NOT NULL) AS revoked,
                 u.id AS owner_id, u.display_name AS owner_name, u.email AS owner_email,
-                u.kind AS owner_kind, u.active AS owner_active, r.permissions
+                u.kind AS owner_kind, u.active AS owner_active, u.role_id, r.permissions
          FROM api_tokens t
          JOIN users u ON u.id = t.owner_id
          JOIN roles r ON r.id = u.role_id
@@ -113,6 +124,8 @@ pub async fn verify(pool: &PgPool, presented: &str) -> Result<Result<Verified, R
         name: row.name,
         scopes: row.scopes,
         expires_at: row.expires_at,
+        created_at: row.created_at,
+        role_id: row.role_id,
         owner: OwnerRef {
             id: row.owner_id,
             display_name: row.owner_name,

@@ -11,3 +11,4 @@ mod problems;
 mod roles;
 mod tokens;
 mod users;
+mod verifier;

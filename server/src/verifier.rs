@@ -1,0 +1,503 @@
+//! Token verification at memory speed that is never stale.
+//!
+//! [`Verifier::verify`] answers from a bounded in-process cache of verified tokens, keyed
+//! by the SHA-256 digest of the presented token (never the plaintext), and falls back to
+//! [`tokens::verify::verify`] (one indexed query) on a miss. Expiry is checked against the
+//! clock on every hit.
+//!
+//! The cache is kept true by PostgreSQL notices that triggers send in the same transaction
+//! as every change that affects a verification (migration `0009_verifier.sql`): each
+//! instance listens and drops the affected entries when the change commits. While the
+//! listening connection is down the cache is flushed and not used, so a missed notice can
+//! never leave a revoked token working; the time-to-live is a safety net only.
+//!
+//! Instances know each other through PostgreSQL alone: each keeps a heartbeat row, and
+//! acknowledges every revocation notice on a second channel, which is how a revocation's
+//! [`Propagation`] receipt is counted.
+//!
+//! Failed verifications cost a query each, so they have a budget per client address and
+//! per public id; beyond it the answer is 429 without touching the database.
+
+use crate::{
+    error::Result,
+    secrets,
+    tokens::{
+        format,
+        verify::{self, Rejection, Verified},
+    },
+};
+use app::tokens::Propagation;
+use chrono::Utc;
+use moka::sync::Cache;
+use rand::RngCore;
+use sqlx::{postgres::PgListener, PgPool};
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    sync::{
+        atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, Instant},
+};
+use tokio::sync::{mpsc, oneshot};
+
+/// Where triggers send what changed (see the migration).
+const CHANGES: &str = "latchkey_verifier";
+/// Where instances acknowledge revocations: `<public id> <instance>`.
+const ACKS: &str = "latchkey_verifier_acks";
+/// How many verified tokens an instance keeps.
+const CAPACITY: u64 = 100_000;
+/// The safety net: an entry is verified again at least this often.
+const TIME_TO_LIVE: Duration = Duration::from_secs(300);
+/// How often an instance says it is alive, and how long it counts as alive after.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(2);
+const ALIVE_FOR_SECONDS: f64 = 6.0;
+/// How long a revocation waits for the other instances' acknowledgements.
+const RECEIPT_WAIT: Duration = Duration::from_millis(500);
+/// Failed verifications allowed per client address and per public id in one window.
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+const FAILURES_PER_ADDRESS: u32 = 100;
+const FAILURES_PER_TOKEN_ID: u32 = 20;
+
+/// A cached verification, with what invalidations are matched against.
+struct Entry {
+    verified: Verified,
+}
+
+/// One failure window: when it opened and how many failures it has seen.
+struct Window {
+    opened: Instant,
+    failures: AtomicU32,
+}
+
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    instance: String,
+    cache: Cache<Vec<u8>, Arc<Entry>>,
+    /// Whether this instance hears every change; the cache is used only then.
+    listening: AtomicBool,
+    /// Bumped by every invalidation: a verification read from the database while one
+    /// happened is not cached, since it may predate the change.
+    epoch: AtomicU64,
+    failures: Cache<String, Arc<Window>>,
+    /// Revocations waiting for acknowledgements, by public id.
+    receipts: Mutex<HashMap<String, mpsc::UnboundedSender<(String, Instant)>>>,
+    /// `settle` calls waiting for their own notice to come back.
+    settling: Mutex<HashMap<u64, oneshot::Sender<()>>>,
+}
+
+/// What a notice asks an instance to drop.
+#[derive(Debug, PartialEq, Eq)]
+enum Notice<'a> {
+    Revoked { row: i64, public_id: &'a str },
+    Token(i64),
+    Owner(i64),
+    Role(i64),
+    All,
+    Settle { instance: &'a str, id: u64 },
+}
+
+impl<'a> Notice<'a> {
+    fn parse(payload: &'a str) -> Option<Self> {
+        let mut words = payload.split(' ');
+        let kind = words.next()?;
+        let mut next = || words.next();
+        Some(match kind {
+            "revoked" => Notice::Revoked {
+                row: next()?.parse().ok()?,
+                public_id: next()?,
+            },
+            "token" => Notice::Token(next()?.parse().ok()?),
+            "owner" => Notice::Owner(next()?.parse().ok()?),
+            "role" => Notice::Role(next()?.parse().ok()?),
+            "all" => Notice::All,
+            "settle" => Notice::Settle {
+                instance: next()?,
+                id: next()?.parse().ok()?,
+            },
+            _ => return None,
+        })
+    }
+}
+
+impl Verifier {
+    pub fn new(pool: PgPool) -> Self {
+        let mut id = [0u8; 6];
+        rand::rngs::OsRng.fill_bytes(&mut id);
+        let instance = id.iter().map(|b| format!("{b:02x}")).collect();
+        Self {
+            inner: Arc::new(Inner {
+                pool,
+                instance,
+                cache: Cache::builder()
+                    .max_capacity(CAPACITY)
+                    .time_to_live(TIME_TO_LIVE)
+                    .support_invalidation_closures()
+                    .build(),
+                listening: AtomicBool::new(false),
+                epoch: AtomicU64::new(0),
+                failures: Cache::builder()
+                    .max_capacity(CAPACITY)
+                    .time_to_live(FAILURE_WINDOW)
+                    .build(),
+                receipts: Mutex::default(),
+                settling: Mutex::default(),
+            }),
+        }
+    }
+
+    /// This instance's name among the others (random, new at every start).
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
+    }
+
+    /// Whether the cache is in use: this instance is listening for changes.
+    pub fn is_listening(&self) -> bool {
+        self.inner.listening.load(Ordering::Acquire)
+    }
+
+    /// Verifies a presented token, from memory when it can. The outer `Result` is for
+    /// the database failing.
+    pub async fn verify(
+        &self,
+        presented: &str,
+        client: Option<IpAddr>,
+    ) -> Result<Result<Verified, Rejection>> {
+        let presented = presented.trim();
+        let Some(parsed) = format::parse(presented) else {
+            return Ok(Err(Rejection::Malformed));
+        };
+        let key = secrets::sha256(presented.as_bytes());
+        let inner = &self.inner;
+        if self.is_listening() {
+            if let Some(entry) = inner.cache.get(&key) {
+                if entry.verified.expires_at.is_some_and(|at| at <= Utc::now()) {
+                    inner.cache.invalidate(&key);
+                    return Ok(Err(Rejection::Expired));
+                }
+                return Ok(Ok(entry.verified.clone()));
+            }
+        }
+        let budgets = [
+            client.map(|a| format!("address {a}")),
+            Some(format!("token {}", parsed.public_id)),
+        ];
+        let limits = [FAILURES_PER_ADDRESS, FAILURES_PER_TOKEN_ID];
+        for (budget, limit) in budgets.iter().zip(limits) {
+            if let Some(window) = budget.as_ref().and_then(|b| inner.failures.get(b)) {
+                if window.failures.load(Ordering::Relaxed) >= limit {
+                    let left = FAILURE_WINDOW.saturating_sub(window.opened.elapsed());
+                    return Ok(Err(Rejection::Throttled {
+                        retry_after: left.as_secs().max(1),
+                    }));
+                }
+            }
+        }
+        let epoch = inner.epoch.load(Ordering::Acquire);
+        let verified = verify::verify(&inner.pool, presented).await?;
+        match &verified {
+            Ok(v) => {
+                // Cached only if no change was heard while the row was being read.
+                if self.is_listening() && inner.epoch.load(Ordering::Acquire) == epoch {
+                    inner.cache.insert(
+                        key,
+                        Arc::new(Entry {
+                            verified: v.clone(),
+                        }),
+                    );
+                }
+            }
+            Err(_) => {
+                for budget in budgets.into_iter().flatten() {
+                    let window = inner.failures.get_with(budget, || {
+                        Arc::new(Window {
+                            opened: Instant::now(),
+                            failures: AtomicU32::new(0),
+                        })
+                    });
+                    window.failures.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        Ok(verified)
+    }
+
+    /// Drops what a notice names.
+    fn apply(&self, notice: &Notice) {
+        let inner = &self.inner;
+        inner.epoch.fetch_add(1, Ordering::AcqRel);
+        let dropped = match *notice {
+            Notice::Revoked { row, .. } | Notice::Token(row) => inner
+                .cache
+                .invalidate_entries_if(move |_, e| e.verified.token_row == row),
+            Notice::Owner(id) => inner
+                .cache
+                .invalidate_entries_if(move |_, e| e.verified.owner.id == id),
+            Notice::Role(id) => inner
+                .cache
+                .invalidate_entries_if(move |_, e| e.verified.role_id == id),
+            Notice::All => {
+                inner.cache.invalidate_all();
+                return;
+            }
+            Notice::Settle { .. } => return,
+        };
+        if dropped.is_err() {
+            // Closures not supported would be a build mistake; never serve stale.
+            inner.cache.invalidate_all();
+        }
+    }
+
+    /// Stops using the cache and empties it: called whenever a notice may have been
+    /// missed.
+    fn flush(&self, why: &str) {
+        let inner = &self.inner;
+        if inner.listening.swap(false, Ordering::AcqRel) {
+            tracing::warn!(
+                instance = %inner.instance,
+                "verifier stopped listening ({why}): tokens are verified against the database \
+                 until it listens again"
+            );
+        }
+        inner.epoch.fetch_add(1, Ordering::AcqRel);
+        inner.cache.invalidate_all();
+    }
+
+    /// Waits until this instance has heard every change committed before the call, so
+    /// that the request after a change is answered as the change says. Called after each
+    /// request that may have changed something.
+    pub async fn settle(&self) {
+        if !self.is_listening() {
+            return; // Nothing is cached: there is nothing to wait for.
+        }
+        let id = rand::rngs::OsRng.next_u64();
+        let (tx, rx) = oneshot::channel();
+        self.inner.settling.lock().expect("settling").insert(id, tx);
+        let payload = format!("settle {} {id}", self.inner.instance);
+        let sent = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANGES)
+            .bind(&payload)
+            .execute(&self.inner.pool)
+            .await;
+        if sent.is_err() || tokio::time::timeout(RECEIPT_WAIT, rx).await.is_err() {
+            // The notice did not come back: better empty than stale.
+            self.flush("a change could not be confirmed");
+        }
+        self.inner.settling.lock().expect("settling").remove(&id);
+    }
+
+    /// Starts waiting for acknowledgements of the revocation of `public_id`: call before
+    /// revoking, then [`Receipt::wait`] after the change committed.
+    pub fn expect_revocation(&self, public_id: &str) -> Receipt {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.inner
+            .receipts
+            .lock()
+            .expect("receipts")
+            .insert(public_id.to_owned(), tx);
+        Receipt {
+            verifier: self.clone(),
+            public_id: public_id.to_owned(),
+            acks: rx,
+        }
+    }
+
+    /// Listens for changes and keeps this instance's heartbeat until the process ends,
+    /// reconnecting (and flushing) whenever the connection is lost.
+    pub fn spawn(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        let listener = {
+            let verifier = self.clone();
+            tokio::spawn(async move { verifier.listen_forever().await })
+        };
+        let heartbeat = {
+            let verifier = self.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = verifier.heartbeat().await {
+                        tracing::debug!(error = %e, "verifier heartbeat failed");
+                    }
+                }
+            })
+        };
+        vec![listener, heartbeat]
+    }
+
+    async fn heartbeat(&self) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO verifier_instances (id) VALUES ($1)
+             ON CONFLICT (id) DO UPDATE SET last_seen = now()",
+        )
+        .bind(&self.inner.instance)
+        .execute(&self.inner.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Removes this instance's heartbeat row (at a graceful shutdown).
+    pub async fn leave(&self) {
+        let _ = sqlx::query("DELETE FROM verifier_instances WHERE id = $1")
+            .bind(&self.inner.instance)
+            .execute(&self.inner.pool)
+            .await;
+    }
+
+    async fn listen_forever(&self) {
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match self.listen_once().await {
+                Ok(()) => delay = Duration::from_millis(100),
+                Err(e) => {
+                    tracing::debug!(error = %e, "verifier cannot listen yet");
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                }
+            }
+            self.flush("the connection to PostgreSQL was lost");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One listening connection's life: returns when it is lost.
+    async fn listen_once(&self) -> Result<()> {
+        let mut listener = PgListener::connect_with(&self.inner.pool).await?;
+        listener.listen_all([CHANGES, ACKS]).await?;
+        // Whatever changed before this point was missed: start empty.
+        self.flush("reconnecting");
+        let _ = self.heartbeat().await;
+        self.inner.listening.store(true, Ordering::Release);
+        tracing::info!(instance = %self.inner.instance, "verifier listening for changes");
+        while let Some(notification) = listener.try_recv().await? {
+            let payload = notification.payload();
+            if notification.channel() == ACKS {
+                self.acknowledged(payload);
+                continue;
+            }
+            let Some(notice) = Notice::parse(payload) else {
+                continue;
+            };
+            self.apply(&notice);
+            match notice {
+                Notice::Revoked { public_id, .. } => self.acknowledge(public_id),
+                Notice::Settle { instance, id } if instance == self.inner.instance => {
+                    if let Some(tx) = self.inner.settling.lock().expect("settling").remove(&id) {
+                        let _ = tx.send(());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells the revoking instance this one has dropped the token.
+    fn acknowledge(&self, public_id: &str) {
+        let pool = self.inner.pool.clone();
+        let payload = format!("{public_id} {}", self.inner.instance);
+        tokio::spawn(async move {
+            let _ = sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(ACKS)
+                .bind(payload)
+                .execute(&pool)
+                .await;
+        });
+    }
+
+    fn acknowledged(&self, payload: &str) {
+        let Some((public_id, instance)) = payload.split_once(' ') else {
+            return;
+        };
+        if let Some(tx) = self.inner.receipts.lock().expect("receipts").get(public_id) {
+            let _ = tx.send((instance.to_owned(), Instant::now()));
+        }
+    }
+}
+
+/// A revocation's acknowledgements, counted once it has committed.
+pub struct Receipt {
+    verifier: Verifier,
+    public_id: String,
+    acks: mpsc::UnboundedReceiver<(String, Instant)>,
+}
+
+impl Receipt {
+    /// Waits (at most half a second) until every live instance has acknowledged the
+    /// revocation, and says how many did and how long the slowest took from `committed`.
+    /// A token found already revoked (`newly` false) was dropped everywhere long ago.
+    pub async fn wait(mut self, committed: Instant, newly: bool) -> Propagation {
+        let pool = &self.verifier.inner.pool;
+        let alive: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM verifier_instances
+             WHERE last_seen > now() - make_interval(secs => $1)",
+        )
+        .bind(ALIVE_FOR_SECONDS)
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default();
+        let mut confirmed: HashMap<String, Duration> = HashMap::new();
+        if !newly {
+            confirmed.extend(alive.iter().map(|i| (i.clone(), Duration::ZERO)));
+        }
+        let deadline = tokio::time::Instant::now() + RECEIPT_WAIT;
+        while !alive.iter().all(|i| confirmed.contains_key(i)) {
+            match tokio::time::timeout_at(deadline, self.acks.recv()).await {
+                Ok(Some((instance, at))) => {
+                    confirmed.insert(instance, at.saturating_duration_since(committed));
+                }
+                _ => break,
+            }
+        }
+        let counted: Vec<Duration> = alive
+            .iter()
+            .filter_map(|i| confirmed.get(i).copied())
+            .collect();
+        Propagation {
+            instances: alive.len() as u32,
+            confirmed: counted.len() as u32,
+            slowest_ms: counted
+                .iter()
+                .max()
+                .map(|d| d.as_secs_f64() * 1000.0)
+                .unwrap_or(0.0),
+        }
+    }
+}
+
+impl Drop for Receipt {
+    fn drop(&mut self) {
+        self.verifier
+            .inner
+            .receipts
+            .lock()
+            .expect("receipts")
+            .remove(&self.public_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_are_read_as_the_triggers_write_them() {
+        assert_eq!(
+            Notice::parse("revoked 12 Ab12Cd34Ef56"),
+            Some(Notice::Revoked {
+                row: 12,
+                public_id: "Ab12Cd34Ef56"
+            })
+        );
+        assert_eq!(Notice::parse("owner 3"), Some(Notice::Owner(3)));
+        assert_eq!(Notice::parse("role 4"), Some(Notice::Role(4)));
+        assert_eq!(Notice::parse("token 5"), Some(Notice::Token(5)));
+        assert_eq!(Notice::parse("all"), Some(Notice::All));
+        assert_eq!(Notice::parse("owner x"), None);
+        assert_eq!(Notice::parse("nonsense"), None);
+    }
+}
