@@ -13,6 +13,7 @@ ensure_advisory_db
 ensure_schemathesis
 ensure_node_tools
 ensure_postgres
+ensure_nginx
 ensure_chromium
 
 E2E_DIR="$(mktemp -d /tmp/latchkey-e2e.XXXXXX)"

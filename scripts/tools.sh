@@ -118,6 +118,16 @@ ensure_postgres() {
   postgres_bin >/dev/null || apt_install postgresql
 }
 
+# nginx for the forward-auth test (server/tests/gateway.rs) and the benchmark; wrk for the
+# benchmark. Both from Debian; the scripts start them themselves.
+ensure_nginx() {
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || apt_install nginx
+}
+
+ensure_wrk() {
+  command -v wrk >/dev/null || apt_install wrk
+}
+
 ensure_chromium() {
   command -v chromium >/dev/null || apt_install chromium
 }
