@@ -3,11 +3,17 @@
 -- revoked, renamed, given another expiry or deleted; a user disabled, enabled, renamed, moved to another role or
 -- deleted; a role's permissions changed or the role deleted; a module deleted. Triggers
 -- send them, so no path that changes these rows (the console, the API, the command line,
--- an administrator's SQL) can leave an instance's cache stale.
+-- an administrator's SQL) can leave an instance's cache stale. New tokens are announced
+-- the same way.
 CREATE FUNCTION latchkey_verifier_notice() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_TABLE_NAME = 'api_tokens' THEN
-        IF TG_OP = 'UPDATE' AND NEW.revoked_at IS NOT NULL AND OLD.revoked_at IS NULL THEN
+        IF TG_OP = 'INSERT' THEN
+            PERFORM pg_notify('latchkey_verifier',
+                'created ' || NEW.public_id || ' ' || encode(NEW.secret_digest, 'hex'));
+        ELSIF TG_OP = 'DELETE' THEN
+            PERFORM pg_notify('latchkey_verifier', 'deleted ' || OLD.id || ' ' || OLD.public_id);
+        ELSIF NEW.revoked_at IS NOT NULL AND OLD.revoked_at IS NULL THEN
             PERFORM pg_notify('latchkey_verifier', 'revoked ' || OLD.id || ' ' || OLD.public_id);
         ELSE
             PERFORM pg_notify('latchkey_verifier', 'token ' || OLD.id);
@@ -33,6 +39,11 @@ CREATE TRIGGER api_tokens_verifier_update
           OR OLD.scopes IS DISTINCT FROM NEW.scopes OR OLD.owner_id IS DISTINCT FROM NEW.owner_id)
     EXECUTE FUNCTION latchkey_verifier_notice();
 CREATE TRIGGER api_tokens_verifier_delete AFTER DELETE ON api_tokens
+    FOR EACH ROW EXECUTE FUNCTION latchkey_verifier_notice();
+-- New tokens are announced too, with their secret's digest: each instance keeps the ids
+-- and digests that exist, so that a made-up id or a wrong secret is refused without a
+-- query.
+CREATE TRIGGER api_tokens_verifier_insert AFTER INSERT ON api_tokens
     FOR EACH ROW EXECUTE FUNCTION latchkey_verifier_notice();
 
 CREATE TRIGGER users_verifier_update AFTER UPDATE OF active, role_id, display_name, email ON users

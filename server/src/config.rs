@@ -67,6 +67,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub audit_retention_days: Option<u32>,
 
+    /// `false` verifies every token against the database (no cache of verified tokens):
+    /// for measuring, or for distrust.
+    #[arg(long, env = "LATCHKEY_VERIFIER_CACHE", default_value_t = true,
+          action = clap::ArgAction::Set)]
+    pub verifier_cache: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -106,6 +112,7 @@ pub struct Settings {
     pub audit_retention_days: Option<u32>,
     pub timeouts: crate::listener::Timeouts,
     pub trusted_proxies: crate::proxies::TrustedProxies,
+    pub verifier_cache: bool,
 }
 
 impl Settings {
@@ -135,6 +142,7 @@ impl Settings {
                 request: std::time::Duration::from_secs(config.request_timeout_seconds),
             },
             trusted_proxies: config.trusted_proxies.clone().unwrap_or_default(),
+            verifier_cache: config.verifier_cache,
         }
     }
 }
@@ -150,6 +158,7 @@ impl Default for Settings {
             audit_retention_days: None,
             timeouts: crate::listener::Timeouts::default(),
             trusted_proxies: Default::default(),
+            verifier_cache: true,
         }
     }
 }

@@ -30,7 +30,7 @@ impl AppState {
     ) -> Self {
         Self {
             leptos_options,
-            verifier: Verifier::new(pool.clone()),
+            verifier: Verifier::new(pool.clone(), settings.verifier_cache),
             pool,
             settings: Arc::new(settings),
             setup: Arc::new(setup),

@@ -15,8 +15,14 @@
 //! acknowledges every revocation notice on a second channel, which is how a revocation's
 //! [`Propagation`] receipt is counted.
 //!
-//! Failed verifications cost a query each, so they have a budget per client address and
-//! per public id; beyond it the answer is 429 without touching the database.
+//! Each listening instance also keeps every token's public id and secret digest (loaded
+//! when it starts listening, then kept by the same notices; digests of 190-bit random
+//! secrets, as the database holds them), so a wrong secret for a known id is refused from
+//! memory, in constant time, without a query. An id it does not know (made up, or made a
+//! moment ago on another instance) is looked up in the database within a budget of
+//! failures per client address; while not listening, failures also have a budget per
+//! public id. Beyond a budget the answer is 429 without touching the database. A valid
+//! token is never held back by other clients' failures.
 
 use crate::{
     error::Result,
@@ -36,7 +42,7 @@ use std::{
     net::IpAddr,
     sync::{
         atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
-        Arc, Mutex,
+        Arc, Mutex, RwLock,
     },
     time::{Duration, Instant},
 };
@@ -79,6 +85,8 @@ pub struct Verifier {
 struct Inner {
     pool: PgPool,
     instance: String,
+    /// `false` (LATCHKEY_VERIFIER_CACHE=false): every verification reads the database.
+    cache_enabled: bool,
     cache: Cache<Vec<u8>, Arc<Entry>>,
     /// Whether this instance hears every change; the cache is used only then.
     listening: AtomicBool,
@@ -86,6 +94,9 @@ struct Inner {
     /// happened is not cached, since it may predate the change.
     epoch: AtomicU64,
     failures: Cache<String, Arc<Window>>,
+    /// Every token's public id and secret digest, while listening (see the module's
+    /// notes).
+    known: RwLock<HashMap<String, Vec<u8>>>,
     /// Revocations waiting for acknowledgements, by public id.
     receipts: Mutex<HashMap<String, mpsc::UnboundedSender<(String, Instant)>>>,
     /// `settle` calls waiting for their own notice to come back.
@@ -95,6 +106,8 @@ struct Inner {
 /// What a notice asks an instance to drop.
 #[derive(Debug, PartialEq, Eq)]
 enum Notice<'a> {
+    Created { public_id: &'a str, digest: Vec<u8> },
+    Deleted { row: i64, public_id: &'a str },
     Revoked { row: i64, public_id: &'a str },
     Token(i64),
     Owner(i64),
@@ -103,12 +116,29 @@ enum Notice<'a> {
     Settle { instance: &'a str, id: u64 },
 }
 
+/// Bytes from lower-case hexadecimal, as PostgreSQL's `encode(…, 'hex')` writes them.
+fn hex(text: &str) -> Option<Vec<u8>> {
+    (text.len() % 2 == 0).then_some(())?;
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
 impl<'a> Notice<'a> {
     fn parse(payload: &'a str) -> Option<Self> {
         let mut words = payload.split(' ');
         let kind = words.next()?;
         let mut next = || words.next();
         Some(match kind {
+            "created" => Notice::Created {
+                public_id: next()?,
+                digest: hex(next()?)?,
+            },
+            "deleted" => Notice::Deleted {
+                row: next()?.parse().ok()?,
+                public_id: next()?,
+            },
             "revoked" => Notice::Revoked {
                 row: next()?.parse().ok()?,
                 public_id: next()?,
@@ -127,7 +157,7 @@ impl<'a> Notice<'a> {
 }
 
 impl Verifier {
-    pub fn new(pool: PgPool) -> Self {
+    pub fn new(pool: PgPool, cache_enabled: bool) -> Self {
         let mut id = [0u8; 6];
         rand::rngs::OsRng.fill_bytes(&mut id);
         let instance = id.iter().map(|b| format!("{b:02x}")).collect();
@@ -135,6 +165,7 @@ impl Verifier {
             inner: Arc::new(Inner {
                 pool,
                 instance,
+                cache_enabled,
                 cache: Cache::builder()
                     .max_capacity(CAPACITY)
                     .time_to_live(TIME_TO_LIVE)
@@ -146,6 +177,7 @@ impl Verifier {
                     .max_capacity(CAPACITY)
                     .time_to_live(FAILURE_WINDOW)
                     .build(),
+                known: RwLock::default(),
                 receipts: Mutex::default(),
                 settling: Mutex::default(),
             }),
@@ -157,9 +189,24 @@ impl Verifier {
         &self.inner.instance
     }
 
-    /// Whether the cache is in use: this instance is listening for changes.
+    /// Whether this instance is listening for changes.
     pub fn is_listening(&self) -> bool {
         self.inner.listening.load(Ordering::Acquire)
+    }
+
+    /// How the verifier stands, for `/readyz`.
+    pub fn status(&self) -> &'static str {
+        match (self.inner.cache_enabled, self.is_listening()) {
+            (false, _) => "verifier: cache off, every token verified against the database",
+            (true, true) => "verifier: listening for changes, cache in use",
+            (true, false) => "verifier: not listening, every token verified against the database",
+        }
+    }
+
+    /// Whether verifications may be answered from memory: the cache is enabled and this
+    /// instance hears every change.
+    fn cache_in_use(&self) -> bool {
+        self.inner.cache_enabled && self.is_listening()
     }
 
     /// Verifies a presented token, from memory when it can. The outer `Result` is for
@@ -175,7 +222,7 @@ impl Verifier {
         };
         let key = secrets::sha256(presented.as_bytes());
         let inner = &self.inner;
-        if self.is_listening() {
+        if self.cache_in_use() {
             if let Some(entry) = inner.cache.get(&key) {
                 if entry.verified.expires_at.is_some_and(|at| at <= Utc::now()) {
                     inner.cache.invalidate(&key);
@@ -184,14 +231,29 @@ impl Verifier {
                 return Ok(Ok(entry.verified.clone()));
             }
         }
-        let budgets = [
-            client.map(|a| format!("address {a}")),
-            Some(format!("token {}", parsed.public_id)),
-        ];
-        let limits = [FAILURES_PER_ADDRESS, FAILURES_PER_TOKEN_ID];
-        for (budget, limit) in budgets.iter().zip(limits) {
-            if let Some(window) = budget.as_ref().and_then(|b| inner.failures.get(b)) {
-                if window.failures.load(Ordering::Relaxed) >= limit {
+        // While listening, an id's secret is checked from memory: a wrong one costs no
+        // query. An unknown id (made up, or made a moment ago elsewhere) spends its
+        // address's budget. Without the ids in memory, both budgets apply.
+        let by_id = Some((format!("token {}", parsed.public_id), FAILURES_PER_TOKEN_ID));
+        let by_address = client.map(|a| (format!("address {a}"), FAILURES_PER_ADDRESS));
+        let budgets = if self.cache_in_use() {
+            let known = inner.known.read().expect("known ids");
+            match known.get(parsed.public_id) {
+                Some(digest) => {
+                    let presented = secrets::sha256(parsed.secret.as_bytes());
+                    if !secrets::constant_time_eq(&presented, digest) {
+                        return Ok(Err(Rejection::Invalid));
+                    }
+                    [None, None]
+                }
+                None => [by_address, None],
+            }
+        } else {
+            [by_id, by_address]
+        };
+        for (name, limit) in budgets.iter().flatten() {
+            if let Some(window) = inner.failures.get(name) {
+                if window.failures.load(Ordering::Relaxed) >= *limit {
                     let left = FAILURE_WINDOW.saturating_sub(window.opened.elapsed());
                     return Ok(Err(Rejection::Throttled {
                         retry_after: left.as_secs().max(1),
@@ -204,7 +266,7 @@ impl Verifier {
         match &verified {
             Ok(v) => {
                 // Cached only if no change was heard while the row was being read.
-                if self.is_listening() && inner.epoch.load(Ordering::Acquire) == epoch {
+                if self.cache_in_use() && inner.epoch.load(Ordering::Acquire) == epoch {
                     inner.cache.insert(
                         key,
                         Arc::new(Entry {
@@ -214,8 +276,8 @@ impl Verifier {
                 }
             }
             Err(_) => {
-                for budget in budgets.into_iter().flatten() {
-                    let window = inner.failures.get_with(budget, || {
+                for (name, _) in budgets.into_iter().flatten() {
+                    let window = inner.failures.get_with(name, || {
                         Arc::new(Window {
                             opened: Instant::now(),
                             failures: AtomicU32::new(0),
@@ -232,7 +294,21 @@ impl Verifier {
     fn apply(&self, notice: &Notice) {
         let inner = &self.inner;
         inner.epoch.fetch_add(1, Ordering::AcqRel);
+        let known = || inner.known.write().expect("known ids");
         let dropped = match *notice {
+            Notice::Created {
+                public_id,
+                ref digest,
+            } => {
+                known().insert(public_id.to_owned(), digest.clone());
+                return;
+            }
+            Notice::Deleted { row, public_id } => {
+                known().remove(public_id);
+                inner
+                    .cache
+                    .invalidate_entries_if(move |_, e| e.verified.token_row == row)
+            }
             Notice::Revoked { row, .. } | Notice::Token(row) => inner
                 .cache
                 .invalidate_entries_if(move |_, e| e.verified.token_row == row),
@@ -267,13 +343,14 @@ impl Verifier {
         }
         inner.epoch.fetch_add(1, Ordering::AcqRel);
         inner.cache.invalidate_all();
+        inner.known.write().expect("known ids").clear();
     }
 
     /// Waits until this instance has heard every change committed before the call, so
     /// that the request after a change is answered as the change says. Called after each
     /// request that may have changed something.
     pub async fn settle(&self) {
-        if !self.is_listening() {
+        if !self.cache_in_use() {
             return; // Nothing is cached: there is nothing to wait for.
         }
         let id = rand::rngs::OsRng.next_u64();
@@ -368,8 +445,15 @@ impl Verifier {
     async fn listen_once(&self) -> Result<()> {
         let mut listener = PgListener::connect_with(&self.inner.pool).await?;
         listener.listen_all([CHANGES, ACKS]).await?;
-        // Whatever changed before this point was missed: start empty.
+        // Whatever changed before this point was missed: start empty, and read the ids
+        // and digests that exist now (a token made meanwhile is in the read or in a
+        // notice to come).
         self.flush("reconnecting");
+        let ids: Vec<(String, Vec<u8>)> =
+            sqlx::query_as("SELECT public_id, secret_digest FROM api_tokens")
+                .fetch_all(&self.inner.pool)
+                .await?;
+        *self.inner.known.write().expect("known ids") = ids.into_iter().collect();
         let _ = self.heartbeat().await;
         self.inner.listening.store(true, Ordering::Release);
         tracing::info!(instance = %self.inner.instance, "verifier listening for changes");
@@ -497,6 +581,21 @@ mod tests {
         assert_eq!(Notice::parse("role 4"), Some(Notice::Role(4)));
         assert_eq!(Notice::parse("token 5"), Some(Notice::Token(5)));
         assert_eq!(Notice::parse("all"), Some(Notice::All));
+        assert_eq!(
+            Notice::parse("created Ab12Cd34Ef56 00ff10"),
+            Some(Notice::Created {
+                public_id: "Ab12Cd34Ef56",
+                digest: vec![0, 255, 16]
+            })
+        );
+        assert_eq!(Notice::parse("created Ab12Cd34Ef56 0g"), None);
+        assert_eq!(
+            Notice::parse("deleted 7 Ab12Cd34Ef56"),
+            Some(Notice::Deleted {
+                row: 7,
+                public_id: "Ab12Cd34Ef56"
+            })
+        );
         assert_eq!(Notice::parse("owner x"), None);
         assert_eq!(Notice::parse("nonsense"), None);
     }

@@ -128,11 +128,7 @@ async fn healthz() -> &'static str {
 /// verifies every token against the database until it does).
 async fn readyz(State(state): State<AppState>) -> Response {
     match sqlx::query("SELECT 1").execute(&state.pool).await {
-        Ok(_) if state.verifier.is_listening() => {
-            "ready\nverifier: listening for changes, cache in use\n".into_response()
-        }
-        Ok(_) => "ready\nverifier: not listening, every token verified against the database\n"
-            .into_response(),
+        Ok(_) => format!("ready\n{}\n", state.verifier.status()).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             (
