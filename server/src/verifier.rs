@@ -118,7 +118,7 @@ enum Notice<'a> {
 
 /// Bytes from lower-case hexadecimal, as PostgreSQL's `encode(…, 'hex')` writes them.
 fn hex(text: &str) -> Option<Vec<u8>> {
-    (text.len() % 2 == 0).then_some(())?;
+    text.len().is_multiple_of(2).then_some(())?;
     (0..text.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
