@@ -176,6 +176,11 @@ test('revoking asks for confirmation, and the token then gets 401', async ({ pag
   await dialog.getByRole('button', { name: 'Revoke token' }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByRole('row', { name: /WMS Connector/ })).toContainText('revoked');
+  // The receipt: every running instance (here the one) confirmed dropping it.
+  await expect(page.getByRole('status').filter({ hasText: 'was revoked' })).toContainText(
+    /“WMS Connector” was revoked: all 1 running instance confirmed within \d+ ms\./,
+  );
+  await shot(page, testInfo, 'revoke-receipt');
   const after = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
   expect(after.status()).toBe(401);
   expect(after.headers()['www-authenticate']).toContain('invalid_token');
