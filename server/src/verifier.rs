@@ -101,6 +101,8 @@ struct Inner {
     receipts: Mutex<HashMap<String, mpsc::UnboundedSender<(String, Instant)>>>,
     /// `settle` calls waiting for their own notice to come back.
     settling: Mutex<HashMap<u64, oneshot::Sender<()>>>,
+    /// Tells the listening task to drop its connection and listen anew.
+    reconnect: tokio::sync::Notify,
 }
 
 /// What a notice asks an instance to drop.
@@ -180,6 +182,7 @@ impl Verifier {
                 known: RwLock::default(),
                 receipts: Mutex::default(),
                 settling: Mutex::default(),
+                reconnect: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -293,7 +296,9 @@ impl Verifier {
     /// Drops what a notice names.
     fn apply(&self, notice: &Notice) {
         let inner = &self.inner;
-        inner.epoch.fetch_add(1, Ordering::AcqRel);
+        if !matches!(notice, Notice::Created { .. } | Notice::Settle { .. }) {
+            inner.epoch.fetch_add(1, Ordering::AcqRel);
+        }
         let known = || inner.known.write().expect("known ids");
         let dropped = match *notice {
             Notice::Created {
@@ -353,6 +358,15 @@ impl Verifier {
         if !self.cache_in_use() {
             return; // Nothing is cached: there is nothing to wait for.
         }
+        if !self.round_trip().await {
+            // The notice did not come back in time: better empty than stale.
+            self.forget_all();
+        }
+    }
+
+    /// Sends a notice of this instance's own and waits for it to come back, which it does
+    /// after every notice committed before it; `false` if it does not within the wait.
+    async fn round_trip(&self) -> bool {
         let id = rand::rngs::OsRng.next_u64();
         let (tx, rx) = oneshot::channel();
         self.inner.settling.lock().expect("settling").insert(id, tx);
@@ -362,11 +376,15 @@ impl Verifier {
             .bind(&payload)
             .execute(&self.inner.pool)
             .await;
-        if sent.is_err() || tokio::time::timeout(RECEIPT_WAIT, rx).await.is_err() {
-            // The notice did not come back: better empty than stale.
-            self.flush("a change could not be confirmed");
-        }
+        let back = sent.is_ok() && tokio::time::timeout(RECEIPT_WAIT, rx).await.is_ok();
         self.inner.settling.lock().expect("settling").remove(&id);
+        back
+    }
+
+    /// Empties the cache while listening goes on.
+    fn forget_all(&self) {
+        self.inner.epoch.fetch_add(1, Ordering::AcqRel);
+        self.inner.cache.invalidate_all();
     }
 
     /// Starts waiting for acknowledgements of the revocation of `public_id`: call before
@@ -400,6 +418,13 @@ impl Verifier {
                     tick.tick().await;
                     if let Err(e) = verifier.heartbeat().await {
                         tracing::debug!(error = %e, "verifier heartbeat failed");
+                    }
+                    // A listening connection can die silently (a network partition drops
+                    // no packet to say so): one that no longer hears this instance's own
+                    // notice is given up, and the cache with it.
+                    if verifier.cache_in_use() && !verifier.round_trip().await {
+                        verifier.flush("the listening connection stopped answering");
+                        verifier.inner.reconnect.notify_one();
                     }
                 }
             })
@@ -457,7 +482,14 @@ impl Verifier {
         let _ = self.heartbeat().await;
         self.inner.listening.store(true, Ordering::Release);
         tracing::info!(instance = %self.inner.instance, "verifier listening for changes");
-        while let Some(notification) = listener.try_recv().await? {
+        loop {
+            let notification = tokio::select! {
+                received = listener.try_recv() => match received? {
+                    Some(notification) => notification,
+                    None => return Ok(()), // The connection was lost.
+                },
+                _ = self.inner.reconnect.notified() => return Ok(()),
+            };
             let payload = notification.payload();
             if notification.channel() == ACKS {
                 self.acknowledged(payload);
@@ -477,7 +509,6 @@ impl Verifier {
                 _ => {}
             }
         }
-        Ok(())
     }
 
     /// Tells the revoking instance this one has dropped the token.
