@@ -14,6 +14,32 @@ pub fn masked(public_id: &str) -> String {
     format!("{PREFIX}{public_id}_••••••")
 }
 
+/// The public id a search names, if it names one: a whole token pasted (`lk_<id>_<secret>`),
+/// its masked form (`lk_<id>_••••••`), `lk_<id>`, or a bare 12-character id. The first thing
+/// to do with a leaked token is find it, and the id is all a search needs.
+pub fn public_id_in(text: &str) -> Option<&str> {
+    const ID_LEN: usize = 12;
+    let text = text.trim();
+    let alnum = |s: &str| s.len() == ID_LEN && s.bytes().all(|b| b.is_ascii_alphanumeric());
+    match text.strip_prefix(PREFIX) {
+        Some(rest) => {
+            let id = rest.get(..ID_LEN)?;
+            let after = &rest[ID_LEN..];
+            (alnum(id) && (after.is_empty() || after.starts_with('_'))).then_some(id)
+        }
+        None => alnum(text).then_some(text),
+    }
+}
+
+/// What a search box keeps of a pasted token: its masked form, so that the secret goes no
+/// further than the clipboard (not into the address bar, the history or the server).
+pub fn search_text(typed: &str) -> String {
+    match (typed.trim().starts_with(PREFIX), public_id_in(typed)) {
+        (true, Some(id)) => masked(id),
+        _ => typed.to_owned(),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
@@ -196,3 +222,20 @@ delegate!(#[server(endpoint = "tokens/policy")] get_token_policy => token_policy
 delegate!(#[server(endpoint = "tokens/owners")] token_owners => token_owners() -> Vec<OwnerChoice>);
 delegate!(#[server(endpoint = "tokens/check_name")] check_token_name => check_token_name(owner_id: Option<i64>, name: String) -> ());
 delegate!(#[server(endpoint = "tokens/events")] token_events => token_events(id: String) -> Vec<AuditEvent>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pasted_token_is_searched_for_by_its_public_id_only() {
+        let token = "lk_Ab12Cd34Ef56_0123456789abcdefghijABCDEFGHIJ012345";
+        assert_eq!(public_id_in(token), Some("Ab12Cd34Ef56"));
+        assert_eq!(search_text(token), "lk_Ab12Cd34Ef56_••••••");
+        assert_eq!(public_id_in("lk_Ab12Cd34Ef56_••••••"), Some("Ab12Cd34Ef56"));
+        assert_eq!(public_id_in(" Ab12Cd34Ef56 "), Some("Ab12Cd34Ef56"));
+        assert_eq!(public_id_in("lk_Ab12"), None);
+        assert_eq!(public_id_in("SAP export"), None);
+        assert_eq!(search_text("SAP export"), "SAP export");
+    }
+}

@@ -158,6 +158,20 @@ test('filtering by name narrows the list as you type and survives a reload', asy
   await expect(page.getByText('No token matches this filter.')).toBeVisible();
 });
 
+test('pasting a leaked token finds it, and its secret stays in the clipboard', async ({ page }, testInfo) => {
+  const token = await generateToken(page, { name: 'Leaky Script' });
+  await closeReveal(page);
+  const publicId = token.slice(3, 15);
+  const secret = token.slice(16);
+  await page.getByLabel('Filter by name').fill(token);
+  // The box keeps the masked form; only the public id is looked up.
+  await expect(page.getByLabel('Filter by name')).toHaveValue(`lk_${publicId}_••••••`);
+  await expect(page.getByRole('row', { name: /Leaky Script/ })).toBeVisible();
+  await expect(page.getByRole('row')).toHaveCount(2); // the header and the token
+  expect(page.url()).not.toContain(secret);
+  await shot(page, testInfo, 'tokens-found-by-pasting');
+});
+
 test('revoking asks for confirmation, and the token then gets 401', async ({ page, request }, testInfo) => {
   const token = await generateToken(page, { name: 'WMS Connector' });
   await closeReveal(page);

@@ -8,7 +8,7 @@ use crate::{
     },
     permissions::TOKENS_ADMIN,
     time::When,
-    tokens::{list_tokens, RevokeToken, TokenFilter, TokenStatus, TokenSummary},
+    tokens::{list_tokens, search_text, RevokeToken, TokenFilter, TokenStatus, TokenSummary},
     SignedIn,
 };
 use gloo_timers::callback::Timeout;
@@ -52,7 +52,8 @@ pub fn TokensPage() -> impl IntoView {
     let typed = RwSignal::new(q.get_untracked().unwrap_or_default());
     let keystrokes = RwSignal::new(0u64);
     let on_input = move |ev| {
-        let value = event_target_value(&ev);
+        // A pasted token is kept as its masked form: its secret goes no further.
+        let value = search_text(&event_target_value(&ev));
         typed.set(value.clone());
         keystrokes.update(|n| *n += 1);
         let this_key = keystrokes.get_untracked();
@@ -91,8 +92,8 @@ pub fn TokensPage() -> impl IntoView {
             <A href="/tokens/new" attr:class="btn btn-primary">"Generate token"</A>
         </div>
         <div class="filters" role="search">
-            <label for="filter-name" class="sr-only">"Filter by name"</label>
-            <input id="filter-name" type="search" placeholder="Filter by name" autocomplete="off"
+            <label for="filter-name" class="sr-only">"Filter by name, or paste a token to find it"</label>
+            <input id="filter-name" type="search" placeholder="Filter by name, or paste a token" autocomplete="off"
                 prop:value=move || typed.get() on:input=on_input/>
             <label for="filter-status" class="sr-only">"Status"</label>
             <select id="filter-status" on:change=move |ev| {

@@ -241,10 +241,12 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
     };
     let (limit, before) = paging::bounds(filter.limit, filter.cursor.as_deref())?;
     let name = paging::like_pattern(filter.name.as_deref());
+    // A pasted token, its masked form or its id finds the token by its public id.
+    let public_id = filter.name.as_deref().and_then(app::tokens::public_id_in);
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT * FROM ({SELECT}) x
          WHERE ($1::bigint IS NULL OR owner_id = $1)
-           AND ($2::text IS NULL OR name ILIKE $2)
+           AND ($2::text IS NULL OR name ILIKE $2 OR public_id = $7)
            AND ($3::text IS NULL OR status = $3)
            AND ($4::bigint IS NULL OR row_id < $4)
            AND ($6::bigint IS NULL OR created_by = $6)
@@ -256,6 +258,7 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
     .bind(before)
     .bind(limit + 1)
     .bind(creator)
+    .bind(public_id)
     .fetch_all(pool)
     .await?;
     Ok(paging::paginate(rows, limit, |r| r.row_id))

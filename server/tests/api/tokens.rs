@@ -628,3 +628,37 @@ async fn names_that_only_look_alike_cannot_coexist(pool: PgPool) {
         assert_eq!(refused.body["errors"][0]["field"], "name");
     }
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_pasted_token_or_its_public_id_finds_it(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let leaked = app.token_for(admin, "Leaky script", &["users:read"]).await;
+    app.token_for(admin, "Other", &["users:read"]).await;
+    let public_id = leaked.split('_').nth(1).unwrap();
+    for search in [
+        leaked.clone(),
+        format!("lk_{public_id}_••••••"),
+        public_id.to_owned(),
+        "leaky".to_owned(),
+    ] {
+        let url = format!("/tokens?name={}", urlencode(&search));
+        let page = json(app.api_get(&url, &admin_token).await).await;
+        let names: Vec<&str> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Leaky script"], "{search}");
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
