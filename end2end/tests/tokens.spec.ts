@@ -54,8 +54,11 @@ test('the wizard generates a token that is shown once, masked, and copied exactl
   await expect(field).toHaveValue(/•/);
 
   // Copy puts the exact token on the clipboard
-  await page.getByRole('button', { name: 'Copy' }).click();
-  await expect(page.getByRole('button', { name: 'Copied' })).toBeVisible();
+  await page.getByRole('button', { name: 'Copy as an environment line' }).click();
+  await expect(page.getByRole('button', { name: 'Copied as LATCHKEY_TOKEN=…' })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`LATCHKEY_TOKEN=${token}`);
+  await page.getByRole('button', { name: 'Copy', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Copied', exact: true })).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
 
   // Copied, so Done closes without asking; the list shows it masked, never used
@@ -226,5 +229,5 @@ test('the wizard can be completed with the keyboard alone', async ({ page }) => 
   await tabTo(page, page.getByRole('button', { name: 'Generate token' }));
   await page.keyboard.press('Enter');
   await expect(page.getByLabel('Your new API token')).toHaveValue(/^lk_/);
-  await tabTo(page, page.getByRole('button', { name: 'Copy' }));
+  await tabTo(page, page.getByRole('button', { name: 'Copy', exact: true }));
 });

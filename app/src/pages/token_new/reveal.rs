@@ -7,11 +7,20 @@ use crate::{
 };
 use leptos::{prelude::*, task::spawn_local};
 
-/// The token, shown this once: masked, with a toggle, a copy button and a curl example.
+/// What a copy button put on the clipboard.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Copied {
+    Token,
+    EnvLine,
+}
+
+/// The token, shown this once: masked, with a toggle, copy buttons (the token, or an
+/// environment line) and a curl example.
 #[component]
 pub fn Reveal(token: CreatedToken, on_done: Callback<()>) -> impl IntoView {
     let visible = RwSignal::new(false);
-    let copied = RwSignal::new(false);
+    // What was copied last: the token alone, or as an environment line.
+    let copied = RwSignal::new(None::<Copied>);
     let copy_failed = RwSignal::new(false);
     let confirm_close = RwSignal::new(false);
     let plaintext = StoredValue::new(token.token.clone());
@@ -28,17 +37,20 @@ pub fn Reveal(token: CreatedToken, on_done: Callback<()>) -> impl IntoView {
         }
     };
     let origin = window().location().origin().unwrap_or_default();
-    let copy = move |_| {
-        let text = plaintext.get_value();
+    let copy = move |what: Copied| {
+        let text = match what {
+            Copied::Token => plaintext.get_value(),
+            Copied::EnvLine => format!("LATCHKEY_TOKEN={}", plaintext.get_value()),
+        };
         spawn_local(async move {
             let promise = window().navigator().clipboard().write_text(&text);
             let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-            copied.set(ok);
+            copied.set(ok.then_some(what));
             copy_failed.set(!ok);
         });
     };
     let close = move |_| {
-        if copied.get_untracked() {
+        if copied.get_untracked().is_some() {
             on_done.run(());
         } else {
             confirm_close.set(true);
@@ -69,11 +81,20 @@ pub fn Reveal(token: CreatedToken, on_done: Callback<()>) -> impl IntoView {
                     </svg>
                     <span aria-hidden="true">{move || if visible.get() { " Hide" } else { " Show" }}</span>
                 </button>
-                <button type="button" class="btn btn-primary" on:click=copy>
-                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                <button type="button" class="btn btn-primary" on:click=move |_| copy(Copied::Token)>
+                    {move || if copied.get() == Some(Copied::Token) { "Copied" } else { "Copy" }}
                 </button>
             </div>
-            <p class="sr-only" role="status">{move || if copied.get() { "Copied to the clipboard" } else { "" }}</p>
+            <p class="token-extra">
+                <button type="button" class="btn btn-quiet btn-small" on:click=move |_| copy(Copied::EnvLine)>
+                    {move || if copied.get() == Some(Copied::EnvLine) { "Copied as LATCHKEY_TOKEN=…" } else { "Copy as an environment line (LATCHKEY_TOKEN=…)" }}
+                </button>
+            </p>
+            <p class="sr-only" role="status">{move || match copied.get() {
+                Some(Copied::Token) => "Copied to the clipboard",
+                Some(Copied::EnvLine) => "Copied to the clipboard as LATCHKEY_TOKEN=…",
+                None => "",
+            }}</p>
             <Show when=move || copy_failed.get()>
                 <p class="field-error" role="alert">"The browser refused the clipboard: show the token and copy it by hand."</p>
             </Show>
