@@ -69,6 +69,7 @@ pub trait Console: Send + Sync + 'static {
     async fn create_token(&self, caller: &Caller, new: NewToken) -> Result<CreatedToken, AppError>;
     async fn revoke_token(&self, caller: &Caller, id: String) -> Result<Revoked, AppError>;
     async fn token_policy(&self, caller: &Caller) -> Result<TokenPolicy, AppError>;
+    async fn expiring_soon(&self, caller: &Caller) -> Result<u32, AppError>;
 
     async fn list_users(
         &self,

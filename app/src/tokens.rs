@@ -6,6 +6,14 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// How soon before its expiry a token is flagged, in the list and on the home page.
+pub const EXPIRES_SOON_DAYS: i64 = 7;
+
+/// Whether a live token expires within [`EXPIRES_SOON_DAYS`] of `now`.
+pub fn expires_soon(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    expires_at.is_some_and(|at| at > now && at <= now + chrono::Duration::days(EXPIRES_SOON_DAYS))
+}
+
 /// What every Latchkey token starts with.
 pub const PREFIX: &str = "lk_";
 
@@ -219,6 +227,7 @@ delegate!(#[server(endpoint = "tokens/get")] get_token => get_token(id: String) 
 delegate!(#[server(endpoint = "tokens/create")] create_token => create_token(new: NewToken) -> CreatedToken);
 delegate!(#[server(endpoint = "tokens/revoke")] revoke_token => revoke_token(id: String) -> Revoked);
 delegate!(#[server(endpoint = "tokens/policy")] get_token_policy => token_policy() -> TokenPolicy);
+delegate!(#[server(endpoint = "tokens/expiring")] count_expiring_soon => expiring_soon() -> u32);
 delegate!(#[server(endpoint = "tokens/owners")] token_owners => token_owners() -> Vec<OwnerChoice>);
 delegate!(#[server(endpoint = "tokens/check_name")] check_token_name => check_token_name(owner_id: Option<i64>, name: String) -> ());
 delegate!(#[server(endpoint = "tokens/events")] token_events => token_events(id: String) -> Vec<AuditEvent>);

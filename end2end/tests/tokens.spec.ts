@@ -161,6 +161,16 @@ test('filtering by name narrows the list as you type and survives a reload', asy
   await expect(page.getByText('No token matches this filter.')).toBeVisible();
 });
 
+test('tokens that expire within a week are flagged, and the home page counts them', async ({ page }, testInfo) => {
+  await generateToken(page, { name: 'Weekly Export', expiry: '7 days' });
+  await closeReveal(page);
+  await expect(page.getByRole('row', { name: /Weekly Export/ })).toContainText('expires soon');
+  await expect(page.getByRole('status').filter({ hasText: 'within 7 days' })).toContainText(
+    /\d+ of your tokens expires? within 7 days/,
+  );
+  await shot(page, testInfo, 'tokens-expiring-soon');
+});
+
 test('pasting a leaked token finds it, and its secret stays in the clipboard', async ({ page }, testInfo) => {
   const token = await generateToken(page, { name: 'Leaky Script' });
   await closeReveal(page);

@@ -111,6 +111,10 @@ impl Console for ConsoleService {
         answer(tokens::revoke_everywhere(self.pool(), &self.0.verifier, &p, &id).await)
     }
 
+    async fn expiring_soon(&self, caller: &Caller) -> Result<u32, AppError> {
+        answer(tokens::expiring_soon(self.pool(), &Principal::from_caller(caller)?).await)
+    }
+
     async fn token_policy(&self, caller: &Caller) -> Result<TokenPolicy, AppError> {
         caller.user()?;
         Ok(self.0.settings.token_policy())

@@ -8,9 +8,13 @@ use crate::{
     },
     permissions::TOKENS_ADMIN,
     time::When,
-    tokens::{list_tokens, search_text, RevokeToken, TokenFilter, TokenStatus, TokenSummary},
+    tokens::{
+        count_expiring_soon, expires_soon, list_tokens, search_text, RevokeToken, TokenFilter,
+        TokenStatus, TokenSummary, EXPIRES_SOON_DAYS,
+    },
     SignedIn,
 };
+use chrono::Utc;
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -108,6 +112,7 @@ pub fn TokensPage() -> impl IntoView {
                 })}
             </select>
         </div>
+        <ExpiringSoon/>
         <ShowError error=action_error(revoke)/>
         <RevocationReceipt action=revoke/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading tokens…"</p> }>
@@ -175,9 +180,14 @@ fn token_row(
     let revocable = t.status != TokenStatus::Revoked;
     let row = t.clone();
     let revoke_label = format!("Revoke {}", t.name);
+    let soon = t.status == TokenStatus::Active && expires_soon(t.expires_at, Utc::now());
     let expires = match (t.expires_at, t.status) {
         (None, _) => view! { <span>"never"</span> }.into_any(),
         (Some(at), TokenStatus::Expired) => view! { <span>"expired " <When at/></span> }.into_any(),
+        (Some(at), _) if soon => view! {
+            <When at/> " " <span class="badge badge-warn">"expires soon"</span>
+        }
+        .into_any(),
         (Some(at), _) => view! { <When at/> }.into_any(),
     };
     view! {
@@ -218,5 +228,26 @@ pub fn RevokeDialog(
                 "to restore access, generate a new token."
             </p>
         </ConfirmDialog>
+    }
+}
+
+/// How many of the user's own tokens stop working within a week, if any.
+#[component]
+fn ExpiringSoon() -> impl IntoView {
+    let count = Resource::new(|| (), |()| count_expiring_soon());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let n = count.await.unwrap_or(0);
+                (n > 0).then(|| {
+                    let text = if n == 1 {
+                        format!("1 of your tokens expires within {EXPIRES_SOON_DAYS} days: generate its replacement before it stops working.")
+                    } else {
+                        format!("{n} of your tokens expire within {EXPIRES_SOON_DAYS} days: generate their replacements before they stop working.")
+                    };
+                    view! { <div class="alert alert-warn" role="status">{text}</div> }
+                })
+            })}
+        </Transition>
     }
 }

@@ -264,6 +264,24 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
     Ok(paging::paginate(rows, limit, |r| r.row_id))
 }
 
+/// How many of the caller's own live tokens expire within a week: what the home page
+/// warns about.
+pub async fn expiring_soon(pool: &PgPool, p: &Principal) -> Result<u32> {
+    let Some(user_id) = p.user_id else {
+        return Ok(0);
+    };
+    let count: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM api_tokens
+         WHERE owner_id = $1 AND revoked_at IS NULL
+           AND expires_at > now() AND expires_at <= now() + make_interval(days => $2)",
+    )
+    .bind(user_id)
+    .bind(app::tokens::EXPIRES_SOON_DAYS as i32)
+    .fetch_one(pool)
+    .await?;
+    Ok(count as u32)
+}
+
 /// Revokes a token; from the next request on it is refused. Revoking twice is harmless.
 #[tracing::instrument(skip_all, fields(actor = %p.label, token = %public_id))]
 pub async fn revoke(pool: &PgPool, p: &Principal, public_id: &str) -> Result<TokenSummary> {
