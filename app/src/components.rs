@@ -5,7 +5,7 @@ use crate::{
     session::SignOut,
     AppError, SignedIn,
 };
-use leptos::{form::ActionForm, prelude::*};
+use leptos::{form::ActionForm, prelude::*, wasm_bindgen::JsCast};
 use leptos_router::components::A;
 
 #[component]
@@ -165,7 +165,9 @@ pub fn PasswordInput(
     }
 }
 
-/// A modal confirmation: names what happens, and gets out of the way with Escape.
+/// A modal confirmation: names what happens, and gets out of the way with Escape. The
+/// focus moves into it when it opens (to Cancel), stays inside while it is open (Tab and
+/// Shift+Tab go round), and returns to the control that opened it when it closes.
 #[component]
 pub fn ConfirmDialog(
     title: String,
@@ -174,12 +176,55 @@ pub fn ConfirmDialog(
     on_cancel: Callback<()>,
     children: Children,
 ) -> impl IntoView {
+    let dialog_ref = NodeRef::<leptos::html::Div>::new();
     let cancel_ref = NodeRef::<leptos::html::Button>::new();
+    let opener = StoredValue::new_local(None::<web_sys::HtmlElement>);
     Effect::new(move || {
         if let Some(button) = cancel_ref.get() {
+            if opener.with_value(Option::is_none) {
+                opener.set_value(focused());
+            }
             let _ = button.focus();
         }
     });
+    on_cleanup(move || {
+        if let Some(opener) = opener.try_get_value().flatten() {
+            let _ = opener.focus();
+        }
+    });
+    let keep_focus_inside = move |ev: &leptos::ev::KeyboardEvent| {
+        let Some(dialog) = dialog_ref.get() else {
+            return;
+        };
+        let Ok(list) = dialog.query_selector_all(
+            "button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), \
+             textarea:not([disabled]), [tabindex]:not([tabindex='-1'])",
+        ) else {
+            return;
+        };
+        let element = |i: u32| {
+            list.item(i)
+                .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        };
+        let (Some(first), Some(last)) = (element(0), element(list.length().saturating_sub(1)))
+        else {
+            return;
+        };
+        let active = focused();
+        let at =
+            |el: &web_sys::HtmlElement| active.as_ref().is_some_and(|a| a.is_same_node(Some(el)));
+        let wrap_to = if ev.shift_key() && at(&first) {
+            Some(last)
+        } else if !ev.shift_key() && at(&last) {
+            Some(first)
+        } else {
+            None
+        };
+        if let Some(target) = wrap_to {
+            ev.prevent_default();
+            let _ = target.focus();
+        }
+    };
     view! {
         <div class="backdrop">
             <div
@@ -188,10 +233,11 @@ pub fn ConfirmDialog(
                 aria-modal="true"
                 aria-labelledby="dialog-title"
                 aria-describedby="dialog-body"
-                on:keydown=move |ev| {
-                    if ev.key() == "Escape" {
-                        on_cancel.run(());
-                    }
+                node_ref=dialog_ref
+                on:keydown=move |ev| match ev.key().as_str() {
+                    "Escape" => on_cancel.run(()),
+                    "Tab" => keep_focus_inside(&ev),
+                    _ => {}
                 }
             >
                 <h2 id="dialog-title">{title}</h2>
@@ -207,6 +253,13 @@ pub fn ConfirmDialog(
             </div>
         </div>
     }
+}
+
+/// The element that has the focus, in the browser.
+fn focused() -> Option<web_sys::HtmlElement> {
+    document()
+        .active_element()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
 }
 
 /// A token's status as a coloured badge.

@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, Page, TestInfo } from '@playwright/test';
 import * as fs from 'fs';
 import { SERVER_LOG } from '../paths';
@@ -21,9 +22,20 @@ export async function hydrated(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }
 
-/** A full-page screenshot in the test's output folder. */
+/** The WCAG 2.2 A and AA rules axe-core checks. */
+const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+
+/**
+ * A full-page screenshot in the test's output folder, and axe-core's WCAG 2.2 A/AA check
+ * of the page as it is (every page and dialog the tests show gets both).
+ */
 export async function shot(page: Page, testInfo: TestInfo, name: string) {
   await page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
+  const results = await new AxeBuilder({ page }).withTags(WCAG).analyze();
+  const violations = results.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+  expect(violations, `axe on ${name}`).toEqual([]);
 }
 
 export async function signIn(page: Page, email: string, password: string) {

@@ -195,8 +195,18 @@ test('revoking asks for confirmation, and the token then gets 401', async ({ pag
   await expect(dialog).toContainText('Revoke “WMS Connector”?');
   await expect(dialog).toContainText(`lk_${token.slice(3, 15)}_••••••`);
   await shot(page, testInfo, 'revoke-dialog');
+  // The focus is inside the dialog, on Cancel, and Tab goes round inside it.
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(dialog.getByRole('button', { name: 'Revoke token' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Shift+Tab');
+  await expect(dialog.getByRole('button', { name: 'Revoke token' })).toBeFocused();
+  // Escape closes it, and the focus returns to the button that opened it.
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
+  await expect(page.getByRole('button', { name: 'Revoke WMS Connector' })).toBeFocused();
   await expect(page.getByRole('row', { name: /WMS Connector/ })).toContainText('active');
 
   await page.getByRole('button', { name: 'Revoke WMS Connector' }).click();

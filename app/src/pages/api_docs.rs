@@ -20,7 +20,7 @@ pub fn ApiDocsPage() -> impl IntoView {
                 match operations.await {
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
                     Ok(ops) => view! {
-                        <div class="card table-card">
+                        <div class="card table-card" role="region" aria-label="API operations" tabindex="0">
                             <table class="table">
                                 <thead><tr><th scope="col">"Operation"</th><th scope="col">"Scope needed"</th><th scope="col">"What it does"</th></tr></thead>
                                 <tbody>

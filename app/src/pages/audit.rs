@@ -73,7 +73,7 @@ pub fn AuditPage() -> impl IntoView {
                     Ok(page) => {
                         let next = page.next_cursor.clone();
                         view! {
-                            <div class="card table-card">
+                            <div class="card table-card" role="region" aria-label="Audit events" tabindex="0">
                                 <table class="table" aria-label="Audit events">
                                     <thead><tr><th scope="col">"When"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"From"</th><th scope="col">"Details"</th></tr></thead>
                                     <tbody>

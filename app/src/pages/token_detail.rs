@@ -76,7 +76,7 @@ pub fn TokenDetailPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let events = events.await.unwrap_or_default();
                 view! {
-                    <div class="card table-card">
+                    <div class="card table-card" role="region" aria-label="Token events" tabindex="0">
                         <table class="table" aria-label="Events">
                             <thead><tr><th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"Who"</th><th scope="col">"From"</th></tr></thead>
                             <tbody>
