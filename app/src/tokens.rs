@@ -151,13 +151,19 @@ pub struct Propagation {
 impl Propagation {
     /// The receipt as a person reads it.
     pub fn describe(&self, name: &str) -> String {
-        let ms = self.slowest_ms.round();
+        let ms = if self.slowest_ms < 10.0 {
+            format!("{:.1}", self.slowest_ms)
+        } else {
+            format!("{:.0}", self.slowest_ms)
+        };
         match (self.instances, self.confirmed) {
             (0, _) => format!("“{name}” was revoked."),
-            (n, c) if c >= n => format!(
-                "“{name}” was revoked: all {n} running instance{} confirmed within {ms} ms.",
-                if n == 1 { "" } else { "s" }
-            ),
+            (1, 1) => {
+                format!("“{name}” was revoked: the running instance confirmed within {ms} ms.")
+            }
+            (n, c) if c >= n => {
+                format!("“{name}” was revoked: all {n} running instances confirmed within {ms} ms.")
+            }
             (n, c) => format!(
                 "“{name}” was revoked: {c} of {n} running instances confirmed within {ms} ms; \
                  the others verify every token against the database until they hear of it."
@@ -235,6 +241,26 @@ delegate!(#[server(endpoint = "tokens/events")] token_events => token_events(id:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_receipt_reads_as_a_sentence() {
+        let receipt = |instances, confirmed, slowest_ms| Propagation {
+            instances,
+            confirmed,
+            slowest_ms,
+        };
+        assert_eq!(
+            receipt(1, 1, 0.42).describe("SAP"),
+            "“SAP” was revoked: the running instance confirmed within 0.4 ms."
+        );
+        assert_eq!(
+            receipt(3, 3, 12.6).describe("SAP"),
+            "“SAP” was revoked: all 3 running instances confirmed within 13 ms."
+        );
+        assert!(receipt(3, 2, 1.0)
+            .describe("SAP")
+            .starts_with("“SAP” was revoked: 2 of 3 running instances confirmed"));
+    }
 
     #[test]
     fn a_pasted_token_is_searched_for_by_its_public_id_only() {

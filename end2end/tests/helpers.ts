@@ -26,16 +26,22 @@ export async function hydrated(page: Page) {
 const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 
 /**
- * A full-page screenshot in the test's output folder, and axe-core's WCAG 2.2 A/AA check
- * of the page as it is (every page and dialog the tests show gets both).
+ * Full-page screenshots in the test's output folder, and axe-core's WCAG 2.2 A/AA check of
+ * the page as it is, in light and in dark mode (every page and dialog the tests show gets
+ * both).
  */
 export async function shot(page: Page, testInfo: TestInfo, name: string) {
-  await page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
-  const results = await new AxeBuilder({ page }).withTags(WCAG).analyze();
-  const violations = results.violations.map(
-    (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-  );
-  expect(violations, `axe on ${name}`).toEqual([]);
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const suffix = colorScheme === 'dark' ? '-dark' : '';
+    await page.screenshot({ path: testInfo.outputPath(`${name}${suffix}.png`), fullPage: true });
+    const results = await new AxeBuilder({ page }).withTags(WCAG).analyze();
+    const violations = results.violations.map(
+      (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
+    expect(violations, `axe on ${name} (${colorScheme})`).toEqual([]);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 export async function signIn(page: Page, email: string, password: string) {
