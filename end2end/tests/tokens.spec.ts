@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { expect, test } from '@playwright/test';
 import { ADMIN, closeReveal, generateToken, hydrated, shot, signInAs, tabTo } from './helpers';
 
@@ -154,6 +155,16 @@ test('filtering by name narrows the list as you type and survives a reload', asy
   await expect(page.getByRole('row', { name: /Power BI Reporting/ })).toBeVisible();
   await expect(page.getByRole('row', { name: /SAP Integration/ })).toHaveCount(0);
   await shot(page, testInfo, 'tokens-filtered');
+  // The filtered list exports as CSV, masked.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Export CSV' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('latchkey-tokens.csv');
+  const csv = fs.readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+  expect(csv[0]).toBe('name,token,owner,owner_email,scopes,created_at,last_used_at,expires_at,status');
+  expect(csv).toHaveLength(2);
+  expect(csv[1]).toMatch(/^Power BI Reporting,lk_[0-9A-Za-z]{12}_••••••,/);
   await page.reload();
   await expect(page.getByLabel('Filter by name')).toHaveValue('power');
   await expect(page.getByRole('row', { name: /SAP Integration/ })).toHaveCount(0);

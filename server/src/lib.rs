@@ -9,6 +9,7 @@ pub mod config;
 pub mod console;
 pub mod embedded_pg;
 pub mod error;
+pub mod export;
 pub mod fields;
 pub mod gateway;
 pub mod headers;

@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
     let console = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/tokens/export.csv", get(crate::export::tokens_csv))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(options.clone())
         })

@@ -111,6 +111,7 @@ pub fn TokensPage() -> impl IntoView {
                     <option value=s selected=move || status.get().as_deref() == Some(s)>{s}</option>
                 })}
             </select>
+            <a class="btn" download rel="external" href=move || export_href(q.get(), status.get())>"Export CSV"</a>
         </div>
         <ExpiringSoon/>
         <ShowError error=action_error(revoke)/>
@@ -250,4 +251,30 @@ fn ExpiringSoon() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// The CSV export of what the list shows now (its filters, every page).
+fn export_href(name: Option<String>, status: Option<String>) -> String {
+    let mut query = Vec::new();
+    for (key, value) in [("name", name), ("status", status)] {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            query.push(format!("{key}={}", percent_encode(&value)));
+        }
+    }
+    if query.is_empty() {
+        "/tokens/export.csv".into()
+    } else {
+        format!("/tokens/export.csv?{}", query.join("&"))
+    }
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

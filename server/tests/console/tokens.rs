@@ -156,3 +156,59 @@ async fn a_token_history_holds_only_its_own_events_whatever_others_are_named(poo
         ["token.created"]
     );
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn the_filtered_list_exports_as_csv_without_secrets_or_formulas(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let sap = app.token_for(admin, "SAP, export", &["users:read"]).await;
+    app.token_for(admin, "=HYPERLINK(\"http://evil\")", &["users:read"])
+        .await;
+    app.token_for(admin, "Power BI", &["audit:read"]).await;
+
+    let csv = app.get("/tokens/export.csv").await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "name,token,owner,owner_email,scopes,created_at,last_used_at,expires_at,status"
+    );
+    assert_eq!(lines.len(), 4, "{text}");
+    let public_id = sap.split('_').nth(1).unwrap();
+    assert!(
+        text.contains(&format!(
+            "\"SAP, export\",lk_{public_id}_••••••,Ada Lovelace"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
+        "{text}"
+    );
+    assert!(!text.contains(sap.split('_').nth(2).unwrap()), "no secret");
+
+    // The list's filters apply.
+    let filtered = app
+        .get("/tokens/export.csv?name=power")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(filtered.lines().count(), 2, "{filtered}");
+    assert!(filtered.contains("Power BI"));
+
+    // Without a session, the export is not given.
+    let stranger = app
+        .another_browser()
+        .get(app.url("/tokens/export.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stranger.status(), StatusCode::SEE_OTHER);
+}
