@@ -7,7 +7,11 @@
 //! first scope missing. A refused flood of failures is answered 401 with `Retry-After`
 //! (gateways pass on only 2xx, 401 and 403).
 
-use crate::{api::bearer_token, tokens::verify::Rejection, AppState};
+use crate::{
+    api::{bearer_token, insufficient_scope_challenge, invalid_token_challenge},
+    tokens::verify::Rejection,
+    AppState,
+};
 use app::permissions::grants;
 use axum::{
     extract::{Request, State},
@@ -39,13 +43,12 @@ pub async fn forward_auth(State(state): State<AppState>, req: Request) -> Respon
         .usage
         .record(verified.token_row, client.map(|a| a.to_string()));
     if let Some(missing) = required_scopes(headers).find(|s| !grants(&verified.effective, s)) {
-        let challenge = format!(
-            "Bearer realm=\"latchkey\", error=\"insufficient_scope\", scope=\"{}\"",
-            missing.replace(['"', '\\'], "")
-        );
         return (
             StatusCode::FORBIDDEN,
-            [(header::WWW_AUTHENTICATE, challenge)],
+            [(
+                header::WWW_AUTHENTICATE,
+                insufficient_scope_challenge(missing),
+            )],
         )
             .into_response();
     }
@@ -77,10 +80,7 @@ fn unauthorized(rejection: Rejection) -> Response {
     let challenge = match rejection {
         // RFC 6750 section 3.1: no error code when no credentials were sent.
         Rejection::Missing => "Bearer realm=\"latchkey\"".to_owned(),
-        other => format!(
-            "Bearer realm=\"latchkey\", error=\"invalid_token\", error_description=\"{}\"",
-            other.detail()
-        ),
+        other => invalid_token_challenge(other),
     };
     let mut response = (
         StatusCode::UNAUTHORIZED,

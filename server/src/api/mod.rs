@@ -20,7 +20,9 @@ mod users;
 
 pub use auth::{bearer_token, Bearer};
 pub use openapi::reference;
-pub use problem::{ApiError, ApiResult, RETRY_AFTER_SECONDS};
+pub use problem::{
+    insufficient_scope_challenge, invalid_token_challenge, ApiError, ApiResult, RETRY_AFTER_SECONDS,
+};
 
 use crate::AppState;
 use app::AppError;

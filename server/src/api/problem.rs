@@ -75,6 +75,22 @@ fn quoted(text: &str) -> String {
     text.replace(['"', '\\'], "'")
 }
 
+/// The `WWW-Authenticate` challenge for a token that was refused (RFC 6750 section 3).
+pub fn invalid_token_challenge(rejection: Rejection) -> String {
+    format!(
+        "Bearer realm=\"latchkey\", error=\"invalid_token\", error_description=\"{}\"",
+        quoted(rejection.detail())
+    )
+}
+
+/// The `WWW-Authenticate` challenge for a token that lacks `scope`.
+pub fn insufficient_scope_challenge(scope: &str) -> String {
+    format!(
+        "Bearer realm=\"latchkey\", error=\"insufficient_scope\", scope=\"{}\"",
+        quoted(scope)
+    )
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut extra = serde_json::Map::new();
@@ -92,10 +108,7 @@ impl IntoResponse for ApiError {
                 )
             }
             Self::Token(rejection) => {
-                challenge = Some(format!(
-                    "Bearer realm=\"latchkey\", error=\"invalid_token\", error_description=\"{}\"",
-                    quoted(rejection.detail())
-                ));
+                challenge = Some(invalid_token_challenge(rejection));
                 (
                     StatusCode::UNAUTHORIZED,
                     "invalid-token",
@@ -116,10 +129,7 @@ impl IntoResponse for ApiError {
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 let kind = match &error {
                     AppError::MissingPermission { permission, .. } => {
-                        challenge = Some(format!(
-                            "Bearer realm=\"latchkey\", error=\"insufficient_scope\", scope=\"{}\"",
-                            quoted(permission)
-                        ));
+                        challenge = Some(insufficient_scope_challenge(permission));
                         extra.insert("scope".into(), json!(permission));
                         "insufficient-scope"
                     }
