@@ -187,11 +187,6 @@ impl Verifier {
         }
     }
 
-    /// This instance's name among the others (random, new at every start).
-    pub fn instance(&self) -> &str {
-        &self.inner.instance
-    }
-
     /// Whether this instance is listening for changes.
     pub fn is_listening(&self) -> bool {
         self.inner.listening.load(Ordering::Acquire)
@@ -237,8 +232,8 @@ impl Verifier {
         // While listening, an id's secret is checked from memory: a wrong one costs no
         // query. An unknown id (made up, or made a moment ago elsewhere) spends its
         // address's budget. Without the ids in memory, both budgets apply.
-        let by_id = Some((format!("token {}", parsed.public_id), FAILURES_PER_TOKEN_ID));
-        let by_address = client.map(|a| (format!("address {a}"), FAILURES_PER_ADDRESS));
+        let by_id = || Some((format!("token {}", parsed.public_id), FAILURES_PER_TOKEN_ID));
+        let by_address = || client.map(|a| (format!("address {a}"), FAILURES_PER_ADDRESS));
         let budgets = if self.cache_in_use() {
             let known = inner.known.read().expect("known ids");
             match known.get(parsed.public_id) {
@@ -249,10 +244,10 @@ impl Verifier {
                     }
                     [None, None]
                 }
-                None => [by_address, None],
+                None => [by_address(), None],
             }
         } else {
-            [by_id, by_address]
+            [by_id(), by_address()]
         };
         for (name, limit) in budgets.iter().flatten() {
             if let Some(window) = inner.failures.get(name) {

@@ -19,7 +19,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use base64::Engine;
-use std::{collections::HashMap, net::IpAddr, sync::Arc};
+use std::{borrow::Cow, collections::HashMap, net::IpAddr, sync::Arc};
 
 /// A request authenticated by a valid token: its owner acting with the token's
 /// effective scopes.
@@ -152,13 +152,10 @@ fn authorization(headers: &HeaderMap) -> Result<(&str, &str), Rejection> {
 /// The token an `Authorization` header presents as a bearer token or, where `basic` allows
 /// it, as the password of HTTP Basic credentials (how OAuth clients authenticate to an RFC
 /// 7662 introspection endpoint: `client_id:client_secret`, the token being the secret).
-fn presented_token(headers: &HeaderMap, basic: bool) -> Result<String, Rejection> {
+fn presented_token(headers: &HeaderMap, basic: bool) -> Result<Cow<'_, str>, Rejection> {
     let (scheme, credentials) = authorization(headers)?;
-    if scheme.eq_ignore_ascii_case("bearer") {
-        return Ok(credentials.trim().to_owned());
-    }
     if !(basic && scheme.eq_ignore_ascii_case("basic")) {
-        return Err(Rejection::Malformed);
+        return bearer_token(headers).map(Cow::Borrowed);
     }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(credentials.trim())
@@ -166,7 +163,7 @@ fn presented_token(headers: &HeaderMap, basic: bool) -> Result<String, Rejection
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or(Rejection::Malformed)?;
     let (_client_id, secret) = decoded.split_once(':').ok_or(Rejection::Malformed)?;
-    Ok(secret.to_owned())
+    Ok(Cow::Owned(secret.to_owned()))
 }
 
 /// The route whose callers may authenticate with HTTP Basic.
@@ -179,10 +176,9 @@ async fn verify_header(
     route: &str,
 ) -> Result<Verified, ApiError> {
     let presented = presented_token(headers, route == INTROSPECTION).map_err(ApiError::Token)?;
-    let presented = presented.as_str();
     state
         .verifier
-        .verify(presented, client_addr)
+        .verify(&presented, client_addr)
         .await?
         .map_err(ApiError::Token)
 }

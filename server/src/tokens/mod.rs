@@ -282,12 +282,6 @@ pub async fn expiring_soon(pool: &PgPool, p: &Principal) -> Result<u32> {
     Ok(count as u32)
 }
 
-/// Revokes a token; from the next request on it is refused. Revoking twice is harmless.
-#[tracing::instrument(skip_all, fields(actor = %p.label, token = %public_id))]
-pub async fn revoke(pool: &PgPool, p: &Principal, public_id: &str) -> Result<TokenSummary> {
-    Ok(revoke_once(pool, p, public_id).await?.0)
-}
-
 /// Revokes a token and waits for every running instance to confirm that it dropped it
 /// (see [`crate::verifier`]); the answer carries that receipt.
 pub async fn revoke_everywhere(
@@ -302,7 +296,9 @@ pub async fn revoke_everywhere(
     Ok(Revoked { token, propagation })
 }
 
-/// Revokes a token; `true` when this call revoked it (rather than finding it revoked).
+/// Revokes a token; from the next request on it is refused. Revoking twice is harmless:
+/// `true` when this call revoked it (rather than finding it revoked).
+#[tracing::instrument(skip_all, fields(actor = %p.label, token = %public_id))]
 async fn revoke_once(
     pool: &PgPool,
     p: &Principal,
