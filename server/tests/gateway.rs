@@ -177,32 +177,14 @@ async fn start_nginx(latchkeys: &[SocketAddr], upstream: SocketAddr) -> Option<N
     Some(nginx)
 }
 
-async fn listening(app: &TestApp) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !app
-        .get("/readyz")
-        .await
-        .text()
-        .await
-        .unwrap()
-        .contains("listening for changes")
-    {
-        assert!(Instant::now() < deadline, "the verifier never listened");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn nginx_forward_auth_lets_through_only_what_a_token_may_do(pool: sqlx::PgPool) {
-    let first = TestApp::spawn(pool.clone()).await;
-    let second = TestApp::spawn(pool).await;
+    let (first, second) = TestApp::spawn_pair(pool).await;
     let upstream = upstream().await;
     let Some(nginx) = start_nginx(&[first.addr, second.addr], upstream).await else {
         return;
     };
     let (admin, admin_token) = first.admin_with_token(ALL_ADMIN).await;
-    listening(&first).await;
-    listening(&second).await;
     let module = first
         .api_post("/modules", &admin_token, json!({ "slug": "shipping" }))
         .await;

@@ -15,22 +15,6 @@ use serde_json::json;
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
 
-/// Waits until the instance listens for changes (and so uses its cache).
-async fn listening(app: &TestApp) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let ready = app.get("/readyz").await.text().await.unwrap();
-        if ready.contains("listening for changes") {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the verifier never listened: {ready}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// Breaks the stored digest of a token. A digest never changes in Latchkey (a token is
 /// revoked and replaced, never edited), so no notice reports it: from then on, only an
 /// instance answering from its cache still accepts the token.
@@ -61,11 +45,8 @@ async fn refused_within(app: &TestApp, token: &str, limit: Duration) -> Duration
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_revoked_token_is_refused_by_every_instance_with_a_receipt(pool: PgPool) {
-    let first = TestApp::spawn(pool.clone()).await;
-    let second = TestApp::spawn(pool).await;
+    let (first, second) = TestApp::spawn_pair(pool).await;
     let (_, admin_token) = first.admin_with_token(ALL_ADMIN).await;
-    listening(&first).await;
-    listening(&second).await;
     let created = json(
         first
             .api_post(
@@ -102,11 +83,8 @@ async fn a_revoked_token_is_refused_by_every_instance_with_a_receipt(pool: PgPoo
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn changes_made_anywhere_reach_cached_tokens(pool: PgPool) {
-    let app = TestApp::spawn(pool.clone()).await;
-    let other = TestApp::spawn(pool).await;
+    let (app, other) = TestApp::spawn_pair(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
-    listening(&app).await;
-    listening(&other).await;
     let role = app
         .role(&admin_token, "Warehouse", &["users:write", "roles:read"])
         .await;
@@ -158,7 +136,7 @@ async fn changes_made_anywhere_reach_cached_tokens(pool: PgPool) {
 async fn an_instance_that_stops_listening_stops_using_its_cache(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
-    listening(&app).await;
+    app.listening().await;
     assert_eq!(me_status(&app, &admin_token).await, StatusCode::OK);
     let spare = app.token_for(1, "Spare", &["users:read"]).await;
     assert_eq!(me_status(&app, &spare).await, StatusCode::OK);
@@ -178,14 +156,14 @@ async fn an_instance_that_stops_listening_stops_using_its_cache(pool: PgPool) {
     refused_within(&app, &spare, Duration::from_secs(2)).await;
     assert_eq!(me_status(&app, &admin_token).await, StatusCode::OK);
     // And it listens again by itself.
-    listening(&app).await;
+    app.listening().await;
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn failed_verifications_have_a_budget(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
-    listening(&app).await;
+    app.listening().await;
     let public_id = admin_token.split('_').nth(1).unwrap();
     // Well-formed tokens with the admin token's public id and made-up secrets: refused
     // from memory (the digest does not match), however many.
@@ -278,6 +256,7 @@ async fn introspection_speaks_rfc_7662_to_a_standard_client(pool: PgPool) {
         .execute(&app.pool)
         .await
         .unwrap();
+    app.state.verifier.settle().await; // the notice of a change made in SQL
     let revoked = http
         .post(app.url("/api/v1/tokens/introspect"))
         .bearer_auth(&gateway)

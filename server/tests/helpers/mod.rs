@@ -48,6 +48,32 @@ impl TestApp {
         }
     }
 
+    /// Two instances on one database, each listening for the other's changes: what
+    /// the verifier's cross-instance tests start from.
+    pub async fn spawn_pair(pool: PgPool) -> (Self, Self) {
+        let first = Self::spawn(pool.clone()).await;
+        let second = Self::spawn(pool).await;
+        first.listening().await;
+        second.listening().await;
+        (first, second)
+    }
+
+    /// Waits until the instance's verifier listens for changes (and so uses its cache).
+    pub async fn listening(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let ready = self.get("/readyz").await.text().await.unwrap();
+            if ready.contains("listening for changes") {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the verifier never listened: {ready}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
