@@ -17,6 +17,9 @@ pub fn expires_soon(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bo
 /// What every Latchkey token starts with.
 pub const PREFIX: &str = "lk_";
 
+/// The length of a token's public id (the part lists show).
+pub const PUBLIC_ID_LEN: usize = 12;
+
 /// A token with its secret hidden, as lists show it: `lk_Ab12Cd34Ef56_••••••`.
 pub fn masked(public_id: &str) -> String {
     format!("{PREFIX}{public_id}_••••••")
@@ -26,13 +29,12 @@ pub fn masked(public_id: &str) -> String {
 /// its masked form (`lk_<id>_••••••`), `lk_<id>`, or a bare 12-character id. The first thing
 /// to do with a leaked token is find it, and the id is all a search needs.
 pub fn public_id_in(text: &str) -> Option<&str> {
-    const ID_LEN: usize = 12;
     let text = text.trim();
-    let alnum = |s: &str| s.len() == ID_LEN && s.bytes().all(|b| b.is_ascii_alphanumeric());
+    let alnum = |s: &str| s.len() == PUBLIC_ID_LEN && s.bytes().all(|b| b.is_ascii_alphanumeric());
     match text.strip_prefix(PREFIX) {
         Some(rest) => {
-            let id = rest.get(..ID_LEN)?;
-            let after = &rest[ID_LEN..];
+            let id = rest.get(..PUBLIC_ID_LEN)?;
+            let after = &rest[PUBLIC_ID_LEN..];
             (alnum(id) && (after.is_empty() || after.starts_with('_'))).then_some(id)
         }
         None => alnum(text).then_some(text),

@@ -9,8 +9,7 @@
 
 use crate::secrets;
 
-pub use app::tokens::PREFIX;
-pub const PUBLIC_ID_LEN: usize = 12;
+pub use app::tokens::{PREFIX, PUBLIC_ID_LEN};
 pub const SECRET_LEN: usize = 32;
 pub const CHECKSUM_LEN: usize = 6;
 pub const TOKEN_LEN: usize = PREFIX.len() + PUBLIC_ID_LEN + 1 + SECRET_LEN + CHECKSUM_LEN;
