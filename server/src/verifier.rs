@@ -66,11 +66,6 @@ const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 const FAILURES_PER_ADDRESS: u32 = 100;
 const FAILURES_PER_TOKEN_ID: u32 = 20;
 
-/// A cached verification, with what invalidations are matched against.
-struct Entry {
-    verified: Verified,
-}
-
 /// One failure window: when it opened and how many failures it has seen.
 struct Window {
     opened: Instant,
@@ -87,7 +82,7 @@ struct Inner {
     instance: String,
     /// `false` (LATCHKEY_VERIFIER_CACHE=false): every verification reads the database.
     cache_enabled: bool,
-    cache: Cache<Vec<u8>, Arc<Entry>>,
+    cache: Cache<Vec<u8>, Arc<Verified>>,
     /// Whether this instance hears every change; the cache is used only then.
     listening: AtomicBool,
     /// Bumped by every invalidation: a verification read from the database while one
@@ -221,12 +216,12 @@ impl Verifier {
         let key = secrets::sha256(presented.as_bytes());
         let inner = &self.inner;
         if self.cache_in_use() {
-            if let Some(entry) = inner.cache.get(&key) {
-                if entry.verified.expires_at.is_some_and(|at| at <= Utc::now()) {
+            if let Some(verified) = inner.cache.get(&key) {
+                if verified.expires_at.is_some_and(|at| at <= Utc::now()) {
                     inner.cache.invalidate(&key);
                     return Ok(Err(Rejection::Expired));
                 }
-                return Ok(Ok(entry.verified.clone()));
+                return Ok(Ok(Verified::clone(&verified)));
             }
         }
         // While listening, an id's secret is checked from memory: a wrong one costs no
@@ -265,12 +260,7 @@ impl Verifier {
             Ok(v) => {
                 // Cached only if no change was heard while the row was being read.
                 if self.cache_in_use() && inner.epoch.load(Ordering::Acquire) == epoch {
-                    inner.cache.insert(
-                        key,
-                        Arc::new(Entry {
-                            verified: v.clone(),
-                        }),
-                    );
+                    inner.cache.insert(key, Arc::new(v.clone()));
                 }
             }
             Err(_) => {
@@ -291,43 +281,48 @@ impl Verifier {
     /// Drops what a notice names.
     fn apply(&self, notice: &Notice) {
         let inner = &self.inner;
-        if !matches!(notice, Notice::Created { .. } | Notice::Settle { .. }) {
-            inner.epoch.fetch_add(1, Ordering::AcqRel);
-        }
         let known = || inner.known.write().expect("known ids");
         let dropped = match *notice {
             Notice::Created {
                 public_id,
                 ref digest,
             } => {
+                // A new token cannot make an entry stale.
                 known().insert(public_id.to_owned(), digest.clone());
+                return;
+            }
+            Notice::Settle { .. } => return,
+            Notice::All => {
+                self.forget_all();
                 return;
             }
             Notice::Deleted { row, public_id } => {
                 known().remove(public_id);
-                inner
-                    .cache
-                    .invalidate_entries_if(move |_, e| e.verified.token_row == row)
+                self.forget_where(move |v| v.token_row == row)
             }
-            Notice::Revoked { row, .. } | Notice::Token(row) => inner
-                .cache
-                .invalidate_entries_if(move |_, e| e.verified.token_row == row),
-            Notice::Owner(id) => inner
-                .cache
-                .invalidate_entries_if(move |_, e| e.verified.owner.id == id),
-            Notice::Role(id) => inner
-                .cache
-                .invalidate_entries_if(move |_, e| e.verified.role_id == id),
-            Notice::All => {
-                inner.cache.invalidate_all();
-                return;
+            Notice::Revoked { row, .. } | Notice::Token(row) => {
+                self.forget_where(move |v| v.token_row == row)
             }
-            Notice::Settle { .. } => return,
+            Notice::Owner(id) => self.forget_where(move |v| v.owner.id == id),
+            Notice::Role(id) => self.forget_where(move |v| v.role_id == id),
         };
         if dropped.is_err() {
             // Closures not supported would be a build mistake; never serve stale.
-            inner.cache.invalidate_all();
+            self.forget_all();
         }
+    }
+
+    /// Drops the entries `which` names, and keeps reads in flight from caching what
+    /// they read before the change.
+    fn forget_where(
+        &self,
+        which: impl Fn(&Verified) -> bool + Send + Sync + 'static,
+    ) -> Result<(), moka::PredicateError> {
+        self.inner.epoch.fetch_add(1, Ordering::AcqRel);
+        self.inner
+            .cache
+            .invalidate_entries_if(move |_, v| which(v))
+            .map(drop)
     }
 
     /// Stops using the cache and empties it: called whenever a notice may have been
@@ -341,8 +336,7 @@ impl Verifier {
                  until it listens again"
             );
         }
-        inner.epoch.fetch_add(1, Ordering::AcqRel);
-        inner.cache.invalidate_all();
+        self.forget_all();
         inner.known.write().expect("known ids").clear();
     }
 
@@ -366,11 +360,7 @@ impl Verifier {
         let (tx, rx) = oneshot::channel();
         self.inner.settling.lock().expect("settling").insert(id, tx);
         let payload = format!("settle {} {id}", self.inner.instance);
-        let sent = sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANGES)
-            .bind(&payload)
-            .execute(&self.inner.pool)
-            .await;
+        let sent = notify(&self.inner.pool, CHANGES, &payload).await;
         let back = sent.is_ok() && tokio::time::timeout(RECEIPT_WAIT, rx).await.is_ok();
         self.inner.settling.lock().expect("settling").remove(&id);
         back
@@ -511,11 +501,7 @@ impl Verifier {
         let pool = self.inner.pool.clone();
         let payload = format!("{public_id} {}", self.inner.instance);
         tokio::spawn(async move {
-            let _ = sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(ACKS)
-                .bind(payload)
-                .execute(&pool)
-                .await;
+            let _ = notify(&pool, ACKS, &payload).await;
         });
     }
 
@@ -527,6 +513,15 @@ impl Verifier {
             let _ = tx.send((instance.to_owned(), Instant::now()));
         }
     }
+}
+
+async fn notify(pool: &PgPool, channel: &str, payload: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(channel)
+        .bind(payload)
+        .execute(pool)
+        .await
+        .map(drop)
 }
 
 /// A revocation's acknowledgements, counted once it has committed.
