@@ -31,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 say "release build"
-cargo leptos build --release >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+cargo xtask build >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 
 start_test_postgres
 pg_url="${DATABASE_URL%/postgres}"

@@ -8,4 +8,4 @@ cd "$ROOT"
 ensure_rust_tools
 ensure_node_tools
 ensure_postgres
-exec cargo leptos serve --release
+exec cargo xtask serve

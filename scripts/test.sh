@@ -38,7 +38,8 @@ start_test_postgres
 cargo test -p app -p server --features app/ssr
 
 say "release build"
-cargo leptos build --release
+cargo xtask build
+./scripts/wasm-size.sh
 
 say "browser tests (Playwright, headless Chromium)"
 [ "$(id -u)" = 0 ] && chown postgres:postgres "$E2E_DIR"

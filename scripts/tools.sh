@@ -3,7 +3,6 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
-CARGO_LEPTOS_VERSION=0.3.10
 # The CLI must match the wasm-bindgen crate pinned in Cargo.toml to the patch version.
 WASM_BINDGEN_VERSION="$(sed -nE 's/^wasm-bindgen = "=([0-9.]+)".*/\1/p' "$ROOT/Cargo.toml")"
 
@@ -40,9 +39,6 @@ ensure_rust_tools() {
   ensure_pinned_toolchain
   rustup target list --installed | grep -qx wasm32-unknown-unknown ||
     { say "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
-  cargo leptos --version >/dev/null 2>&1 ||
-    { say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 12 minutes)";
-      cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked; }
   if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
     say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked --force ||

@@ -22,7 +22,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     hooks::use_location,
-    path,
+    path, Lazy,
 };
 use serde::{Deserialize, Serialize};
 
@@ -77,27 +77,21 @@ fn Console() -> impl IntoView {
     let user = Resource::new(move || location.pathname.get(), |_| session::who_am_i());
     provide_context(SignedIn(user));
     time::provide_live();
-    // Effects run only in the browser: this marks the page as hydrated and interactive.
-    Effect::new(|| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <components::NavBar/>
         <main id="main" class="content">
             <Routes fallback=pages::NotFound>
-                <Route path=path!("/") view=pages::TokensPage/>
-                <Route path=path!("/tokens/new") view=pages::NewTokenPage/>
-                <Route path=path!("/tokens/:id") view=pages::TokenDetailPage/>
-                <Route path=path!("/login") view=pages::SignInPage/>
-                <Route path=path!("/setup") view=pages::SetupPage/>
-                <Route path=path!("/account") view=pages::AccountPage/>
-                <Route path=path!("/api-docs") view=pages::ApiDocsPage/>
-                <Route path=path!("/users") view=pages::UsersPage/>
-                <Route path=path!("/roles") view=pages::RolesPage/>
-                <Route path=path!("/audit") view=pages::AuditPage/>
+                <Route path=path!("/") view={Lazy::<pages::TokensRoute>::new()}/>
+                <Route path=path!("/tokens/new") view={Lazy::<pages::NewTokenRoute>::new()}/>
+                <Route path=path!("/tokens/:id") view={Lazy::<pages::TokenDetailRoute>::new()}/>
+                <Route path=path!("/login") view={Lazy::<pages::SignInRoute>::new()}/>
+                <Route path=path!("/setup") view={Lazy::<pages::SetupRoute>::new()}/>
+                <Route path=path!("/account") view={Lazy::<pages::AccountRoute>::new()}/>
+                <Route path=path!("/api-docs") view={Lazy::<pages::ApiDocsRoute>::new()}/>
+                <Route path=path!("/users") view={Lazy::<pages::UsersRoute>::new()}/>
+                <Route path=path!("/roles") view={Lazy::<pages::RolesRoute>::new()}/>
+                <Route path=path!("/audit") view={Lazy::<pages::AuditRoute>::new()}/>
             </Routes>
         </main>
     }

@@ -6,7 +6,7 @@ const MEMBER = { email: 'mia@example.com', name: 'Mia Member', password: 'member
 test('a token admin creates a token for a service account with a narrow role', async ({ page, request }, testInfo) => {
   await signInAs(page, ADMIN.email, ADMIN.password);
   await page.getByRole('link', { name: 'Roles' }).click();
-  await hydrated(page);
+  await hydrated(page, '/roles');
   await page.getByLabel('Name').fill('Shipping Integration');
   await page.getByLabel('Description', { exact: true }).fill('Reads users for the ERP sync');
   await page.getByLabel('users:read', { exact: true }).check();
@@ -15,7 +15,7 @@ test('a token admin creates a token for a service account with a narrow role', a
   await shot(page, testInfo, 'roles');
 
   await page.getByRole('link', { name: 'Users' }).click();
-  await hydrated(page);
+  await hydrated(page, '/users');
   await page.getByRole('radio', { name: 'Service account' }).check();
   await page.getByLabel('Name').fill('SAP ERP');
   await page.getByLabel('Role', { exact: true }).selectOption({ label: 'Shipping Integration' });
@@ -163,7 +163,7 @@ test('the audit log lists changes, newest first, filtered by action', async ({ p
   await generateToken(page, { name: 'Audited' });
   await closeReveal(page);
   await page.getByRole('link', { name: 'Audit log' }).click();
-  await hydrated(page);
+  await hydrated(page, '/audit');
   const table = page.getByRole('table', { name: 'Audit events' });
   await expect(table.getByRole('row').nth(1)).toContainText('token.created');
   await expect(table).toContainText('sign_in.succeeded');

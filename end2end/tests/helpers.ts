@@ -17,9 +17,19 @@ export function setupCodeFromLog(): string {
   return codes[codes.length - 1][1];
 }
 
-/** Waits until the Wasm has hydrated the page, so clicks reach Leptos's handlers. */
-export async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+/**
+ * Waits until the Wasm has hydrated the page (or, after a click on a link, rendered the
+ * next one, whose code arrives as a chunk of its own), so clicks reach Leptos's handlers.
+ * The page marks itself with its path; pass the path after a client-side navigation.
+ */
+export async function hydrated(page: Page, path?: string) {
+  const body = page.locator('body');
+  if (path) {
+    await expect(body).toHaveAttribute('data-hydrated', path);
+  } else {
+    const mark = () => body.getAttribute('data-hydrated');
+    await expect.poll(async () => (await mark()) === new URL(page.url()).pathname).toBe(true);
+  }
 }
 
 /** The WCAG 2.2 A and AA rules axe-core checks. */

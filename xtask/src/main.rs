@@ -1,0 +1,225 @@
+//! `cargo xtask build` and `cargo xtask serve`: Latchkey's release build without a build
+//! tool to install first. It runs cargo for the server and for the browser's Wasm, splits
+//! the Wasm into a main module and one chunk a page (the lazy routes in `app::pages`),
+//! then `wasm-bindgen` (the pinned CLI) and `wasm-opt` (npm `binaryen`), and lays the site
+//! out in `target/site` as the server expects it, with the environment cargo-leptos gives.
+//!
+//! `cargo leptos watch --split` still works for development: the workspace keeps its
+//! `[[workspace.metadata.leptos]]` section, which this file follows.
+
+use std::{
+    env, fs,
+    path::{Path, PathBuf},
+    process::{Command, ExitCode},
+};
+
+const OUTPUT_NAME: &str = "latchkey";
+const SITE_ROOT: &str = "target/site";
+const PKG_DIR: &str = "pkg";
+const SITE_ADDR: &str = "127.0.0.1:3000";
+const STYLE_FILE: &str = "style/main.css";
+/// The name Leptos's hydration script imports the split loader by.
+const SPLIT_LINK_NAME: &str = "./__wasm_split.______________________.js";
+const SPLIT_MANIFEST: &str = "__wasm_split_manifest.json";
+
+type Result<T> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        Some("build") => build(),
+        Some("serve") => build().and_then(|()| serve()),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <build|serve>\n  \
+                 build  release build of the server and the site in {SITE_ROOT}\n  \
+                 serve  build, then run Latchkey on http://{SITE_ADDR}"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// What cargo-leptos sets for both builds: Leptos reads some at compile time (the output
+/// name decides the Wasm file the hydration script loads), the server the rest at start.
+fn leptos_env() -> [(&'static str, &'static str); 6] {
+    [
+        ("LEPTOS_OUTPUT_NAME", OUTPUT_NAME),
+        ("LEPTOS_SITE_ROOT", SITE_ROOT),
+        ("LEPTOS_SITE_PKG_DIR", PKG_DIR),
+        ("LEPTOS_SITE_ADDR", SITE_ADDR),
+        ("LEPTOS_RELOAD_PORT", "3001"),
+        ("LEPTOS_HASH_FILES", "false"),
+    ]
+}
+
+fn say(what: &str) {
+    eprintln!("\x1b[1m==> {what}\x1b[0m");
+}
+
+fn run(command: &mut Command) -> Result<()> {
+    let shown = format!("{command:?}");
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+fn cargo(root: &Path) -> Command {
+    let mut command = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root).envs(leptos_env());
+    command
+}
+
+fn build() -> Result<()> {
+    let root = root();
+    let pkg = root.join(SITE_ROOT).join(PKG_DIR);
+    // Chunks of an earlier build must not linger beside this one's.
+    if pkg.exists() {
+        fs::remove_dir_all(&pkg).map_err(|e| format!("cannot empty {}: {e}", pkg.display()))?;
+    }
+    fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
+
+    say("building the browser's Wasm (frontend, profile wasm-release)");
+    run(cargo(&root).args([
+        "build",
+        "--package=frontend",
+        "--lib",
+        "--target=wasm32-unknown-unknown",
+        "--no-default-features",
+        "--profile=wasm-release",
+    ]))?;
+    let target = root.join("target/wasm32-unknown-unknown/wasm-release");
+    let split_main = target.join("frontend_split.wasm");
+
+    say("splitting it: a main module and a chunk a page");
+    let chunks = split(&target.join("frontend.wasm"), &split_main, &pkg)?;
+
+    say("generating the JavaScript bindings (wasm-bindgen)");
+    run(Command::new("wasm-bindgen")
+        .arg("--target=web")
+        .arg("--keep-lld-exports")
+        .arg("--no-demangle")
+        .arg(format!("--out-name={OUTPUT_NAME}"))
+        .arg("--out-dir")
+        .arg(&pkg)
+        .arg(&split_main))?;
+    let main_wasm = pkg.join(format!("{OUTPUT_NAME}.wasm"));
+    fs::rename(pkg.join(format!("{OUTPUT_NAME}_bg.wasm")), &main_wasm)
+        .map_err(|e| format!("cannot rename wasm-bindgen's output: {e}"))?;
+
+    let files: Vec<&PathBuf> = std::iter::once(&main_wasm).chain(&chunks).collect();
+    say(&format!(
+        "optimising {} Wasm files (wasm-opt -Oz)",
+        files.len()
+    ));
+    optimise(&files)?;
+
+    fs::copy(
+        root.join(STYLE_FILE),
+        pkg.join(format!("{OUTPUT_NAME}.css")),
+    )
+    .map_err(|e| format!("cannot copy {STYLE_FILE}: {e}"))?;
+
+    say("building the server (release)");
+    run(cargo(&root).args([
+        "build",
+        "--package=server",
+        "--bin=server",
+        "--no-default-features",
+        "--release",
+    ]))?;
+    say(&format!("built: target/release/server and {SITE_ROOT}"));
+    Ok(())
+}
+
+/// Runs `wasm-opt -Oz` over `files`, as many at a time as there are cores. Its output is
+/// shown only when it fails (it warns about every chunk's name section otherwise).
+fn optimise(files: &[&PathBuf]) -> Result<()> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(file) = files.get(i) else {
+                            return Ok(());
+                        };
+                        let output = Command::new("wasm-opt")
+                            .args(["-Oz", "--enable-bulk-memory"])
+                            .arg("--enable-nontrapping-float-to-int")
+                            .arg(file)
+                            .arg("-o")
+                            .arg(file)
+                            .output()
+                            .map_err(|e| format!("cannot start wasm-opt: {e}"))?;
+                        if !output.status.success() {
+                            return Err(format!(
+                                "wasm-opt failed on {}: {}",
+                                file.display(),
+                                String::from_utf8_lossy(&output.stderr)
+                            ));
+                        }
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().expect("a wasm-opt worker panicked"))
+    })
+}
+
+/// Splits `input` (linked with --emit-relocs, see .cargo/config.toml) at the lazy routes:
+/// the main module goes to `main_out`, the chunks, their loader and the manifest the
+/// server reads (which chunks each page needs, for preloading) to `pkg`.
+fn split(input: &Path, main_out: &Path, pkg: &Path) -> Result<Vec<PathBuf>> {
+    let wasm = fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+    let main_module = format!("./{OUTPUT_NAME}.js");
+    let mut options = wasm_split_cli_support::Options::new(&wasm);
+    options.output_dir = pkg;
+    options.main_out_path = main_out;
+    options.main_module = &main_module;
+    options.link_name = SPLIT_LINK_NAME;
+    let split = wasm_split_cli_support::transform(options)
+        .map_err(|e| format!("cannot split {}: {e:#}", input.display()))?;
+    let manifest = serde_json::to_string_pretty(&split.prefetch_map)
+        .map_err(|e| format!("cannot write the split manifest: {e}"))?;
+    fs::write(pkg.join(SPLIT_MANIFEST), manifest)
+        .map_err(|e| format!("cannot write the split manifest: {e}"))?;
+    Ok(split.split_modules)
+}
+
+/// Replaces this process with the release server, run from the workspace root as
+/// `cargo leptos serve` ran it.
+fn serve() -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    let root = root();
+    let server = root.join("target/release/server");
+    say(&format!("starting Latchkey on http://{SITE_ADDR}"));
+    let error = Command::new(&server)
+        .current_dir(&root)
+        .envs(leptos_env())
+        .exec();
+    Err(format!("cannot start {}: {error}", server.display()))
+}
