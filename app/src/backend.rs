@@ -68,6 +68,11 @@ pub trait Console: Send + Sync + 'static {
     async fn get_token(&self, caller: &Caller, id: String) -> Result<TokenSummary, AppError>;
     async fn create_token(&self, caller: &Caller, new: NewToken) -> Result<CreatedToken, AppError>;
     async fn revoke_token(&self, caller: &Caller, id: String) -> Result<Revoked, AppError>;
+    async fn revoke_tokens(
+        &self,
+        caller: &Caller,
+        ids: Vec<String>,
+    ) -> Result<Vec<Revoked>, AppError>;
     async fn token_policy(&self, caller: &Caller) -> Result<TokenPolicy, AppError>;
     async fn expiring_soon(&self, caller: &Caller) -> Result<u32, AppError>;
 

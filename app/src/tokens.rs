@@ -153,21 +153,40 @@ pub struct Propagation {
 impl Propagation {
     /// The receipt as a person reads it.
     pub fn describe(&self, name: &str) -> String {
+        self.sentence(&format!("“{name}” was revoked"))
+    }
+
+    /// The receipt of several revocations at once: the slowest instance, and the fewest
+    /// confirmations any of them had.
+    pub fn describe_many(revoked: &[Revoked]) -> String {
+        match revoked {
+            [one] => one.propagation.describe(&one.token.name),
+            many => {
+                let all = many.iter().map(|r| r.propagation);
+                let combined = Self {
+                    instances: all.clone().map(|p| p.instances).max().unwrap_or(0),
+                    confirmed: all.clone().map(|p| p.confirmed).min().unwrap_or(0),
+                    slowest_ms: all.map(|p| p.slowest_ms).fold(0.0, f64::max),
+                };
+                combined.sentence(&format!("{} tokens were revoked", many.len()))
+            }
+        }
+    }
+
+    fn sentence(&self, done: &str) -> String {
         let ms = if self.slowest_ms < 10.0 {
             format!("{:.1}", self.slowest_ms)
         } else {
             format!("{:.0}", self.slowest_ms)
         };
         match (self.instances, self.confirmed) {
-            (0, _) => format!("“{name}” was revoked."),
-            (1, 1) => {
-                format!("“{name}” was revoked: the running instance confirmed within {ms} ms.")
-            }
+            (0, _) => format!("{done}."),
+            (1, 1) => format!("{done}: the running instance confirmed within {ms} ms."),
             (n, c) if c >= n => {
-                format!("“{name}” was revoked: all {n} running instances confirmed within {ms} ms.")
+                format!("{done}: all {n} running instances confirmed within {ms} ms.")
             }
             (n, c) => format!(
-                "“{name}” was revoked: {c} of {n} running instances confirmed within {ms} ms; \
+                "{done}: {c} of {n} running instances confirmed within {ms} ms; \
                  the others verify every token against the database until they hear of it."
             ),
         }
@@ -182,7 +201,41 @@ pub struct Revoked {
     pub propagation: Propagation,
 }
 
-/// Which tokens to list. Newest first.
+/// The orders the token list offers. Each pages by its key and then the token's id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TokenSort {
+    /// Newest first (the default).
+    #[default]
+    Newest,
+    Oldest,
+    /// Most recently used first; never used last.
+    LastUsed,
+    /// Soonest to expire first; never expiring last.
+    Expires,
+}
+
+impl TokenSort {
+    pub const ALL: [Self; 4] = [Self::Newest, Self::Oldest, Self::LastUsed, Self::Expires];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::Oldest => "oldest",
+            Self::LastUsed => "last_used",
+            Self::Expires => "expires",
+        }
+    }
+
+    /// `None` for a word that names no order; an empty or absent one is [`Self::Newest`].
+    pub fn parse(s: Option<&str>) -> Option<Self> {
+        match s.unwrap_or("") {
+            "" => Some(Self::default()),
+            word => Self::ALL.into_iter().find(|sort| sort.as_str() == word),
+        }
+    }
+}
+
+/// Which tokens to list, newest first unless `sort` says otherwise.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct TokenFilter {
@@ -200,7 +253,15 @@ pub struct TokenFilter {
     /// may revoke.
     #[serde(default)]
     pub created_by: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// `newest` (the default), `oldest`, `last_used` (most recent first, never used last)
+    /// or `expires` (soonest first, never expiring last).
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        param(pattern = r"^(|newest|oldest|last_used|expires)$")
+    )]
+    pub sort: Option<String>,
+    /// The `next_cursor` of the previous page (in the same order).
     #[cfg_attr(feature = "ssr", param(pattern = r"^[0-9]{0,18}$"))]
     #[serde(default)]
     pub cursor: Option<String>,
@@ -234,6 +295,7 @@ delegate!(#[server(endpoint = "tokens/list")] list_tokens => list_tokens(filter:
 delegate!(#[server(endpoint = "tokens/get")] get_token => get_token(id: String) -> TokenSummary);
 delegate!(#[server(endpoint = "tokens/create")] create_token => create_token(new: NewToken) -> CreatedToken);
 delegate!(#[server(endpoint = "tokens/revoke")] revoke_token => revoke_token(id: String) -> Revoked);
+delegate!(#[server(endpoint = "tokens/revoke_many")] revoke_tokens => revoke_tokens(ids: Vec<String>) -> Vec<Revoked>);
 delegate!(#[server(endpoint = "tokens/policy")] get_token_policy => token_policy() -> TokenPolicy);
 delegate!(#[server(endpoint = "tokens/expiring")] count_expiring_soon => expiring_soon() -> u32);
 delegate!(#[server(endpoint = "tokens/owners")] token_owners => token_owners() -> Vec<OwnerChoice>);
@@ -262,6 +324,48 @@ mod tests {
         assert!(receipt(3, 2, 1.0)
             .describe("SAP")
             .starts_with("“SAP” was revoked: 2 of 3 running instances confirmed"));
+    }
+
+    #[test]
+    fn several_receipts_read_as_one_sentence() {
+        let revoked = |name: &str, confirmed, slowest_ms| Revoked {
+            token: TokenSummary {
+                id: "Ab12Cd34Ef56".into(),
+                masked: masked("Ab12Cd34Ef56"),
+                name: name.into(),
+                description: String::new(),
+                owner: OwnerRef {
+                    id: 1,
+                    display_name: "Ada".into(),
+                    email: None,
+                    kind: UserKind::Human,
+                },
+                scopes: vec![],
+                created_at: Utc::now(),
+                expires_at: None,
+                last_used_at: None,
+                revoked_at: Some(Utc::now()),
+                status: TokenStatus::Revoked,
+            },
+            propagation: Propagation {
+                instances: 2,
+                confirmed,
+                slowest_ms,
+            },
+        };
+        assert_eq!(
+            Propagation::describe_many(&[revoked("SAP", 2, 0.5), revoked("BI", 2, 3.25)]),
+            "2 tokens were revoked: all 2 running instances confirmed within 3.2 ms."
+        );
+        assert!(
+            Propagation::describe_many(&[revoked("SAP", 2, 0.5), revoked("BI", 1, 30.0)])
+                .starts_with(
+                    "2 tokens were revoked: 1 of 2 running instances confirmed within 30 ms"
+                )
+        );
+        assert!(
+            Propagation::describe_many(&[revoked("SAP", 2, 0.5)]).starts_with("“SAP” was revoked")
+        );
     }
 
     #[test]

@@ -241,6 +241,54 @@ test('revoking asks for confirmation, and the token then gets 401', async ({ pag
   await shot(page, testInfo, 'token-detail');
 });
 
+test('columns sort the list, and several tokens are revoked in one confirmed step', async ({ page, request }, testInfo) => {
+  const alpha = await generateToken(page, { name: 'Batch Alpha', expiry: '90 days' });
+  await closeReveal(page);
+  const beta = await generateToken(page, { name: 'Batch Beta', expiry: '7 days' });
+  await closeReveal(page);
+  await page.getByLabel('Filter by name').fill('batch');
+  await expect(page).toHaveURL(/\?q=batch/);
+  const names = () => page.locator('tbody tr td:nth-child(2)').allTextContents();
+  await expect.poll(names).toEqual(['Batch Beta', 'Batch Alpha']);
+  const created = page.getByRole('columnheader', { name: 'Created' });
+  await expect(created).toHaveAttribute('aria-sort', 'descending');
+  // Created again: oldest first. Expires: soonest first. Both kept in the address.
+  await page.getByRole('button', { name: 'Created' }).click();
+  await expect(page).toHaveURL(/sort=oldest/);
+  await expect(created).toHaveAttribute('aria-sort', 'ascending');
+  await expect.poll(names).toEqual(['Batch Alpha', 'Batch Beta']);
+  await page.getByRole('button', { name: 'Expires' }).click();
+  await expect(page).toHaveURL(/sort=expires/);
+  await expect(page.getByRole('columnheader', { name: 'Expires' })).toHaveAttribute('aria-sort', 'ascending');
+  await expect(created).toHaveAttribute('aria-sort', 'none');
+  await expect.poll(names).toEqual(['Batch Beta', 'Batch Alpha']);
+
+  await page.getByRole('checkbox', { name: 'Select Batch Alpha' }).check();
+  await expect(page.getByRole('region', { name: 'Selected tokens' })).toContainText('1 token selected');
+  await page.getByRole('checkbox', { name: 'Select every token on this page that can be revoked' }).check();
+  await expect(page.getByRole('region', { name: 'Selected tokens' })).toContainText('2 tokens selected');
+  await shot(page, testInfo, 'tokens-selected');
+  await page.getByRole('button', { name: 'Revoke selected' }).click();
+  const dialog = page.getByRole('alertdialog');
+  await expect(dialog).toContainText('Revoke 2 tokens?');
+  await expect(dialog).toContainText('Batch Alpha');
+  await expect(dialog).toContainText(`lk_${beta.slice(3, 15)}_••••••`);
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await shot(page, testInfo, 'revoke-selected-dialog');
+  await dialog.getByRole('button', { name: 'Revoke tokens' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('status').filter({ hasText: 'were revoked' })).toContainText(
+    /2 tokens were revoked: the running instance confirmed within [\d.]+ ms\./,
+  );
+  await expect(page.getByRole('row', { name: /Batch Alpha/ })).toContainText('revoked');
+  await expect(page.getByRole('row', { name: /Batch Beta/ })).toContainText('revoked');
+  await expect(page.getByRole('region', { name: 'Selected tokens' })).toHaveCount(0);
+  for (const token of [alpha, beta]) {
+    const me = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
+    expect(me.status()).toBe(401);
+  }
+});
+
 test('the wizard can be completed with the keyboard alone', async ({ page }) => {
   await page.goto('/tokens/new');
   await hydrated(page);

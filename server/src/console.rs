@@ -111,6 +111,15 @@ impl Console for ConsoleService {
         answer(tokens::revoke_everywhere(self.pool(), &self.0.verifier, &p, &id).await)
     }
 
+    async fn revoke_tokens(
+        &self,
+        caller: &Caller,
+        ids: Vec<String>,
+    ) -> Result<Vec<Revoked>, AppError> {
+        let p = Principal::from_caller(caller)?;
+        answer(tokens::revoke_all_everywhere(self.pool(), &self.0.verifier, &p, &ids).await)
+    }
+
     async fn expiring_soon(&self, caller: &Caller) -> Result<u32, AppError> {
         answer(tokens::expiring_soon(self.pool(), &Principal::from_caller(caller)?).await)
     }

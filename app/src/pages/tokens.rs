@@ -1,5 +1,6 @@
-//! API tokens: the home page. Newest first, filtered by name as you type (kept in the
-//! URL), by status, a page at a time; revoke with confirmation.
+//! API tokens: the home page. Newest first or sorted by created, last used or expiry,
+//! filtered by name as you type and by status (all kept in the URL), a page at a time;
+//! revoke one token, or several selected at once, with confirmation.
 
 use crate::{
     components::{
@@ -9,8 +10,8 @@ use crate::{
     permissions::TOKENS_ADMIN,
     time::When,
     tokens::{
-        count_expiring_soon, expires_soon, list_tokens, search_text, RevokeToken, TokenFilter,
-        TokenStatus, TokenSummary, EXPIRES_SOON_DAYS,
+        count_expiring_soon, expires_soon, list_tokens, search_text, Propagation, RevokeToken,
+        RevokeTokens, TokenFilter, TokenSort, TokenStatus, TokenSummary, EXPIRES_SOON_DAYS,
     },
     SignedIn,
 };
@@ -32,24 +33,45 @@ pub fn TokensPage() -> impl IntoView {
     };
     let (q, set_q) = query_signal_with_options::<String>("q", replace());
     let (status, set_status) = query_signal_with_options::<String>("status", replace());
+    let (sort, set_sort) = query_signal_with_options::<String>("sort", replace());
     let (cursor, set_cursor) = query_signal_with_options::<String>("cursor", replace());
     // Cursors of the pages before this one, for "Previous".
     let earlier = RwSignal::new(Vec::<Option<String>>::new());
     let revoke = ServerAction::<RevokeToken>::new();
+    let revoke_many = ServerAction::<RevokeTokens>::new();
+    // The tokens ticked for revoking together (those on the page shown).
+    let selected = RwSignal::new(Vec::<TokenSummary>::new());
 
-    // Read again whenever a filter, the page or a revocation changes what it shows.
+    // Read again whenever a filter, the order, the page or a revocation changes what it shows.
     let tokens = Resource::new(
-        move || (q.get(), status.get(), cursor.get(), revoke.version().get()),
-        |(name, status, cursor, _)| {
+        move || {
+            (
+                (q.get(), status.get(), sort.get(), cursor.get()),
+                (revoke.version().get(), revoke_many.version().get()),
+            )
+        },
+        move |((name, status, sort, cursor), _)| {
+            selected.set(Vec::new());
             list_tokens(TokenFilter {
                 name,
                 status,
+                sort,
                 cursor,
                 limit: Some(PAGE_SIZE),
                 ..Default::default()
             })
         },
     );
+    let order = Memo::new(move |_| TokenSort::parse(sort.get().as_deref()).unwrap_or_default());
+    let sort_by = Callback::new(move |by: TokenSort| {
+        set_sort.set(
+            Some(by)
+                .filter(|b| *b != TokenSort::Newest)
+                .map(|b| b.as_str().to_owned()),
+        );
+        set_cursor.set(None);
+        earlier.set(Vec::new());
+    });
 
     // The name filter narrows as you type, 300 ms after the last key: each key press
     // starts a timer, and only the timer of the latest key press applies the filter.
@@ -77,6 +99,13 @@ pub fn TokensPage() -> impl IntoView {
             to_revoke.set(None);
             revoke.dispatch(RevokeToken { id: token.id });
         }
+    });
+
+    let revoking_selected = RwSignal::new(false);
+    let confirm_revoke_selected = Callback::new(move |()| {
+        revoking_selected.set(false);
+        let ids = selected.get_untracked().into_iter().map(|t| t.id).collect();
+        revoke_many.dispatch(RevokeTokens { ids });
     });
 
     let is_admin = move || {
@@ -111,11 +140,27 @@ pub fn TokensPage() -> impl IntoView {
                     <option value=s selected=move || status.get().as_deref() == Some(s)>{s}</option>
                 })}
             </select>
-            <a class="btn" download rel="external" href=move || export_href(q.get(), status.get())>"Export CSV"</a>
+            <a class="btn" download rel="external" href=move || export_href(q.get(), status.get(), sort.get())>"Export CSV"</a>
         </div>
         <ExpiringSoon/>
         <ShowError error=action_error(revoke)/>
+        <ShowError error=action_error(revoke_many)/>
         <RevocationReceipt action=revoke/>
+        {move || revoke_many.value().get().and_then(Result::ok).map(|revoked| view! {
+            <div class="alert alert-ok" role="status">{Propagation::describe_many(&revoked)}</div>
+        })}
+        {move || {
+            let n = selected.with(Vec::len);
+            (n > 0).then(|| view! {
+                <div class="bulk-bar" role="region" aria-label="Selected tokens">
+                    <span role="status">{if n == 1 { "1 token selected".to_owned() } else { format!("{n} tokens selected") }}</span>
+                    <button type="button" class="btn btn-small btn-danger"
+                        on:click=move |_| revoking_selected.set(true)>"Revoke selected"</button>
+                    <button type="button" class="btn btn-small"
+                        on:click=move |_| selected.set(Vec::new())>"Clear selection"</button>
+                </div>
+            })
+        }}
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading tokens…"</p> }>
             {move || Suspend::new(async move {
                 match tokens.await {
@@ -141,22 +186,39 @@ pub fn TokensPage() -> impl IntoView {
                     Ok(page) => {
                         let next = page.next_cursor.clone();
                         let show_owner = is_admin();
+                        let revocable: Vec<TokenSummary> = page.items.iter()
+                            .filter(|t| t.status != TokenStatus::Revoked).cloned().collect();
+                        let all_ticked = {
+                            let revocable = revocable.clone();
+                            move || !revocable.is_empty() && selected.with(|s| s.len() == revocable.len())
+                        };
+                        let tick_all = move |ev| {
+                            let on = event_target_checked(&ev);
+                            selected.set(if on { revocable.clone() } else { Vec::new() });
+                        };
                         view! {
                             <div class="card table-card">
                                 <table class="table" aria-label="API tokens">
                                     <thead><tr>
+                                        <th scope="col" class="select-cell">
+                                            <input type="checkbox" aria-label="Select every token on this page that can be revoked"
+                                                prop:checked=all_ticked on:change=tick_all/>
+                                        </th>
                                         <th scope="col">"Name"</th>
                                         <th scope="col">"Token"</th>
                                         {show_owner.then(|| view! { <th scope="col">"Owner"</th> })}
                                         <th scope="col">"Scopes"</th>
-                                        <th scope="col">"Created"</th>
-                                        <th scope="col">"Last used"</th>
-                                        <th scope="col">"Expires"</th>
+                                        <SortHeader label="Created" order sort_by
+                                            descending=TokenSort::Newest ascending=Some(TokenSort::Oldest)/>
+                                        <SortHeader label="Last used" order sort_by
+                                            descending=TokenSort::LastUsed ascending=None/>
+                                        <SortHeader label="Expires" order sort_by
+                                            descending=TokenSort::Expires ascending=None/>
                                         <th scope="col">"Status"</th>
                                         <th scope="col"><span class="sr-only">"Actions"</span></th>
                                     </tr></thead>
                                     <tbody>
-                                        {page.items.into_iter().map(|t| token_row(t, show_owner, to_revoke)).collect_view()}
+                                        {page.items.into_iter().map(|t| token_row(t, show_owner, to_revoke, selected)).collect_view()}
                                     </tbody>
                                 </table>
                             </div>
@@ -170,6 +232,65 @@ pub fn TokensPage() -> impl IntoView {
         {move || to_revoke.get().map(|t| view! {
             <RevokeDialog token=t on_confirm=confirm_revoke on_cancel=Callback::new(move |()| to_revoke.set(None))/>
         })}
+        {move || revoking_selected.get().then(|| {
+            let tokens = selected.get_untracked();
+            let title = if tokens.len() == 1 { "Revoke 1 token?".to_owned() } else { format!("Revoke {} tokens?", tokens.len()) };
+            view! {
+                <ConfirmDialog title confirm_label="Revoke tokens" on_confirm=confirm_revoke_selected
+                    on_cancel=Callback::new(move |()| revoking_selected.set(false))>
+                    <p>"Every integration using these tokens will be refused (401 Unauthorized) from its next request. This cannot be undone."</p>
+                    <ul class="revoke-list">
+                        {tokens.into_iter().map(|t| view! {
+                            <li><strong>{t.name}</strong> " " <code>{t.masked}</code></li>
+                        }).collect_view()}
+                    </ul>
+                </ConfirmDialog>
+            }
+        })}
+    }
+}
+
+/// A column header that sorts the list: a button, with `aria-sort` saying the current
+/// order. `descending` is the order a first press picks; `ascending`, if any, the second.
+#[component]
+fn SortHeader(
+    label: &'static str,
+    order: Memo<TokenSort>,
+    sort_by: Callback<TokenSort>,
+    descending: TokenSort,
+    ascending: Option<TokenSort>,
+) -> impl IntoView {
+    // Expiry sorts soonest first: its one order reads as ascending.
+    let first_reads = if descending == TokenSort::Expires {
+        "ascending"
+    } else {
+        "descending"
+    };
+    let aria_sort = move || {
+        let now = order.get();
+        if now == descending {
+            first_reads
+        } else if Some(now) == ascending {
+            "ascending"
+        } else {
+            "none"
+        }
+    };
+    let next = move || match ascending {
+        Some(up) if order.get_untracked() == descending => up,
+        _ => descending,
+    };
+    view! {
+        <th scope="col" aria-sort=aria_sort>
+            <button type="button" class="sort-button" on:click=move |_| sort_by.run(next())>
+                {label}
+                <span aria-hidden="true" class="sort-mark">{move || match aria_sort() {
+                    "ascending" => " ▲",
+                    "descending" => " ▼",
+                    _ => "",
+                }}</span>
+            </button>
+        </th>
     }
 }
 
@@ -177,9 +298,30 @@ fn token_row(
     t: TokenSummary,
     show_owner: bool,
     to_revoke: RwSignal<Option<TokenSummary>>,
+    selected: RwSignal<Vec<TokenSummary>>,
 ) -> impl IntoView {
     let revocable = t.status != TokenStatus::Revoked;
     let row = t.clone();
+    let select = revocable.then(|| {
+        let id = t.id.clone();
+        let ticked = {
+            let id = id.clone();
+            move || selected.with(|s| s.iter().any(|x| x.id == id))
+        };
+        let token = t.clone();
+        let label = format!("Select {}", t.name);
+        view! {
+            <input type="checkbox" aria-label=label prop:checked=ticked on:change=move |ev| {
+                let on = event_target_checked(&ev);
+                selected.update(|s| {
+                    s.retain(|x| x.id != id);
+                    if on {
+                        s.push(token.clone());
+                    }
+                });
+            }/>
+        }
+    });
     let revoke_label = format!("Revoke {}", t.name);
     let soon = t.status == TokenStatus::Active && expires_soon(t.expires_at, Utc::now());
     let expires = match (t.expires_at, t.status) {
@@ -193,6 +335,7 @@ fn token_row(
     };
     view! {
         <tr>
+            <td class="select-cell">{select}</td>
             <td><A href=format!("/tokens/{}", t.id)>{t.name.clone()}</A></td>
             <td class="mono nowrap">{t.masked.clone()}</td>
             {show_owner.then(|| view! { <td>{t.owner.display_name.clone()}</td> })}
@@ -253,10 +396,10 @@ fn ExpiringSoon() -> impl IntoView {
     }
 }
 
-/// The CSV export of what the list shows now (its filters, every page).
-fn export_href(name: Option<String>, status: Option<String>) -> String {
+/// The CSV export of what the list shows now (its filters and order, every page).
+fn export_href(name: Option<String>, status: Option<String>, sort: Option<String>) -> String {
     let mut query = Vec::new();
-    for (key, value) in [("name", name), ("status", status)] {
+    for (key, value) in [("name", name), ("status", status), ("sort", sort)] {
         if let Some(value) = value.filter(|v| !v.is_empty()) {
             query.push(format!("{key}={}", percent_encode(&value)));
         }

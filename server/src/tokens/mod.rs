@@ -18,7 +18,7 @@ use app::{
     permissions::{grants, TOKENS_ADMIN, TOKENS_READ, TOKENS_WRITE},
     tokens::{
         CreatedToken, NewToken, OwnerChoice, OwnerRef, Revoked, TokenFilter, TokenPolicy,
-        TokenStatus, TokenSummary,
+        TokenSort, TokenStatus, TokenSummary,
     },
     AppError, Page,
 };
@@ -209,11 +209,15 @@ async fn fetch<'e>(db: impl sqlx::PgExecutor<'e>, row_id: i64) -> Result<TokenSu
 
 /// A token the principal may see: their own, or any for a token admin. Another user's
 /// token is "not found", not "forbidden": its existence is none of their business.
-pub async fn get(pool: &PgPool, p: &Principal, public_id: &str) -> Result<TokenSummary> {
+pub async fn get<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    p: &Principal,
+    public_id: &str,
+) -> Result<TokenSummary> {
     p.require(TOKENS_READ, "see API tokens")?;
     let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE t.public_id = $1"))
         .bind(public_id)
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await?;
     match row {
         Some(row) if p.can(TOKENS_ADMIN) || p.is(row.owner_id) => Ok(row.into()),
@@ -239,7 +243,10 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
                 .ok_or_else(|| AppError::invalid("status", "Use active, expired or revoked."))?,
         ),
     };
-    let (limit, before) = paging::bounds(filter.limit, filter.cursor.as_deref())?;
+    let sort = TokenSort::parse(filter.sort.as_deref())
+        .ok_or_else(|| AppError::invalid("sort", "Use newest, oldest, last_used or expires."))?;
+    let (limit, after) = paging::bounds(filter.limit, filter.cursor.as_deref())?;
+    let (order, after_cursor) = sort_sql(sort);
     let name = paging::like_pattern(filter.name.as_deref());
     // A pasted token, its masked form or its id finds the token by its public id.
     let public_id = filter.name.as_deref().and_then(app::tokens::public_id_in);
@@ -248,20 +255,42 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
          WHERE ($1::bigint IS NULL OR owner_id = $1)
            AND ($2::text IS NULL OR name ILIKE $2 OR public_id = $7)
            AND ($3::text IS NULL OR status = $3)
-           AND ($4::bigint IS NULL OR row_id < $4)
+           AND ($4::bigint IS NULL OR {after_cursor})
            AND ($6::bigint IS NULL OR created_by = $6)
-         ORDER BY row_id DESC LIMIT $5"
+         ORDER BY {order} LIMIT $5"
     ))
     .bind(owner)
     .bind(name)
     .bind(status.map(TokenStatus::as_str))
-    .bind(before)
+    .bind(after)
     .bind(limit + 1)
     .bind(creator)
     .bind(public_id)
     .fetch_all(pool)
     .await?;
     Ok(paging::paginate(rows, limit, |r| r.row_id))
+}
+
+/// A sort's ORDER BY, and the condition that keeps the rows after the cursor's ($4) row.
+/// Keys that may be absent are made total (never used sorts last, never expiring last),
+/// matching the indexes of migration 0011.
+fn sort_sql(sort: TokenSort) -> (&'static str, &'static str) {
+    match sort {
+        TokenSort::Newest => ("row_id DESC", "row_id < $4"),
+        TokenSort::Oldest => ("row_id", "row_id > $4"),
+        TokenSort::LastUsed => (
+            "COALESCE(last_used_at, '-infinity'::timestamptz) DESC, row_id DESC",
+            "(COALESCE(last_used_at, '-infinity'::timestamptz), row_id) <
+             (SELECT COALESCE(last_used_at, '-infinity'::timestamptz), id
+              FROM api_tokens WHERE id = $4)",
+        ),
+        TokenSort::Expires => (
+            "COALESCE(expires_at, 'infinity'::timestamptz), row_id",
+            "(COALESCE(expires_at, 'infinity'::timestamptz), row_id) >
+             (SELECT COALESCE(expires_at, 'infinity'::timestamptz), id
+              FROM api_tokens WHERE id = $4)",
+        ),
+    }
 }
 
 /// How many of the caller's own live tokens expire within a week: what the home page
@@ -296,20 +325,80 @@ pub async fn revoke_everywhere(
     Ok(Revoked { token, propagation })
 }
 
+/// The most tokens one bulk revocation takes: a page of the list.
+pub const MAX_BULK_REVOKE: usize = 100;
+
+/// Revokes several tokens in one transaction (all of them, or none when one is not the
+/// caller's to revoke), then waits for every running instance to confirm each.
+pub async fn revoke_all_everywhere(
+    pool: &PgPool,
+    verifier: &Verifier,
+    p: &Principal,
+    public_ids: &[String],
+) -> Result<Vec<Revoked>> {
+    p.require(TOKENS_WRITE, "revoke API tokens")?;
+    let mut ids: Vec<&str> = Vec::with_capacity(public_ids.len());
+    for id in public_ids {
+        if !ids.contains(&id.as_str()) {
+            ids.push(id);
+        }
+    }
+    if ids.is_empty() || ids.len() > MAX_BULK_REVOKE {
+        return Err(AppError::invalid(
+            "ids",
+            format!("Name 1 to {MAX_BULK_REVOKE} tokens to revoke."),
+        )
+        .into());
+    }
+    let receipts: Vec<_> = ids
+        .iter()
+        .map(|id| verifier.expect_revocation(id))
+        .collect();
+    let mut tx = pool.begin().await?;
+    let mut outcomes = Vec::with_capacity(ids.len());
+    for id in &ids {
+        outcomes.push(revoke_in(&mut tx, p, id).await?);
+    }
+    tx.commit().await?;
+    let committed = Instant::now();
+    let waits = receipts
+        .into_iter()
+        .zip(outcomes)
+        .map(|(receipt, (token, newly))| async move {
+            Revoked {
+                token,
+                propagation: receipt.wait(committed, newly).await,
+            }
+        });
+    Ok(futures::future::join_all(waits).await)
+}
+
 /// Revokes a token; from the next request on it is refused. Revoking twice is harmless:
 /// `true` when this call revoked it (rather than finding it revoked).
-#[tracing::instrument(skip_all, fields(actor = %p.label, token = %public_id))]
 async fn revoke_once(
     pool: &PgPool,
     p: &Principal,
     public_id: &str,
 ) -> Result<(TokenSummary, bool)> {
     p.require(TOKENS_WRITE, "revoke API tokens")?;
-    let token = get(pool, p, public_id).await?;
+    let mut tx = pool.begin().await?;
+    let outcome = revoke_in(&mut tx, p, public_id).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// [`revoke_once`] inside the caller's transaction: the token, the tokens it made, and
+/// their audit rows.
+#[tracing::instrument(skip_all, fields(actor = %p.label, token = %public_id))]
+async fn revoke_in(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    public_id: &str,
+) -> Result<(TokenSummary, bool)> {
+    let token = get(&mut *tx, p, public_id).await?;
     if token.revoked_at.is_some() {
         return Ok((token, false));
     }
-    let mut tx = pool.begin().await?;
     let row_id: Option<i64> = sqlx::query_scalar(
         "UPDATE api_tokens SET revoked_at = now(), revoked_by = $2
          WHERE public_id = $1 AND revoked_at IS NULL RETURNING id",
@@ -329,9 +418,8 @@ async fn revoke_once(
         json!({ "name": token.name, "owner": token.owner.email.as_ref().unwrap_or(&token.owner.display_name) }),
     )
     .await?;
-    revoke_descendants(&mut tx, p, &[row_id]).await?;
+    revoke_descendants(tx, p, &[row_id]).await?;
     let revoked = fetch(&mut *tx, row_id).await?;
-    tx.commit().await?;
     Ok((revoked, true))
 }
 

@@ -517,6 +517,77 @@ async fn the_token_list_pages_and_filters_by_name_and_status(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
+async fn the_token_list_sorts_by_created_last_use_and_expiry_a_page_at_a_time(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, token) = app.admin_with_token(ALL_ADMIN).await;
+    // Days ago each was last used, and days from now each expires (None: never).
+    let tokens = [
+        ("A", Some(3), Some(30)),
+        ("B", None, Some(7)),
+        ("C", Some(1), None),
+        ("D", Some(10), Some(90)),
+        ("E", None, None),
+    ];
+    for (name, used, expires) in tokens {
+        let body = match expires {
+            Some(days) => json!({ "name": name, "scopes": ["users:read"],
+                                  "expires_at": chrono::Utc::now() + chrono::Duration::days(days) }),
+            None => json!({ "name": name, "scopes": ["users:read"] }),
+        };
+        let created = app.api_post("/tokens", &token, body).await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = now() - make_interval(days => $2)
+             WHERE name = $1",
+        )
+        .bind(name)
+        .bind(used)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    // Every page of an order, two tokens at a time (the provisioning token left out).
+    let all_in = |sort: &'static str| {
+        let app = &app;
+        let token = &token;
+        async move {
+            let mut names = Vec::new();
+            let mut cursor = String::new();
+            loop {
+                let page = json(
+                    app.api_get(
+                        &format!("/tokens?sort={sort}&limit=2&cursor={cursor}"),
+                        token,
+                    )
+                    .await,
+                )
+                .await;
+                for t in page["items"].as_array().unwrap() {
+                    let name = t["name"].as_str().unwrap();
+                    if name != "Provisioning" {
+                        names.push(name.to_owned());
+                    }
+                }
+                match page["next_cursor"].as_str() {
+                    Some(next) => cursor = next.to_owned(),
+                    None => return names,
+                }
+            }
+        }
+    };
+    assert_eq!(all_in("newest").await, ["E", "D", "C", "B", "A"]);
+    assert_eq!(all_in("oldest").await, ["A", "B", "C", "D", "E"]);
+    // Most recently used first; never used last (newest first among them).
+    assert_eq!(all_in("last_used").await, ["C", "A", "D", "E", "B"]);
+    // Soonest to expire first; never expiring last (oldest first among them).
+    assert_eq!(all_in("expires").await, ["B", "A", "D", "C", "E"]);
+
+    let bad = problem(app.api_get("/tokens?sort=name", &token).await).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["errors"][0]["field"], "sort");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_token_made_by_a_token_never_outlives_it_and_is_revoked_with_it(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;

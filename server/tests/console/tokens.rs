@@ -212,3 +212,53 @@ async fn the_filtered_list_exports_as_csv_without_secrets_or_formulas(pool: PgPo
         .unwrap();
     assert_eq!(stranger.status(), StatusCode::SEE_OTHER);
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn several_tokens_are_revoked_in_one_step_all_or_none(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
+    let (mia_id, mia) = signed_in_member(&app, &admin_token).await;
+    let erp = app.token_for(mia_id, "ERP", &["tokens:read"]).await;
+    let bi = app.token_for(mia_id, "BI", &["tokens:read"]).await;
+    let wms = app.token_for(mia_id, "WMS", &["tokens:read"]).await;
+    let id = |token: &str| token.split('_').nth(1).unwrap().to_owned();
+    let url = app.url("/api/tokens/revoke_many");
+
+    // One of the tokens named is not Mia's: nothing is revoked, hers included.
+    let admins = id(&admin_token);
+    let mixed = call_with(&mia, &url, &[("ids[0]", &id(&erp)), ("ids[1]", &admins)]).await;
+    assert_eq!(mixed.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.api_get("/me", &erp).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.api_get("/me", &admin_token).await.status(),
+        StatusCode::OK
+    );
+
+    let both = call_with(&mia, &url, &[("ids[0]", &id(&erp)), ("ids[1]", &id(&bi))]).await;
+    assert_eq!(both.status(), StatusCode::OK);
+    let revoked: Vec<app::tokens::Revoked> = both.json().await.unwrap();
+    assert_eq!(
+        revoked
+            .iter()
+            .map(|r| r.token.name.as_str())
+            .collect::<Vec<_>>(),
+        ["ERP", "BI"]
+    );
+    assert!(revoked.iter().all(|r| r.token.revoked_at.is_some()));
+    // From the next request on, both are refused; the third still works.
+    assert_eq!(
+        app.api_get("/me", &erp).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.api_get("/me", &bi).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.api_get("/me", &wms).await.status(), StatusCode::OK);
+    let actions = app.audit_actions().await;
+    assert_eq!(
+        actions.iter().filter(|a| *a == "token.revoked").count(),
+        2,
+        "{actions:?}"
+    );
+}
