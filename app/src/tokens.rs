@@ -105,6 +105,9 @@ pub struct TokenSummary {
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub status: TokenStatus,
+    /// Requests made with the token in the last 30 days (today included, in UTC days;
+    /// counted in batches, so the last few seconds may not be in yet).
+    pub requests_30d: i64,
 }
 
 /// What creating a token asks for.
@@ -346,6 +349,7 @@ mod tests {
                 last_used_at: None,
                 revoked_at: Some(Utc::now()),
                 status: TokenStatus::Revoked,
+                requests_30d: 0,
             },
             propagation: Propagation {
                 instances: 2,

@@ -263,6 +263,11 @@ test('columns sort the list, and several tokens are revoked in one confirmed ste
   await expect(created).toHaveAttribute('aria-sort', 'none');
   await expect.poll(names).toEqual(['Batch Beta', 'Batch Alpha']);
 
+  // Each row charts its requests of the last 30 days: an image the server draws.
+  const chart = page.getByRole('row', { name: /Batch Alpha/ }).getByRole('img', { name: '0 requests in the last 30 days' });
+  await expect(chart).toBeVisible();
+  await expect.poll(() => chart.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(119);
+
   await page.getByRole('checkbox', { name: 'Select Batch Alpha' }).check();
   await expect(page.getByRole('region', { name: 'Selected tokens' })).toContainText('1 token selected');
   await page.getByRole('checkbox', { name: 'Select every token on this page that can be revoked' }).check();

@@ -87,7 +87,8 @@ fn cell(text: &str) -> String {
     }
 }
 
-fn refused(error: AppError) -> Response {
+/// A refusal for a plain (non-API) download: its status and message as text.
+pub(crate) fn refused(error: AppError) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, error.to_string()).into_response()
 }

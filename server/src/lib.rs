@@ -24,6 +24,7 @@ pub mod roles;
 pub mod secrets;
 pub mod sessions;
 pub mod setup;
+pub mod sparkline;
 pub mod startup;
 pub mod state;
 pub mod throttle;

@@ -1,7 +1,8 @@
 //! Housekeeping that runs beside the server: sessions past their idle time, old throttle
-//! rows, and audit events older than the retention setting are deleted.
+//! rows, audit events older than the retention setting and requests per day older than 90
+//! days are deleted.
 
-use crate::{audit, config::Settings, error::Result, sessions, throttle};
+use crate::{audit, config::Settings, error::Result, sessions, throttle, tokens::usage};
 use sqlx::PgPool;
 use std::{sync::Arc, time::Duration};
 
@@ -11,6 +12,7 @@ pub struct Pruned {
     pub sessions: u64,
     pub throttle_rows: u64,
     pub audit_events: u64,
+    pub usage_days: u64,
 }
 
 /// One round of housekeeping.
@@ -20,6 +22,7 @@ pub async fn run_once(pool: &PgPool, settings: &Settings) -> Result<Pruned> {
         sessions: sessions::prune(pool, settings).await?,
         throttle_rows: throttle::prune(pool).await?,
         audit_events: audit::prune(pool, settings.audit_retention_days).await?,
+        usage_days: usage::UsageRecorder::prune(pool).await?,
     })
 }
 

@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/tokens/export.csv", get(crate::export::tokens_csv))
+        .route("/tokens/{id}/usage.svg", get(crate::sparkline::usage_svg))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(options.clone())
         })

@@ -214,6 +214,7 @@ pub fn TokensPage() -> impl IntoView {
                                             descending=TokenSort::LastUsed ascending=None/>
                                         <SortHeader label="Expires" order sort_by
                                             descending=TokenSort::Expires ascending=None/>
+                                        <th scope="col">"Last 30 days"</th>
                                         <th scope="col">"Status"</th>
                                         <th scope="col"><span class="sr-only">"Actions"</span></th>
                                     </tr></thead>
@@ -346,6 +347,7 @@ fn token_row(
                 None => view! { <span class="muted">"never"</span> }.into_any(),
             }}</td>
             <td class="nowrap">{expires}</td>
+            <td><Sparkline id=t.id.clone() requests=t.requests_30d/></td>
             <td><StatusBadge status=t.status/></td>
             <td class="nowrap">{revocable.then(|| view! {
                 <button type="button" class="btn btn-small btn-danger-quiet"
@@ -353,6 +355,19 @@ fn token_row(
                     on:click=move |_| to_revoke.set(Some(row.clone()))>"Revoke"</button>
             })}</td>
         </tr>
+    }
+}
+
+/// Requests per day over the last 30 days: a chart the server draws (no chart code here),
+/// and the total for those who cannot see it.
+#[component]
+fn Sparkline(id: String, requests: i64) -> impl IntoView {
+    let alt = match requests {
+        1 => "1 request in the last 30 days".to_owned(),
+        n => format!("{n} requests in the last 30 days"),
+    };
+    view! {
+        <img class="sparkline" src=format!("/tokens/{id}/usage.svg") width="119" height="24" alt=alt.clone() title=alt/>
     }
 }
 

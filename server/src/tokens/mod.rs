@@ -37,7 +37,9 @@ const SELECT: &str = "
                 WHEN t.expires_at IS NOT NULL AND t.expires_at <= now() THEN 'expired'
                 ELSE 'active' END AS status,
            u.id AS owner_id, u.display_name AS owner_name, u.email AS owner_email,
-           u.kind AS owner_kind, t.created_by
+           u.kind AS owner_kind, t.created_by,
+           (SELECT COALESCE(sum(d.requests), 0)::bigint FROM token_usage_daily d
+            WHERE d.token_id = t.id AND d.day > current_date - 30) AS requests_30d
     FROM api_tokens t JOIN users u ON u.id = t.owner_id";
 
 #[derive(sqlx::FromRow)]
@@ -56,6 +58,7 @@ struct Row {
     owner_name: String,
     owner_email: Option<String>,
     owner_kind: app::directory::UserKind,
+    requests_30d: i64,
 }
 
 impl From<Row> for TokenSummary {
@@ -77,6 +80,7 @@ impl From<Row> for TokenSummary {
             last_used_at: r.last_used_at,
             revoked_at: r.revoked_at,
             status: TokenStatus::parse(&r.status).unwrap_or(TokenStatus::Active),
+            requests_30d: r.requests_30d,
         }
     }
 }

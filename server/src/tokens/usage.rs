@@ -1,8 +1,10 @@
-//! `last_used` without a write on every request: uses are noted in memory, at most once a
-//! minute per token, and written in one batch by a background task.
+//! `last_used` and requests per day without a write on every request: uses are noted in
+//! memory (the last use at most once a minute per token, a count for every request) and
+//! written in one batch, in one transaction, by a background task. Daily counts are kept
+//! for [`KEEP_DAYS`].
 
 use crate::error::Result;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use std::{
     collections::HashMap,
@@ -11,6 +13,9 @@ use std::{
 };
 
 const ONCE_PER: Duration = Duration::from_secs(60);
+
+/// How long requests per day are kept.
+pub const KEEP_DAYS: i32 = 90;
 
 #[derive(Clone, Default)]
 pub struct UsageRecorder {
@@ -21,11 +26,18 @@ pub struct UsageRecorder {
 struct Usage {
     pending: HashMap<i64, (DateTime<Utc>, Option<String>)>,
     noted: HashMap<i64, Instant>,
+    /// Requests since the last flush, per token and day: one entry per token used.
+    counts: HashMap<(i64, NaiveDate), i64>,
 }
 
 impl UsageRecorder {
     pub fn record(&self, token_id: i64, client_addr: Option<String>) {
+        let now = Utc::now();
         let mut usage = self.inner.lock().expect("usage lock");
+        *usage
+            .counts
+            .entry((token_id, now.date_naive()))
+            .or_insert(0) += 1;
         if usage
             .noted
             .get(&token_id)
@@ -34,11 +46,12 @@ impl UsageRecorder {
             return;
         }
         usage.noted.insert(token_id, Instant::now());
-        usage.pending.insert(token_id, (Utc::now(), client_addr));
+        usage.pending.insert(token_id, (now, client_addr));
     }
 
-    /// Writes what was noted since the last flush in one statement. Should the write fail
-    /// (or the flush be cancelled), the uses are noted again for the next flush.
+    /// Writes what was noted since the last flush, in one transaction: the last uses, and
+    /// the requests added to each token's day. Should the write fail (or the flush be
+    /// cancelled), the uses are noted again for the next flush.
     pub async fn flush(&self, pool: &PgPool) -> Result<usize> {
         let taken = {
             let mut usage = self.inner.lock().expect("usage lock");
@@ -46,9 +59,10 @@ impl UsageRecorder {
             Taken {
                 recorder: self,
                 pending: std::mem::take(&mut usage.pending),
+                counts: std::mem::take(&mut usage.counts),
             }
         };
-        if taken.pending.is_empty() {
+        if taken.pending.is_empty() && taken.counts.is_empty() {
             return Ok(0);
         }
         let mut ids = Vec::with_capacity(taken.pending.len());
@@ -59,6 +73,13 @@ impl UsageRecorder {
             times.push(*at);
             addrs.push(addr.clone());
         }
+        let (mut day_ids, mut days, mut requests) = (vec![], vec![], vec![]);
+        for ((id, day), n) in &taken.counts {
+            day_ids.push(*id);
+            days.push(*day);
+            requests.push(*n);
+        }
+        let mut tx = pool.begin().await?;
         sqlx::query(
             "UPDATE api_tokens t SET last_used_at = u.at, last_used_addr = u.addr
              FROM unnest($1::bigint[], $2::timestamptz[], $3::text[]) AS u(id, at, addr)
@@ -67,15 +88,41 @@ impl UsageRecorder {
         .bind(&ids)
         .bind(&times)
         .bind(&addrs)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
+        // A token deleted meanwhile (its owner deleted) is skipped, not an error.
+        sqlx::query(
+            "INSERT INTO token_usage_daily (token_id, day, requests)
+             SELECT u.id, u.day, u.n
+             FROM unnest($1::bigint[], $2::date[], $3::bigint[]) AS u(id, day, n)
+             JOIN api_tokens t ON t.id = u.id
+             ON CONFLICT (token_id, day)
+             DO UPDATE SET requests = token_usage_daily.requests + EXCLUDED.requests",
+        )
+        .bind(&day_ids)
+        .bind(&days)
+        .bind(&requests)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         taken.written();
         Ok(ids.len())
     }
 
+    /// Deletes the daily counts older than [`KEEP_DAYS`].
+    pub async fn prune(pool: &PgPool) -> Result<u64> {
+        let deleted =
+            sqlx::query("DELETE FROM token_usage_daily WHERE day < current_date - $1::int")
+                .bind(KEEP_DAYS)
+                .execute(pool)
+                .await?;
+        Ok(deleted.rows_affected())
+    }
+
     #[cfg(test)]
-    fn pending(&self) -> usize {
-        self.inner.lock().expect("usage lock").pending.len()
+    fn pending(&self) -> (usize, i64) {
+        let usage = self.inner.lock().expect("usage lock");
+        (usage.pending.len(), usage.counts.values().sum())
     }
 
     /// Flushes every `every` until the process ends.
@@ -98,22 +145,28 @@ impl UsageRecorder {
 struct Taken<'a> {
     recorder: &'a UsageRecorder,
     pending: HashMap<i64, (DateTime<Utc>, Option<String>)>,
+    counts: HashMap<(i64, NaiveDate), i64>,
 }
 
 impl Taken<'_> {
     fn written(mut self) {
         self.pending.clear();
+        self.counts.clear();
     }
 }
 
 impl Drop for Taken<'_> {
     fn drop(&mut self) {
-        if self.pending.is_empty() {
+        if self.pending.is_empty() && self.counts.is_empty() {
             return;
         }
         let mut usage = self.recorder.inner.lock().expect("usage lock");
         for (id, used) in self.pending.drain() {
             usage.pending.entry(id).or_insert(used);
+        }
+        // Counts noted meanwhile and counts put back add up.
+        for (key, n) in self.counts.drain() {
+            *usage.counts.entry(key).or_insert(0) += n;
         }
     }
 }
@@ -128,13 +181,19 @@ mod tests {
         let recorder = UsageRecorder::default();
         recorder.record(7, Some("10.0.0.1".into()));
         recorder.record(7, Some("10.0.0.1".into()));
-        assert_eq!(recorder.pending(), 1, "noted once a minute");
+        assert_eq!(
+            recorder.pending(),
+            (1, 2),
+            "the last use once a minute, every request counted"
+        );
         // Nothing listens on port 1: the write fails.
         let unreachable = PgPoolOptions::new()
             .acquire_timeout(Duration::from_millis(200))
             .connect_lazy("postgres://nobody@127.0.0.1:1/none")
             .unwrap();
         assert!(recorder.flush(&unreachable).await.is_err());
-        assert_eq!(recorder.pending(), 1, "kept for the next flush");
+        assert_eq!(recorder.pending(), (1, 2), "kept for the next flush");
+        recorder.record(7, None);
+        assert_eq!(recorder.pending(), (1, 3), "and added to");
     }
 }

@@ -262,3 +262,87 @@ async fn several_tokens_are_revoked_in_one_step_all_or_none(pool: PgPool) {
         "{actions:?}"
     );
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn requests_per_day_are_counted_in_batches_and_drawn_for_those_who_may_see_them(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
+    let (mia_id, mia) = signed_in_member(&app, &admin_token).await;
+    let script = app
+        .token_for(mia_id, "Mia's script", &["tokens:read"])
+        .await;
+    let id = script.split('_').nth(1).unwrap().to_owned();
+    let counted = || async {
+        sqlx::query_as::<_, (i64, Option<i64>)>(
+            "SELECT count(*), sum(d.requests)::bigint FROM token_usage_daily d
+             JOIN api_tokens t ON t.id = d.token_id WHERE t.public_id = $1",
+        )
+        .bind(&id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    for _ in 0..5 {
+        assert_eq!(app.api_get("/me", &script).await.status(), StatusCode::OK);
+    }
+    assert_eq!(
+        counted().await,
+        (0, None),
+        "nothing is written on the request path"
+    );
+    app.state.usage.flush(&app.pool).await.unwrap();
+    assert_eq!(counted().await, (1, Some(5)));
+    app.api_get("/me", &script).await;
+    app.state.usage.flush(&app.pool).await.unwrap();
+    assert_eq!(counted().await, (1, Some(6)), "one row a day, added to");
+
+    let token: TokenSummary = call_with(&mia, &app.url("/api/tokens/get"), &[("id", &id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(token.requests_30d, 6);
+    let chart_url = |id: &str| app.url(&format!("/tokens/{id}/usage.svg"));
+    let chart = mia.get(chart_url(&id)).send().await.unwrap();
+    assert_eq!(chart.status(), StatusCode::OK);
+    assert!(chart.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("image/svg+xml"));
+    let svg = chart.text().await.unwrap();
+    assert!(
+        svg.contains("<title>6 requests in the last 30 days</title>"),
+        "{svg}"
+    );
+    assert_eq!(svg.matches("<rect").count(), 30);
+
+    // Another user's token is not found; a stranger is sent to sign in.
+    let admins = admin_token.split('_').nth(1).unwrap();
+    let theirs = mia.get(chart_url(admins)).send().await.unwrap();
+    assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+    let stranger = app
+        .another_browser()
+        .get(chart_url(&id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stranger.status(), StatusCode::SEE_OTHER);
+    assert!(location(&stranger).starts_with("/login"));
+
+    // Days are kept 90 days: housekeeping deletes older ones.
+    sqlx::query(
+        "INSERT INTO token_usage_daily (token_id, day, requests)
+         SELECT id, current_date - 91, 3 FROM api_tokens WHERE public_id = $1",
+    )
+    .bind(&id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let pruned = server::maintenance::run_once(&app.pool, &app.state.settings)
+        .await
+        .unwrap();
+    assert_eq!(pruned.usage_days, 1);
+    assert_eq!(counted().await, (1, Some(6)));
+}

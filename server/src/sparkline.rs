@@ -1,0 +1,117 @@
+//! `GET /tokens/{id}/usage.svg`: a token's requests per day over the last 30 days, as a
+//! small bar chart drawn here, for the token list (an `<img>`: no chart code in the Wasm).
+//! The token must be one the signed-in user may see; 404 otherwise.
+
+use crate::{export::refused, principal::Principal, tokens, AppState};
+use app::backend::Caller;
+use axum::{
+    extract::{Path, State},
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+    Extension,
+};
+use chrono::{Duration, NaiveDate, Utc};
+use std::fmt::Write;
+
+/// The days drawn, today the rightmost.
+const DAYS: i64 = 30;
+const BAR: u32 = 3;
+const GAP: u32 = 1;
+const HEIGHT: u32 = 24;
+
+pub async fn usage_svg(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(public_id): Path<String>,
+) -> Response {
+    let public_id = public_id.as_str();
+    let principal = match Principal::from_caller(&caller) {
+        Ok(p) => p,
+        Err(e) => return refused(e),
+    };
+    if let Err(e) = tokens::get(&state.pool, &principal, public_id).await {
+        return refused(e.into_answer());
+    }
+    let days: Vec<(NaiveDate, i64)> = match sqlx::query_as(
+        "SELECT d.day, d.requests FROM token_usage_daily d
+         JOIN api_tokens t ON t.id = d.token_id
+         WHERE t.public_id = $1 AND d.day > current_date - $2::int",
+    )
+    .bind(public_id)
+    .bind(DAYS as i32)
+    .fetch_all(&state.pool)
+    .await
+    {
+        Ok(days) => days,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read a token's usage");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+        chart(&days, Utc::now().date_naive()),
+    )
+        .into_response()
+}
+
+/// The chart: one bar a day from `today - 29` to `today`, scaled to the busiest day; a
+/// day without requests is a 1-pixel tick, so the days stay countable.
+pub fn chart(days: &[(NaiveDate, i64)], today: NaiveDate) -> String {
+    let per_day: Vec<i64> = (0..DAYS)
+        .map(|back| {
+            let day = today - Duration::days(DAYS - 1 - back);
+            days.iter().filter(|(d, _)| *d == day).map(|(_, n)| n).sum()
+        })
+        .collect();
+    let total: i64 = per_day.iter().sum();
+    let busiest = per_day.iter().copied().max().unwrap_or(0).max(1);
+    let width = DAYS as u32 * (BAR + GAP) - GAP;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{HEIGHT}\" \
+         viewBox=\"0 0 {width} {HEIGHT}\" role=\"img\">\
+         <title>{total} requests in the last {DAYS} days</title>"
+    );
+    for (i, n) in per_day.iter().enumerate() {
+        let h = if *n == 0 {
+            1
+        } else {
+            ((*n as f64 / busiest as f64) * f64::from(HEIGHT - 2)).ceil() as u32 + 1
+        };
+        let fill = if *n == 0 { "#98a2b3" } else { "#4f6fd6" };
+        let _ = write!(
+            svg,
+            "<rect x=\"{}\" y=\"{}\" width=\"{BAR}\" height=\"{h}\" fill=\"{fill}\"/>",
+            i as u32 * (BAR + GAP),
+            HEIGHT - h
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chart_has_a_bar_a_day_scaled_to_the_busiest() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let days = [
+            (today, 10),
+            (today - Duration::days(1), 5),
+            (today - Duration::days(40), 99), // older than the chart: left out
+        ];
+        let svg = chart(&days, today);
+        assert!(svg.contains("<title>15 requests in the last 30 days</title>"));
+        assert_eq!(svg.matches("<rect").count(), 30);
+        // Today, the busiest, is full height; yesterday half; the others a tick.
+        assert!(svg.ends_with(
+            "<rect x=\"116\" y=\"1\" width=\"3\" height=\"23\" fill=\"#4f6fd6\"/></svg>"
+        ));
+        assert!(
+            svg.contains("<rect x=\"112\" y=\"12\" width=\"3\" height=\"12\" fill=\"#4f6fd6\"/>")
+        );
+        assert_eq!(svg.matches("height=\"1\"").count(), 28);
+    }
+}
