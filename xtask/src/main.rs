@@ -27,12 +27,16 @@ type Result<T> = std::result::Result<T, String>;
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let outcome = match args.first().map(String::as_str) {
-        Some("build") => build(),
-        Some("serve") => build().and_then(|()| serve()),
+        Some("build") => build_site().and_then(|()| build_server()),
+        Some("site") => build_site(),
+        Some("serve") => build_site()
+            .and_then(|()| build_server())
+            .and_then(|()| serve()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <build|serve>\n  \
+                "usage: cargo xtask <build|site|serve>\n  \
                  build  release build of the server and the site in {SITE_ROOT}\n  \
+                 site   the site alone (Wasm, JS, CSS)\n  \
                  serve  build, then run Latchkey on http://{SITE_ADDR}"
             );
             return ExitCode::from(2);
@@ -89,7 +93,8 @@ fn cargo(root: &Path) -> Command {
     command
 }
 
-fn build() -> Result<()> {
+/// The browser's files in `target/site/pkg`: the Wasm split a chunk a page, its JS, the CSS.
+fn build_site() -> Result<()> {
     let root = root();
     let pkg = root.join(SITE_ROOT).join(PKG_DIR);
     // Chunks of an earlier build must not linger beside this one's.
@@ -107,7 +112,9 @@ fn build() -> Result<()> {
         "--no-default-features",
         "--profile=wasm-release",
     ]))?;
-    let target = root.join("target/wasm32-unknown-unknown/wasm-release");
+    let target = env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), PathBuf::from)
+        .join("wasm32-unknown-unknown/wasm-release");
     let split_main = target.join("frontend_split.wasm");
 
     say("splitting it: a main module and a chunk a page");
@@ -139,8 +146,12 @@ fn build() -> Result<()> {
     )
     .map_err(|e| format!("cannot copy {STYLE_FILE}: {e}"))?;
 
+    Ok(())
+}
+
+fn build_server() -> Result<()> {
     say("building the server (release)");
-    run(cargo(&root).args([
+    run(cargo(&root()).args([
         "build",
         "--package=server",
         "--bin=server",
