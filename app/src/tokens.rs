@@ -196,6 +196,25 @@ impl Propagation {
     }
 }
 
+/// How much a token was used: its requests per day (UTC), oldest first, over the days
+/// kept (90), days without requests left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TokenUsage {
+    /// The token's public id.
+    pub id: String,
+    pub days: Vec<DayUsage>,
+    /// Requests in the last 30 days, today included.
+    pub requests_30d: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DayUsage {
+    pub day: chrono::NaiveDate,
+    pub requests: i64,
+}
+
 /// A revoked token and the receipt of its revocation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -238,6 +238,10 @@ test('revoking asks for confirmation, and the token then gets 401', async ({ pag
   await expect(page.getByRole('heading', { name: 'WMS Connector' })).toBeVisible();
   await expect(page.getByRole('table', { name: 'Events' })).toContainText('token.revoked');
   await expect(page.getByRole('table', { name: 'Events' })).toContainText('token.created');
+  // Its requests per day, drawn by the server.
+  const chart = page.getByRole('img', { name: /^Requests per day: / });
+  await expect(chart).toBeVisible();
+  await expect.poll(() => chart.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
   await shot(page, testInfo, 'token-detail');
 });
 

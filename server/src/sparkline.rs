@@ -6,7 +6,7 @@ use crate::{export::refused, principal::Principal, tokens, AppState};
 use app::backend::Caller;
 use axum::{
     extract::{Path, State},
-    http::{header, StatusCode},
+    http::header,
     response::{IntoResponse, Response},
     Extension,
 };
@@ -32,21 +32,9 @@ pub async fn usage_svg(
     if let Err(e) = tokens::get(&state.pool, &principal, public_id).await {
         return refused(e.into_answer());
     }
-    let days: Vec<(NaiveDate, i64)> = match sqlx::query_as(
-        "SELECT d.day, d.requests FROM token_usage_daily d
-         JOIN api_tokens t ON t.id = d.token_id
-         WHERE t.public_id = $1 AND d.day > current_date - $2::int",
-    )
-    .bind(public_id)
-    .bind(DAYS as i32)
-    .fetch_all(&state.pool)
-    .await
-    {
+    let days = match tokens::usage::UsageRecorder::days(&state.pool, public_id, DAYS as i32).await {
         Ok(days) => days,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read a token's usage");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+        Err(e) => return refused(e.into_answer()),
     };
     (
         [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],

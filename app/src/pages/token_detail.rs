@@ -62,6 +62,13 @@ pub fn TokenDetailPage() -> impl IntoView {
                                     {t.revoked_at.map(|at| view! { <dt>"Revoked"</dt><dd>{time::exact(at)}</dd> })}
                                 </dl>
                             </section>
+                            // The total in the address: a new total is a new chart (see Sparkline).
+                            <section class="card">
+                                <h2>"Requests, last 30 days"</h2>
+                                <p>{usage_text(t.requests_30d)}</p>
+                                <img class="usage-chart" src=format!("/tokens/{}/usage.svg?requests={}", t.id, t.requests_30d)
+                                    width="357" height="72" alt=format!("Requests per day: {}", usage_text(t.requests_30d))/>
+                            </section>
                             <Show when=move || confirming.get()>
                                 <RevokeDialog token=for_dialog.clone() on_confirm=confirm
                                     on_cancel=Callback::new(move |()| confirming.set(false))/>
@@ -94,5 +101,13 @@ pub fn TokenDetailPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+fn usage_text(requests: i64) -> String {
+    match requests {
+        0 => "No requests in the last 30 days.".to_owned(),
+        1 => "1 request in the last 30 days.".to_owned(),
+        n => format!("{n} requests in the last 30 days."),
     }
 }

@@ -359,7 +359,8 @@ fn token_row(
 }
 
 /// Requests per day over the last 30 days: a chart the server draws (no chart code here),
-/// and the total for those who cannot see it.
+/// and the total for those who cannot see it. The total is in the chart's address too: a
+/// browser keeps an image for as long as the page lives, and a new total is a new chart.
 #[component]
 fn Sparkline(id: String, requests: i64) -> impl IntoView {
     let alt = match requests {
@@ -367,7 +368,7 @@ fn Sparkline(id: String, requests: i64) -> impl IntoView {
         n => format!("{n} requests in the last 30 days"),
     };
     view! {
-        <img class="sparkline" src=format!("/tokens/{id}/usage.svg") width="119" height="24" alt=alt.clone() title=alt/>
+        <img class="sparkline" src=format!("/tokens/{id}/usage.svg?requests={requests}") width="119" height="24" alt=alt.clone() title=alt/>
     }
 }
 

@@ -13,7 +13,7 @@ use crate::{
 };
 use app::{
     permissions::TOKENS_INTROSPECT,
-    tokens::{CreatedToken, NewToken, OwnerRef, Revoked, TokenFilter, TokenSummary},
+    tokens::{CreatedToken, NewToken, OwnerRef, Revoked, TokenFilter, TokenSummary, TokenUsage},
     Page,
 };
 use axum::{
@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_token))
         .routes(routes!(get_token))
         .routes(routes!(revoke_token))
+        .routes(routes!(token_usage))
         .routes(routes!(introspect))
 }
 
@@ -91,6 +92,21 @@ async fn revoke_token(
 ) -> ApiResult<Json<Revoked>> {
     Ok(Json(
         tokens::revoke_everywhere(&state.pool, &state.verifier, &auth.principal, &id).await?,
+    ))
+}
+
+/// How much a token was used: requests per day (UTC) over the last 90 days.
+#[utoipa::path(get, path = "/tokens/{id}/usage", tag = "tokens",
+    params(("id" = String, Path, description = "The token's public id")),
+    security(("bearer" = ["tokens:read"])),
+    responses((status = 200, body = TokenUsage), (status = 404, description = "No such token of yours")))]
+async fn token_usage(
+    State(state): State<AppState>,
+    auth: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TokenUsage>> {
+    Ok(Json(
+        tokens::usage(&state.pool, &auth.principal, &id).await?,
     ))
 }
 

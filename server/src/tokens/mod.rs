@@ -17,8 +17,8 @@ use app::{
     audit::AuditEvent,
     permissions::{grants, TOKENS_ADMIN, TOKENS_READ, TOKENS_WRITE},
     tokens::{
-        CreatedToken, NewToken, OwnerChoice, OwnerRef, Revoked, TokenFilter, TokenPolicy,
-        TokenSort, TokenStatus, TokenSummary,
+        CreatedToken, DayUsage, NewToken, OwnerChoice, OwnerRef, Revoked, TokenFilter, TokenPolicy,
+        TokenSort, TokenStatus, TokenSummary, TokenUsage,
     },
     AppError, Page,
 };
@@ -227,6 +227,20 @@ pub async fn get<'e>(
         Some(row) if p.can(TOKENS_ADMIN) || p.is(row.owner_id) => Ok(row.into()),
         _ => Err(AppError::NotFound("That token".into()).into()),
     }
+}
+
+/// A token's requests per day over the days kept, for those who may see the token.
+pub async fn usage(pool: &PgPool, p: &Principal, public_id: &str) -> Result<TokenUsage> {
+    let token = get(pool, p, public_id).await?;
+    let days = usage::UsageRecorder::days(pool, public_id, usage::KEEP_DAYS).await?;
+    Ok(TokenUsage {
+        id: token.id,
+        days: days
+            .into_iter()
+            .map(|(day, requests)| DayUsage { day, requests })
+            .collect(),
+        requests_30d: token.requests_30d,
+    })
 }
 
 /// Tokens newest first, one page at a time.

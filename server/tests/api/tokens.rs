@@ -517,6 +517,52 @@ async fn the_token_list_pages_and_filters_by_name_and_status(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_tokens_usage_is_its_requests_per_day(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let script = app.token_for(admin, "Script", &["users:read"]).await;
+    let id = script.split('_').nth(1).unwrap().to_owned();
+    for _ in 0..4 {
+        assert_eq!(app.api_get("/me", &script).await.status(), StatusCode::OK);
+    }
+    app.state.usage.flush(&app.pool).await.unwrap();
+    // An earlier day, as the batches of that day would have left it.
+    sqlx::query(
+        "INSERT INTO token_usage_daily (token_id, day, requests)
+         SELECT id, current_date - 40, 7 FROM api_tokens WHERE public_id = $1",
+    )
+    .bind(&id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let usage = json(
+        app.api_get(&format!("/tokens/{id}/usage"), &admin_token)
+            .await,
+    )
+    .await;
+    assert_eq!(usage["id"], id.as_str());
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(
+        usage["days"],
+        json!([
+            { "day": (today - chrono::Duration::days(40)).to_string(), "requests": 7 },
+            { "day": today.to_string(), "requests": 4 },
+        ])
+    );
+    assert_eq!(
+        usage["requests_30d"], 4,
+        "the day 40 days ago is older than 30"
+    );
+    // Reading usage takes tokens:read, even for the token itself.
+    let refused = problem(app.api_get(&format!("/tokens/{id}/usage"), &script).await).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let unknown = app
+        .api_get("/tokens/AAAAAAAAAAAA/usage", &admin_token)
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
 async fn the_token_list_sorts_by_created_last_use_and_expiry_a_page_at_a_time(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, token) = app.admin_with_token(ALL_ADMIN).await;

@@ -24,6 +24,9 @@ STRONG_PASSWORD = "vermilion quokka tessellates 1987 harbours"
 
 @schemathesis.hook
 def filter_case(context, case):
+    # Reading the run's own token or owner is harmless; changing them is not.
+    if case.method.upper() == "GET":
+        return True
     values = (case.path_parameters or {}).values()
     return not any(str(value) in PROTECTED for value in values)
 
