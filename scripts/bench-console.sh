@@ -34,13 +34,8 @@ if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
   cargo xtask build >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 fi
 
-start_test_postgres
-pg_url="${DATABASE_URL%/postgres}"
-psql_bin="$(postgres_bin)/psql"
-[ -x "$psql_bin" ] || psql_bin=psql
-"$psql_bin" -q "$DATABASE_URL?sslmode=disable" -c "CREATE DATABASE latchkey_console_bench"
-export DATABASE_URL="$pg_url/latchkey_console_bench?sslmode=disable"
-sql() { "$psql_bin" -qAt -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
+start_bench_database latchkey_console_bench
+sql() { "$PSQL" -qAt -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
 
 ADDR=127.0.0.1:3201
 BASE="http://$ADDR"

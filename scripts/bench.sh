@@ -33,12 +33,7 @@ trap cleanup EXIT
 say "release build"
 cargo xtask build >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 
-start_test_postgres
-pg_url="${DATABASE_URL%/postgres}"
-psql_bin="$(postgres_bin)/psql"
-[ -x "$psql_bin" ] || psql_bin=psql
-"$psql_bin" -q "$DATABASE_URL?sslmode=disable" -c "CREATE DATABASE latchkey_bench"
-export DATABASE_URL="$pg_url/latchkey_bench?sslmode=disable"
+start_bench_database latchkey_bench
 
 # Three instances: A and B cache verified tokens, C verifies every token in PostgreSQL.
 start_instance() { # name port cache
@@ -57,7 +52,7 @@ start_instance b 3102 true
 start_instance c 3103 false
 
 # A service account with the Administrator role, and its tokens.
-"$psql_bin" -q "$DATABASE_URL" -c "INSERT INTO users (email, display_name, kind, role_id)
+"$PSQL" -q "$DATABASE_URL" -c "INSERT INTO users (email, display_name, kind, role_id)
   SELECT 'bench@example.com', 'Benchmark', 'service', id FROM roles WHERE name = 'Administrator'"
 token() {
   RUST_LOG=warn ./target/release/server create-token --owner bench@example.com --name "$1" --scopes "$2"

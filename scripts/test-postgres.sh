@@ -40,3 +40,14 @@ stop_test_postgres() {
   pg "$(postgres_bin)/pg_ctl" -D "$TEST_PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$TEST_PG_DIR"
 }
+
+# For the benchmarks: a throwaway PostgreSQL with a database `name` of its own, which
+# DATABASE_URL then names (plain TCP on loopback); PSQL is its psql.
+start_bench_database() { # name
+  start_test_postgres
+  local pg_url="${DATABASE_URL%/postgres}"
+  PSQL="$(postgres_bin)/psql"
+  [ -x "$PSQL" ] || PSQL=psql
+  "$PSQL" -q "$DATABASE_URL?sslmode=disable" -c "CREATE DATABASE $1"
+  export DATABASE_URL="$pg_url/$1?sslmode=disable"
+}

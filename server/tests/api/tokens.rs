@@ -526,15 +526,7 @@ async fn a_tokens_usage_is_its_requests_per_day(pool: PgPool) {
         assert_eq!(app.api_get("/me", &script).await.status(), StatusCode::OK);
     }
     app.state.usage.flush(&app.pool).await.unwrap();
-    // An earlier day, as the batches of that day would have left it.
-    sqlx::query(
-        "INSERT INTO token_usage_daily (token_id, day, requests)
-         SELECT id, current_date - 40, 7 FROM api_tokens WHERE public_id = $1",
-    )
-    .bind(&id)
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    app.used_days_ago(&id, 40, 7).await;
     let usage = json(
         app.api_get(&format!("/tokens/{id}/usage"), &admin_token)
             .await,

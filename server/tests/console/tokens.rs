@@ -332,14 +332,7 @@ async fn requests_per_day_are_counted_in_batches_and_drawn_for_those_who_may_see
     assert!(location(&stranger).starts_with("/login"));
 
     // Days are kept 90 days: housekeeping deletes older ones.
-    sqlx::query(
-        "INSERT INTO token_usage_daily (token_id, day, requests)
-         SELECT id, current_date - 91, 3 FROM api_tokens WHERE public_id = $1",
-    )
-    .bind(&id)
-    .execute(&app.pool)
-    .await
-    .unwrap();
+    app.used_days_ago(&id, 91, 3).await;
     let pruned = server::maintenance::run_once(&app.pool, &app.state.settings)
         .await
         .unwrap();

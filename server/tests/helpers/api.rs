@@ -59,6 +59,21 @@ impl TestApp {
         .token
     }
 
+    /// `requests` made with the token `public_id` on the day `days_ago`, as that day's
+    /// usage batches would have left them.
+    pub async fn used_days_ago(&self, public_id: &str, days_ago: i32, requests: i64) {
+        sqlx::query(
+            "INSERT INTO token_usage_daily (token_id, day, requests)
+             SELECT id, current_date - $2, $3 FROM api_tokens WHERE public_id = $1",
+        )
+        .bind(public_id)
+        .bind(days_ago)
+        .bind(requests)
+        .execute(&self.pool)
+        .await
+        .unwrap();
+    }
+
     pub async fn api(
         &self,
         method: Method,
