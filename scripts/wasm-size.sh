@@ -11,9 +11,13 @@ python3 - "$dir" <<'EOF'
 import gzip, json, os, sys
 
 pkg = sys.argv[1]
+measured = {}
 def sizes(name):
-    data = open(os.path.join(pkg, name), "rb").read()
-    return len(data), len(gzip.compress(data, 9))
+    """Raw and gzip bytes of a file, each file compressed once."""
+    if name not in measured:
+        data = open(os.path.join(pkg, name), "rb").read()
+        measured[name] = (len(data), len(gzip.compress(data, 9)))
+    return measured[name]
 
 files = sorted(f for f in os.listdir(pkg) if f.endswith((".wasm", ".js")))
 chunks = [f for f in files if f.startswith("chunk_")]

@@ -248,6 +248,14 @@ impl TokenSort {
         }
     }
 
+    /// Which way the order runs through its column, as `aria-sort` says it.
+    pub fn direction(self) -> &'static str {
+        match self {
+            Self::Newest | Self::LastUsed => "descending",
+            Self::Oldest | Self::Expires => "ascending",
+        }
+    }
+
     /// `None` for a word that names no order; an empty or absent one is [`Self::Newest`].
     pub fn parse(s: Option<&str>) -> Option<Self> {
         match s.unwrap_or("") {

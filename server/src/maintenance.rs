@@ -22,7 +22,7 @@ pub async fn run_once(pool: &PgPool, settings: &Settings) -> Result<Pruned> {
         sessions: sessions::prune(pool, settings).await?,
         throttle_rows: throttle::prune(pool).await?,
         audit_events: audit::prune(pool, settings.audit_retention_days).await?,
-        usage_days: usage::UsageRecorder::prune(pool).await?,
+        usage_days: usage::prune(pool).await?,
     })
 }
 

@@ -3,7 +3,7 @@
 //! The token must be one the signed-in user may see; 404 otherwise.
 
 use crate::{export::refused, principal::Principal, tokens, AppState};
-use app::backend::Caller;
+use app::{backend::Caller, tokens::DayUsage};
 use axum::{
     extract::{Path, State},
     http::header,
@@ -24,32 +24,31 @@ pub async fn usage_svg(
     Extension(caller): Extension<Caller>,
     Path(public_id): Path<String>,
 ) -> Response {
-    let public_id = public_id.as_str();
     let principal = match Principal::from_caller(&caller) {
         Ok(p) => p,
         Err(e) => return refused(e),
     };
-    if let Err(e) = tokens::get(&state.pool, &principal, public_id).await {
-        return refused(e.into_answer());
-    }
-    let days = match tokens::usage::UsageRecorder::days(&state.pool, public_id, DAYS as i32).await {
-        Ok(days) => days,
+    let usage = match tokens::usage(&state.pool, &principal, &public_id).await {
+        Ok(usage) => usage,
         Err(e) => return refused(e.into_answer()),
     };
     (
         [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
-        chart(&days, Utc::now().date_naive()),
+        chart(&usage.days, Utc::now().date_naive()),
     )
         .into_response()
 }
 
 /// The chart: one bar a day from `today - 29` to `today`, scaled to the busiest day; a
 /// day without requests is a 1-pixel tick, so the days stay countable.
-pub fn chart(days: &[(NaiveDate, i64)], today: NaiveDate) -> String {
+pub fn chart(days: &[DayUsage], today: NaiveDate) -> String {
     let per_day: Vec<i64> = (0..DAYS)
         .map(|back| {
             let day = today - Duration::days(DAYS - 1 - back);
-            days.iter().filter(|(d, _)| *d == day).map(|(_, n)| n).sum()
+            days.iter()
+                .filter(|d| d.day == day)
+                .map(|d| d.requests)
+                .sum()
         })
         .collect();
     let total: i64 = per_day.iter().sum();
@@ -85,11 +84,12 @@ mod tests {
     #[test]
     fn a_chart_has_a_bar_a_day_scaled_to_the_busiest() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        let days = [
-            (today, 10),
-            (today - Duration::days(1), 5),
-            (today - Duration::days(40), 99), // older than the chart: left out
-        ];
+        let on = |days_ago, requests| DayUsage {
+            day: today - Duration::days(days_ago),
+            requests,
+        };
+        // Forty days ago is older than the chart: left out.
+        let days = [on(40, 99), on(1, 5), on(0, 10)];
         let svg = chart(&days, today);
         assert!(svg.contains("<title>15 requests in the last 30 days</title>"));
         assert_eq!(svg.matches("<rect").count(), 30);

@@ -209,11 +209,11 @@ pub fn TokensPage() -> impl IntoView {
                                         {show_owner.then(|| view! { <th scope="col">"Owner"</th> })}
                                         <th scope="col">"Scopes"</th>
                                         <SortHeader label="Created" order sort_by
-                                            descending=TokenSort::Newest ascending=Some(TokenSort::Oldest)/>
+                                            first=TokenSort::Newest second=Some(TokenSort::Oldest)/>
                                         <SortHeader label="Last used" order sort_by
-                                            descending=TokenSort::LastUsed ascending=None/>
+                                            first=TokenSort::LastUsed second=None/>
                                         <SortHeader label="Expires" order sort_by
-                                            descending=TokenSort::Expires ascending=None/>
+                                            first=TokenSort::Expires second=None/>
                                         <th scope="col">"Last 30 days"</th>
                                         <th scope="col">"Status"</th>
                                         <th scope="col"><span class="sr-only">"Actions"</span></th>
@@ -252,34 +252,23 @@ pub fn TokensPage() -> impl IntoView {
 }
 
 /// A column header that sorts the list: a button, with `aria-sort` saying the current
-/// order. `descending` is the order a first press picks; `ascending`, if any, the second.
+/// order. `first` is the order a first press picks; `second`, if any, the next press.
 #[component]
 fn SortHeader(
     label: &'static str,
     order: Memo<TokenSort>,
     sort_by: Callback<TokenSort>,
-    descending: TokenSort,
-    ascending: Option<TokenSort>,
+    first: TokenSort,
+    second: Option<TokenSort>,
 ) -> impl IntoView {
-    // Expiry sorts soonest first: its one order reads as ascending.
-    let first_reads = if descending == TokenSort::Expires {
-        "ascending"
-    } else {
-        "descending"
-    };
-    let aria_sort = move || {
+    let mine = move || {
         let now = order.get();
-        if now == descending {
-            first_reads
-        } else if Some(now) == ascending {
-            "ascending"
-        } else {
-            "none"
-        }
+        (now == first || Some(now) == second).then_some(now)
     };
-    let next = move || match ascending {
-        Some(up) if order.get_untracked() == descending => up,
-        _ => descending,
+    let aria_sort = move || mine().map_or("none", TokenSort::direction);
+    let next = move || match second {
+        Some(second) if order.get_untracked() == first => second,
+        _ => first,
     };
     view! {
         <th scope="col" aria-sort=aria_sort>

@@ -232,7 +232,7 @@ pub async fn get<'e>(
 /// A token's requests per day over the days kept, for those who may see the token.
 pub async fn usage(pool: &PgPool, p: &Principal, public_id: &str) -> Result<TokenUsage> {
     let token = get(pool, p, public_id).await?;
-    let days = usage::UsageRecorder::days(pool, public_id, usage::KEEP_DAYS).await?;
+    let days = usage::per_day(pool, public_id).await?;
     Ok(TokenUsage {
         id: token.id,
         days: days
@@ -330,17 +330,15 @@ pub async fn expiring_soon(pool: &PgPool, p: &Principal) -> Result<u32> {
 }
 
 /// Revokes a token and waits for every running instance to confirm that it dropped it
-/// (see [`crate::verifier`]); the answer carries that receipt.
+/// (see [`crate::verifier`]); the answer carries that receipt. Revoking twice is harmless.
 pub async fn revoke_everywhere(
     pool: &PgPool,
     verifier: &Verifier,
     p: &Principal,
     public_id: &str,
 ) -> Result<Revoked> {
-    let receipt = verifier.expect_revocation(public_id);
-    let (token, newly) = revoke_once(pool, p, public_id).await?;
-    let propagation = receipt.wait(Instant::now(), newly).await;
-    Ok(Revoked { token, propagation })
+    let mut revoked = revoke_all_everywhere(pool, verifier, p, &[public_id.to_owned()]).await?;
+    Ok(revoked.pop().expect("one token asked, one answered"))
 }
 
 /// The most tokens one bulk revocation takes: a page of the list.
@@ -391,22 +389,8 @@ pub async fn revoke_all_everywhere(
     Ok(futures::future::join_all(waits).await)
 }
 
-/// Revokes a token; from the next request on it is refused. Revoking twice is harmless:
-/// `true` when this call revoked it (rather than finding it revoked).
-async fn revoke_once(
-    pool: &PgPool,
-    p: &Principal,
-    public_id: &str,
-) -> Result<(TokenSummary, bool)> {
-    p.require(TOKENS_WRITE, "revoke API tokens")?;
-    let mut tx = pool.begin().await?;
-    let outcome = revoke_in(&mut tx, p, public_id).await?;
-    tx.commit().await?;
-    Ok(outcome)
-}
-
-/// [`revoke_once`] inside the caller's transaction: the token, the tokens it made, and
-/// their audit rows.
+/// Revokes a token inside the caller's transaction, with the tokens it made and their
+/// audit rows: `true` when this call revoked it (rather than finding it revoked).
 #[tracing::instrument(skip_all, fields(actor = %p.label, token = %public_id))]
 async fn revoke_in(
     tx: &mut sqlx::PgConnection,

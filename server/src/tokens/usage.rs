@@ -109,31 +109,6 @@ impl UsageRecorder {
         Ok(ids.len())
     }
 
-    /// A token's requests per day over the last `days` days, oldest first; days without
-    /// requests are left out. The caller has checked that the token may be seen.
-    pub async fn days(pool: &PgPool, public_id: &str, days: i32) -> Result<Vec<(NaiveDate, i64)>> {
-        Ok(sqlx::query_as(
-            "SELECT d.day, d.requests FROM token_usage_daily d
-             JOIN api_tokens t ON t.id = d.token_id
-             WHERE t.public_id = $1 AND d.day > current_date - $2::int
-             ORDER BY d.day",
-        )
-        .bind(public_id)
-        .bind(days)
-        .fetch_all(pool)
-        .await?)
-    }
-
-    /// Deletes the daily counts older than [`KEEP_DAYS`].
-    pub async fn prune(pool: &PgPool) -> Result<u64> {
-        let deleted =
-            sqlx::query("DELETE FROM token_usage_daily WHERE day < current_date - $1::int")
-                .bind(KEEP_DAYS)
-                .execute(pool)
-                .await?;
-        Ok(deleted.rows_affected())
-    }
-
     #[cfg(test)]
     fn pending(&self) -> (usize, i64) {
         let usage = self.inner.lock().expect("usage lock");
@@ -153,6 +128,30 @@ impl UsageRecorder {
             }
         })
     }
+}
+
+/// A token's requests per day over the days kept, oldest first; days without requests
+/// are left out. The caller has checked that the token may be seen.
+pub async fn per_day(pool: &PgPool, public_id: &str) -> Result<Vec<(NaiveDate, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT d.day, d.requests FROM token_usage_daily d
+         JOIN api_tokens t ON t.id = d.token_id
+         WHERE t.public_id = $1 AND d.day > current_date - $2::int
+         ORDER BY d.day",
+    )
+    .bind(public_id)
+    .bind(KEEP_DAYS)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Deletes the daily counts older than [`KEEP_DAYS`].
+pub async fn prune(pool: &PgPool) -> Result<u64> {
+    let deleted = sqlx::query("DELETE FROM token_usage_daily WHERE day < current_date - $1::int")
+        .bind(KEEP_DAYS)
+        .execute(pool)
+        .await?;
+    Ok(deleted.rows_affected())
 }
 
 /// Uses taken out for one flush: unless written, they go back to the pending ones (a
