@@ -41,6 +41,8 @@ export default defineConfig({
     reuseExistingServer: false,
     timeout: 120_000,
     env: {
+      // Its own embedded cluster, even when the Rust tests' DATABASE_URL is exported.
+      DATABASE_URL: '',
       LATCHKEY_LISTEN: `127.0.0.1:${PORT}`,
       LATCHKEY_DATA_DIR: DATA_DIR,
       LEPTOS_SITE_ROOT: 'target/site',

@@ -26,6 +26,8 @@ pub struct AuditEvent {
 pub enum AuditAction {
     TokenCreated,
     TokenRevoked,
+    TokenRolled,
+    TokenUsedAfterReplacement,
     SignInSucceeded,
     SignInFailed,
     SignInThrottled,
@@ -46,9 +48,11 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 21] = [
         Self::TokenCreated,
         Self::TokenRevoked,
+        Self::TokenRolled,
+        Self::TokenUsedAfterReplacement,
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInThrottled,
@@ -73,6 +77,8 @@ impl AuditAction {
         match self {
             Self::TokenCreated => "token.created",
             Self::TokenRevoked => "token.revoked",
+            Self::TokenRolled => "token.rolled",
+            Self::TokenUsedAfterReplacement => "token.used_after_replacement",
             Self::SignInSucceeded => "sign_in.succeeded",
             Self::SignInFailed => "sign_in.failed",
             Self::SignInThrottled => "sign_in.throttled",

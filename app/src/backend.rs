@@ -12,7 +12,8 @@ use crate::{
     },
     session::{SessionInfo, SetupForm},
     tokens::{
-        CreatedToken, NewToken, OwnerChoice, Revoked, TokenFilter, TokenPolicy, TokenSummary,
+        CreatedToken, NewToken, OwnerChoice, Revoked, RollToken, RolledToken, TokenFilter,
+        TokenPolicy, TokenSummary, TokenUsage,
     },
     AppError, CurrentUser, Page,
 };
@@ -68,6 +69,12 @@ pub trait Console: Send + Sync + 'static {
     async fn get_token(&self, caller: &Caller, id: String) -> Result<TokenSummary, AppError>;
     async fn create_token(&self, caller: &Caller, new: NewToken) -> Result<CreatedToken, AppError>;
     async fn revoke_token(&self, caller: &Caller, id: String) -> Result<Revoked, AppError>;
+    async fn roll_token(
+        &self,
+        caller: &Caller,
+        id: String,
+        roll: RollToken,
+    ) -> Result<RolledToken, AppError>;
     async fn revoke_tokens(
         &self,
         caller: &Caller,
@@ -119,6 +126,7 @@ pub trait Console: Send + Sync + 'static {
         name: String,
     ) -> Result<(), AppError>;
     async fn token_events(&self, caller: &Caller, id: String) -> Result<Vec<AuditEvent>, AppError>;
+    async fn token_usage(&self, caller: &Caller, id: String) -> Result<TokenUsage, AppError>;
 }
 
 pub type SharedConsole = Arc<dyn Console>;

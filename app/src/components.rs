@@ -264,8 +264,20 @@ fn focused() -> Option<web_sys::HtmlElement> {
 
 /// A token's status as a coloured badge.
 #[component]
-pub fn StatusBadge(status: crate::tokens::TokenStatus) -> impl IntoView {
-    view! { <span class=format!("status status-{}", status.as_str())>{status.as_str()}</span> }
+pub fn StatusBadge(
+    status: crate::tokens::TokenStatus,
+    /// When the token stops working: a rolling token says how soon.
+    #[prop(default = None)]
+    stops_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> impl IntoView {
+    let text = match (status, stops_at) {
+        (crate::tokens::TokenStatus::Rolling, Some(at)) => {
+            format!("rolling over, stops in {}", crate::time::remaining(at))
+        }
+        (crate::tokens::TokenStatus::Rolling, None) => "rolling over".to_owned(),
+        _ => status.as_str().to_owned(),
+    };
+    view! { <span class=format!("status status-{}", status.as_str())>{text}</span> }
 }
 
 /// A list of scope or permission chips.

@@ -66,6 +66,17 @@ pub fn relative(t: DateTime<Utc>) -> String {
     }
 }
 
+/// How long until `t`, briefly: "23 h", "45 min", "6 d" (minutes rounded up, never less
+/// than one).
+pub fn remaining(t: DateTime<Utc>) -> String {
+    let minutes = ((t - Utc::now()).num_seconds() + 59).div_euclid(60).max(1);
+    match minutes {
+        m if m < 60 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} h", (m + 30) / 60),
+        m => format!("{} d", (m + 720) / 1440),
+    }
+}
+
 fn calendar_days(t: DateTime<Utc>) -> i64 {
     let (then, today) = if is_live() {
         (

@@ -55,26 +55,40 @@ pub fn search_text(typed: &str) -> String {
 #[serde(rename_all = "lowercase")]
 pub enum TokenStatus {
     Active,
+    /// Rolled: replaced by a new token, and still working until its overlap window ends.
+    Rolling,
+    /// Rolled, and its overlap window is over.
+    Replaced,
     Expired,
     Revoked,
 }
 
 impl TokenStatus {
+    pub const ALL: [Self; 5] = [
+        Self::Active,
+        Self::Rolling,
+        Self::Replaced,
+        Self::Expired,
+        Self::Revoked,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Active => "active",
+            Self::Rolling => "rolling",
+            Self::Replaced => "replaced",
             Self::Expired => "expired",
             Self::Revoked => "revoked",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "active" => Some(Self::Active),
-            "expired" => Some(Self::Expired),
-            "revoked" => Some(Self::Revoked),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
+    /// Whether the token still authenticates requests (its owner allowing).
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Active | Self::Rolling)
     }
 }
 
@@ -108,6 +122,22 @@ pub struct TokenSummary {
     /// Requests made with the token in the last 30 days (today included, in UTC days;
     /// counted in batches, so the last few seconds may not be in yet).
     pub requests_30d: i64,
+    /// The addresses and CIDR ranges the token may be used from; empty for anywhere.
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
+    /// When the token was rolled (its replacement made); it stops at `expires_at`.
+    #[serde(default)]
+    pub replaced_at: Option<DateTime<Utc>>,
+    /// The public id of the token that replaced this one.
+    #[serde(default)]
+    pub replaced_by: Option<String>,
+    /// The public id of the token this one replaced.
+    #[serde(default)]
+    pub replaces: Option<String>,
+    /// Scopes no request needed in the last 30 days, for a live token at least 30 days
+    /// old: candidates for a narrower replacement.
+    #[serde(default)]
+    pub unused_scopes: Vec<String>,
 }
 
 /// What creating a token asks for.
@@ -130,6 +160,103 @@ pub struct NewToken {
     /// When the token stops working; `null` for never, where the server allows it.
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
+    /// Addresses (`10.0.4.7`, `2001:db8::1`) and CIDR ranges (`10.0.4.0/24`,
+    /// `2001:db8::/32`) the token may be used from; empty or absent for anywhere.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_items = 50))]
+    pub allowed_ips: Vec<String>,
+}
+
+/// How long a rolled token keeps working beside its replacement.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum Overlap {
+    /// The old token stops at once.
+    #[serde(rename = "now")]
+    Now,
+    #[serde(rename = "1h")]
+    OneHour,
+    /// The default.
+    #[default]
+    #[serde(rename = "24h")]
+    OneDay,
+    #[serde(rename = "7d")]
+    SevenDays,
+}
+
+impl Overlap {
+    pub const ALL: [Self; 4] = [Self::Now, Self::OneHour, Self::OneDay, Self::SevenDays];
+
+    pub fn seconds(self) -> i64 {
+        match self {
+            Self::Now => 0,
+            Self::OneHour => 3600,
+            Self::OneDay => 86_400,
+            Self::SevenDays => 7 * 86_400,
+        }
+    }
+
+    /// The form value and API word: `now`, `1h`, `24h`, `7d`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Now => "now",
+            Self::OneHour => "1h",
+            Self::OneDay => "24h",
+            Self::SevenDays => "7d",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    /// How a person reads the choice.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Now => "Stop the old token now",
+            Self::OneHour => "Keep the old token working for 1 hour",
+            Self::OneDay => "Keep the old token working for 24 hours",
+            Self::SevenDays => "Keep the old token working for 7 days",
+        }
+    }
+}
+
+/// What rolling a token asks for. Everything is optional: by default the new token has
+/// the old one's scopes, addresses and lifetime, and the old one works 24 hours more.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RollToken {
+    /// How long the old token keeps working: `now`, `1h`, `24h` (default) or `7d`.
+    #[serde(default)]
+    pub overlap: Overlap,
+    /// The new token's expiry; absent for the old token's lifetime counted from now (or
+    /// never, when it never expired and the server allows it).
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Whether the new token never expires (where the server allows it); not together
+    /// with `expires_at`.
+    #[serde(default)]
+    pub never_expires: bool,
+    /// Fewer scopes than the old token's; absent for the same.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    /// A narrower allowlist than the old token's; absent for the same.
+    #[serde(default)]
+    pub allowed_ips: Option<Vec<String>>,
+}
+
+/// A rolled token: the new one (its plaintext shown this once) and the old one, now
+/// rolling over until its `expires_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RolledToken {
+    /// The new token's plaintext. Store it now: Latchkey keeps only a digest of its secret.
+    pub token: String,
+    #[serde(flatten)]
+    pub summary: TokenSummary,
+    /// The old token: status `rolling` until its overlap window ends (`expires_at`).
+    pub replaced: TokenSummary,
 }
 
 /// A new token: the only time its plaintext is shown.
@@ -206,6 +333,102 @@ pub struct TokenUsage {
     pub days: Vec<DayUsage>,
     /// Requests in the last 30 days, today included.
     pub requests_30d: i64,
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// The last distinct clients (address and user agent), most recent first (10 kept).
+    #[serde(default)]
+    pub clients: Vec<ClientUse>,
+    /// The token's scopes and the scopes its requests needed, each with when a request
+    /// last needed it (`null`: never). A write scope only read with shows as never used,
+    /// beside its read scope.
+    #[serde(default)]
+    pub scopes: Vec<ScopeUse>,
+}
+
+/// One client of a token: an address and a user agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
+pub struct ClientUse {
+    /// The client's address as the server trusts it (`unknown` when it has none).
+    pub addr: String,
+    /// Its User-Agent header, as sent (up to 200 characters; empty when absent).
+    pub user_agent: String,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub requests: i64,
+}
+
+/// When a request last needed a scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ScopeUse {
+    pub scope: String,
+    /// Whether the token carries this scope (or only a request's need was recorded).
+    pub granted: bool,
+    pub last_used: Option<DateTime<Utc>>,
+}
+
+impl TokenUsage {
+    /// The scopes a narrower replacement would carry: each of the token's scopes a
+    /// request needed in the 30 days before `now`, or its read scope where only reads
+    /// were needed. Empty when nothing was needed.
+    pub fn narrower_scopes(&self, now: DateTime<Utc>) -> Vec<String> {
+        let since = now - chrono::Duration::days(30);
+        let used = |scope: &str| {
+            self.scopes
+                .iter()
+                .any(|s| s.scope == scope && s.last_used.is_some_and(|at| at > since))
+        };
+        let mut keep: Vec<String> = Vec::new();
+        for granted in self.scopes.iter().filter(|s| s.granted) {
+            let read = granted
+                .scope
+                .strip_suffix(":write")
+                .map(|module| format!("{module}:read"));
+            let kept = if used(&granted.scope) {
+                Some(granted.scope.clone())
+            } else {
+                read.filter(|r| used(r))
+            };
+            if let Some(scope) = kept.filter(|k| !keep.contains(k)) {
+                keep.push(scope);
+            }
+        }
+        keep
+    }
+
+    /// What revoking or rolling the token would cut off, as a person reads it: "Used by 2
+    /// addresses in the last 7 days: 10.0.4.7 (SAP-Connector/2.1), 10.0.4.8; last request
+    /// 4 minutes ago."
+    pub fn blast_radius(&self, now: DateTime<Utc>) -> String {
+        let Some(last) = self.last_used_at else {
+            return "Never used: nothing depends on it yet.".to_owned();
+        };
+        let week = now - chrono::Duration::days(7);
+        let mut seen: Vec<String> = Vec::new();
+        let mut addrs: Vec<&str> = Vec::new();
+        for c in self.clients.iter().filter(|c| c.last_seen > week) {
+            if !addrs.contains(&c.addr.as_str()) {
+                addrs.push(&c.addr);
+                seen.push(if c.user_agent.is_empty() {
+                    c.addr.clone()
+                } else {
+                    format!("{} ({})", c.addr, c.user_agent)
+                });
+            }
+        }
+        let ago = crate::time::relative(last);
+        match addrs.len() {
+            0 => format!("Not used in the last 7 days; last request {ago}."),
+            1 => format!(
+                "Used by 1 address in the last 7 days: {}; last request {ago}.",
+                seen[0]
+            ),
+            n => format!(
+                "Used by {n} addresses in the last 7 days: {}; last request {ago}.",
+                seen.join(", ")
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,9 +495,13 @@ pub struct TokenFilter {
     /// Part of the name, any case.
     #[serde(default)]
     pub name: Option<String>,
-    /// `active`, `expired` or `revoked`.
+    /// `active`, `rolling` (replaced, in its overlap window), `replaced`, `expired` or
+    /// `revoked`.
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", param(pattern = r"^(|active|expired|revoked)$"))]
+    #[cfg_attr(
+        feature = "ssr",
+        param(pattern = r"^(|active|rolling|replaced|expired|revoked)$")
+    )]
     pub status: Option<String>,
     /// Only this owner's tokens (token admins).
     #[serde(default)]
@@ -291,6 +518,10 @@ pub struct TokenFilter {
         param(pattern = r"^(|newest|oldest|last_used|expires)$")
     )]
     pub sort: Option<String>,
+    /// `true`: only live tokens, at least 30 days old, with a scope no request needed in
+    /// the last 30 days (for least-privilege audits).
+    #[serde(default)]
+    pub unused_scopes: Option<bool>,
     /// The `next_cursor` of the previous page (in the same order).
     #[cfg_attr(feature = "ssr", param(pattern = r"^[0-9]{0,18}$"))]
     #[serde(default)]
@@ -325,11 +556,13 @@ delegate!(#[server(endpoint = "tokens/list")] list_tokens => list_tokens(filter:
 delegate!(#[server(endpoint = "tokens/get")] get_token => get_token(id: String) -> TokenSummary);
 delegate!(#[server(endpoint = "tokens/create")] create_token => create_token(new: NewToken) -> CreatedToken);
 delegate!(#[server(endpoint = "tokens/revoke")] revoke_token => revoke_token(id: String) -> Revoked);
+delegate!(#[server(endpoint = "tokens/roll")] roll => roll_token(id: String, roll: RollToken) -> RolledToken);
 delegate!(#[server(endpoint = "tokens/revoke_many")] revoke_tokens => revoke_tokens(ids: Vec<String>) -> Vec<Revoked>);
 delegate!(#[server(endpoint = "tokens/policy")] get_token_policy => token_policy() -> TokenPolicy);
 delegate!(#[server(endpoint = "tokens/expiring")] count_expiring_soon => expiring_soon() -> u32);
 delegate!(#[server(endpoint = "tokens/owners")] token_owners => token_owners() -> Vec<OwnerChoice>);
 delegate!(#[server(endpoint = "tokens/check_name")] check_token_name => check_token_name(owner_id: Option<i64>, name: String) -> ());
+delegate!(#[server(endpoint = "tokens/usage")] get_token_usage => token_usage(id: String) -> TokenUsage);
 delegate!(#[server(endpoint = "tokens/events")] token_events => token_events(id: String) -> Vec<AuditEvent>);
 
 #[cfg(test)]
@@ -377,6 +610,11 @@ mod tests {
                 revoked_at: Some(Utc::now()),
                 status: TokenStatus::Revoked,
                 requests_30d: 0,
+                allowed_ips: vec![],
+                replaced_at: None,
+                replaced_by: None,
+                replaces: None,
+                unused_scopes: vec![],
             },
             propagation: Propagation {
                 instances: 2,
@@ -396,6 +634,48 @@ mod tests {
         );
         assert!(
             Propagation::describe_many(&[revoked("SAP", 2, 0.5)]).starts_with("“SAP” was revoked")
+        );
+    }
+
+    #[test]
+    fn the_blast_radius_names_last_weeks_clients_and_the_last_request() {
+        let now = Utc::now();
+        let client = |addr: &str, agent: &str, days_ago: i64| ClientUse {
+            addr: addr.into(),
+            user_agent: agent.into(),
+            first_seen: now - chrono::Duration::days(30),
+            last_seen: now - chrono::Duration::days(days_ago),
+            requests: 5,
+        };
+        let usage = |clients: Vec<ClientUse>, last: Option<i64>| TokenUsage {
+            id: "Ab12Cd34Ef56".into(),
+            days: vec![],
+            requests_30d: 0,
+            last_used_at: last.map(|m| now - chrono::Duration::minutes(m)),
+            clients,
+            scopes: vec![],
+        };
+        assert_eq!(
+            usage(
+                vec![
+                    client("10.0.4.7", "SAP-Connector/2.1", 0),
+                    client("10.0.4.7", "curl/8.5", 1),
+                    client("10.0.4.8", "", 2),
+                    client("192.0.2.1", "Old/1.0", 20),
+                ],
+                Some(4)
+            )
+            .blast_radius(now),
+            "Used by 2 addresses in the last 7 days: 10.0.4.7 (SAP-Connector/2.1), 10.0.4.8; \
+             last request 4 minutes ago."
+        );
+        assert_eq!(
+            usage(vec![client("192.0.2.1", "Old/1.0", 20)], Some(20 * 1440)).blast_radius(now),
+            "Not used in the last 7 days; last request 20 days ago."
+        );
+        assert_eq!(
+            usage(vec![], None).blast_radius(now),
+            "Never used: nothing depends on it yet."
         );
     }
 

@@ -1,7 +1,9 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, Page, TestInfo } from '@playwright/test';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import { SERVER_LOG } from '../paths';
+import * as path from 'path';
+import { DATA_DIR, SERVER_LOG } from '../paths';
 
 export const ADMIN = {
   email: 'admin@example.com',
@@ -105,4 +107,15 @@ export async function signInAs(page: Page, email: string, password: string) {
   await signIn(page, email, password);
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('heading', { name: 'API tokens', exact: true })).toBeVisible();
+}
+
+/**
+ * Runs SQL against the server's embedded database (trust authentication on its own Unix
+ * socket): how a test moves the clock on (a token made 40 days ago) instead of waiting.
+ */
+export function sql(statement: string): string {
+  const socketDir = path.join(DATA_DIR, 'postgres');
+  return execFileSync('psql', ['-h', socketDir, '-U', 'latchkey', '-d', 'latchkey', '-At', '-c', statement], {
+    encoding: 'utf8',
+  }).trim();
 }

@@ -40,6 +40,7 @@ pub async fn create_token(
         owner_id: Some(owner_id),
         scopes,
         expires_at,
+        allowed_ips: Vec::new(),
     };
     let created = tokens::create(
         &pool,

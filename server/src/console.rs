@@ -15,7 +15,8 @@ use app::{
     },
     session::{SessionInfo, SetupForm},
     tokens::{
-        CreatedToken, NewToken, OwnerChoice, Revoked, TokenFilter, TokenPolicy, TokenSummary,
+        CreatedToken, NewToken, OwnerChoice, Revoked, RollToken, RolledToken, TokenFilter,
+        TokenPolicy, TokenSummary, TokenUsage,
     },
     AppError, Page,
 };
@@ -109,6 +110,17 @@ impl Console for ConsoleService {
     async fn revoke_token(&self, caller: &Caller, id: String) -> Result<Revoked, AppError> {
         let p = Principal::from_caller(caller)?;
         answer(tokens::revoke_everywhere(self.pool(), &self.0.verifier, &p, &id).await)
+    }
+
+    async fn roll_token(
+        &self,
+        caller: &Caller,
+        id: String,
+        roll: RollToken,
+    ) -> Result<RolledToken, AppError> {
+        let p = Principal::from_caller(caller)?;
+        let policy = self.0.settings.token_policy();
+        answer(tokens::roll(self.pool(), &policy, &p, tokens::ToRoll::Id(&id), roll).await)
     }
 
     async fn revoke_tokens(
@@ -233,5 +245,9 @@ impl Console for ConsoleService {
 
     async fn token_events(&self, caller: &Caller, id: String) -> Result<Vec<AuditEvent>, AppError> {
         answer(tokens::events(self.pool(), &Principal::from_caller(caller)?, &id).await)
+    }
+
+    async fn token_usage(&self, caller: &Caller, id: String) -> Result<TokenUsage, AppError> {
+        answer(tokens::usage(self.pool(), &Principal::from_caller(caller)?, &id).await)
     }
 }

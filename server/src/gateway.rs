@@ -4,12 +4,13 @@
 //! space-separated, or the header repeated: all are needed). The answer has no body:
 //! 200 with identity headers the upstream can trust, 401 with `WWW-Authenticate:
 //! Bearer error="invalid_token"`, or 403 with `error="insufficient_scope"` naming the
-//! first scope missing. A refused flood of failures is answered 401 with `Retry-After`
-//! (gateways pass on only 2xx, 401 and 403).
+//! first scope missing, or 403 with a plain-text body naming the client's address when
+//! the token's allowlist does not admit it. A refused flood of failures is answered 401
+//! with `Retry-After` (gateways pass on only 2xx, 401 and 403).
 
 use crate::{
-    api::{bearer_token, insufficient_scope_challenge, invalid_token_challenge},
-    tokens::verify::Rejection,
+    api::{address_refused, bearer_token, insufficient_scope_challenge, invalid_token_challenge},
+    tokens::{usage, verify::Rejection},
     AppState,
 };
 use app::permissions::grants;
@@ -39,10 +40,23 @@ pub async fn forward_auth(State(state): State<AppState>, req: Request) -> Respon
             return status.into_response();
         }
     };
-    state
-        .usage
-        .record(verified.token_row, client.map(|a| a.to_string()));
-    if let Some(missing) = required_scopes(headers).find(|s| !grants(&verified.effective, s)) {
+    if !verified.allowlist.admits(client) {
+        state.usage.refused(verified.token_row);
+        return (StatusCode::FORBIDDEN, address_refused(client)).into_response();
+    }
+    let required: Vec<&str> = required_scopes(headers).collect();
+    let missing = required.iter().find(|s| !grants(&verified.effective, s));
+    state.usage.record(
+        verified.token_row,
+        usage::Request {
+            client_addr: client,
+            user_agent: headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok()),
+            scopes: if missing.is_none() { &required } else { &[] },
+        },
+    );
+    if let Some(missing) = missing {
         return (
             StatusCode::FORBIDDEN,
             [(

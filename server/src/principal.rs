@@ -3,7 +3,10 @@
 
 use app::{backend::Caller, permissions, AppError};
 use chrono::{DateTime, Utc};
-use std::net::IpAddr;
+use std::{
+    net::IpAddr,
+    sync::{Arc, Mutex},
+};
 
 /// The token a principal acts through.
 #[derive(Debug, Clone)]
@@ -11,6 +14,17 @@ pub struct ActingToken {
     pub row_id: i64,
     pub public_id: String,
     pub expires_at: Option<DateTime<Utc>>,
+    /// The scopes the request has needed so far: each permission a check found the token
+    /// holding (the operation's scope, and whatever the domain's rules asked, such as
+    /// `tokens:admin` to see others' tokens). What least privilege is judged by.
+    pub needed: Arc<Mutex<Vec<String>>>,
+}
+
+impl ActingToken {
+    /// The scopes needed so far, each once.
+    pub fn needed(&self) -> Vec<String> {
+        self.needed.lock().expect("needed scopes").clone()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -51,7 +65,18 @@ impl Principal {
     }
 
     pub fn can(&self, permission: &str) -> bool {
-        permissions::grants(&self.permissions, permission)
+        let granted = permissions::grants(&self.permissions, permission);
+        if let Some(token) = self
+            .token
+            .as_ref()
+            .filter(|_| granted && !permission.is_empty())
+        {
+            let mut needed = token.needed.lock().expect("needed scopes");
+            if !needed.iter().any(|n| n == permission) {
+                needed.push(permission.to_owned());
+            }
+        }
+        granted
     }
 
     /// `Ok` if the principal holds `permission`; `what` completes "You do not have

@@ -25,6 +25,7 @@
 //! token is never held back by other clients' failures.
 
 use crate::{
+    audit,
     error::Result,
     secrets,
     tokens::{
@@ -32,7 +33,7 @@ use crate::{
         verify::{self, Rejection, Verified},
     },
 };
-use app::tokens::Propagation;
+use app::{audit::AuditAction, tokens::Propagation};
 use chrono::Utc;
 use moka::sync::Cache;
 use rand::RngCore;
@@ -65,6 +66,8 @@ const RECEIPT_WAIT: Duration = Duration::from_millis(500);
 const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 const FAILURES_PER_ADDRESS: u32 = 100;
 const FAILURES_PER_TOKEN_ID: u32 = 20;
+/// How often a replaced token's use is written to the audit log, at most, per token.
+const REPLACED_USE_QUIET: Duration = Duration::from_secs(600);
 
 /// One failure window: when it opened and how many failures it has seen.
 struct Window {
@@ -89,6 +92,8 @@ struct Inner {
     /// happened is not cached, since it may predate the change.
     epoch: AtomicU64,
     failures: Cache<String, Arc<Window>>,
+    /// Replaced tokens whose use was written to the audit log lately, by public id.
+    replaced_uses: Cache<String, ()>,
     /// Every token's public id and secret digest, while listening (see the module's
     /// notes).
     known: RwLock<HashMap<String, Vec<u8>>>,
@@ -174,6 +179,10 @@ impl Verifier {
                     .max_capacity(CAPACITY)
                     .time_to_live(FAILURE_WINDOW)
                     .build(),
+                replaced_uses: Cache::builder()
+                    .max_capacity(CAPACITY)
+                    .time_to_live(REPLACED_USE_QUIET)
+                    .build(),
                 known: RwLock::default(),
                 receipts: Mutex::default(),
                 settling: Mutex::default(),
@@ -203,7 +212,9 @@ impl Verifier {
     }
 
     /// Verifies a presented token, from memory when it can. The outer `Result` is for
-    /// the database failing.
+    /// the database failing. A rolled token used after its overlap window is recorded in
+    /// the audit log (at most once in ten minutes per token): it leaked, or a system was
+    /// missed.
     pub async fn verify(
         &self,
         presented: &str,
@@ -213,13 +224,52 @@ impl Verifier {
         let Some(parsed) = format::parse(presented) else {
             return Ok(Err(Rejection::Malformed));
         };
+        let answer = self.check(presented, &parsed, client).await?;
+        if let Err(Rejection::Replaced { .. }) = answer {
+            self.note_use_after_replacement(parsed.public_id, client);
+        }
+        Ok(answer)
+    }
+
+    /// Writes the audit event of a replaced token's use, once in [`REPLACED_USE_QUIET`]
+    /// per token and instance (and once across instances, by the audit log's own quiet
+    /// window): a flood of such requests costs no write each.
+    fn note_use_after_replacement(&self, public_id: &str, client: Option<IpAddr>) {
+        if self.inner.replaced_uses.contains_key(public_id) {
+            return;
+        }
+        self.inner.replaced_uses.insert(public_id.to_owned(), ());
+        let pool = self.inner.pool.clone();
+        let public_id = public_id.to_owned();
+        tokio::spawn(async move {
+            let recorded = audit::record_once_per(
+                &pool,
+                &format!("used-after-replacement {public_id}"),
+                chrono::Duration::from_std(REPLACED_USE_QUIET).expect("ten minutes"),
+                &audit::Actor::anonymous(client),
+                AuditAction::TokenUsedAfterReplacement,
+                audit::Target::Token(&public_id),
+            )
+            .await;
+            if let Err(e) = recorded {
+                tracing::warn!(error = %e, "could not record the use of a replaced token");
+            }
+        });
+    }
+
+    async fn check(
+        &self,
+        presented: &str,
+        parsed: &format::Parsed<'_>,
+        client: Option<IpAddr>,
+    ) -> Result<Result<Verified, Rejection>> {
         let key = secrets::sha256(presented.as_bytes());
         let inner = &self.inner;
         if self.cache_in_use() {
             if let Some(verified) = inner.cache.get(&key) {
-                if verified.expires_at.is_some_and(|at| at <= Utc::now()) {
+                if let Some(refused) = verified.refused_at(Utc::now()) {
                     inner.cache.invalidate(&key);
-                    return Ok(Err(Rejection::Expired));
+                    return Ok(Err(refused));
                 }
                 return Ok(Ok(Verified::clone(&verified)));
             }

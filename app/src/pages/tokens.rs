@@ -10,8 +10,9 @@ use crate::{
     permissions::TOKENS_ADMIN,
     time::When,
     tokens::{
-        count_expiring_soon, expires_soon, list_tokens, search_text, Propagation, RevokeToken,
-        RevokeTokens, TokenFilter, TokenSort, TokenStatus, TokenSummary, EXPIRES_SOON_DAYS,
+        count_expiring_soon, expires_soon, get_token_usage, list_tokens, search_text, Propagation,
+        RevokeToken, RevokeTokens, TokenFilter, TokenSort, TokenStatus, TokenSummary,
+        EXPIRES_SOON_DAYS,
     },
     SignedIn,
 };
@@ -329,7 +330,12 @@ fn token_row(
             <td><A href=format!("/tokens/{}", t.id)>{t.name.clone()}</A></td>
             <td class="mono nowrap">{t.masked.clone()}</td>
             {show_owner.then(|| view! { <td>{t.owner.display_name.clone()}</td> })}
-            <td><Chips items=t.scopes.clone()/></td>
+            <td>
+                <Chips items=t.scopes.clone()/>
+                {(!t.unused_scopes.is_empty()).then(|| view! {
+                    <span class="unused-scopes">{format!("{} not used in 30 days", t.unused_scopes.join(", "))}</span>
+                })}
+            </td>
             <td class="nowrap"><When at=t.created_at/></td>
             <td class="nowrap">{match t.last_used_at {
                 Some(at) => view! { <When at/> }.into_any(),
@@ -337,7 +343,7 @@ fn token_row(
             }}</td>
             <td class="nowrap">{expires}</td>
             <td><Sparkline id=t.id.clone() requests=t.requests_30d/></td>
-            <td><StatusBadge status=t.status/></td>
+            <td><StatusBadge status=t.status stops_at=t.expires_at/></td>
             <td class="nowrap">{revocable.then(|| view! {
                 <button type="button" class="btn btn-small btn-danger-quiet"
                     aria-label=revoke_label
@@ -376,7 +382,27 @@ pub fn RevokeDialog(
                 " will be refused (401 Unauthorized) from its next request. This cannot be undone: "
                 "to restore access, generate a new token."
             </p>
+            <BlastRadius id=token.id.clone()/>
         </ConfirmDialog>
+    }
+}
+
+/// Who would be cut off: the token's clients of the last 7 days and its last request,
+/// read when a revoke or roll dialog opens.
+#[component]
+pub fn BlastRadius(id: String) -> impl IntoView {
+    let usage = LocalResource::new(move || get_token_usage(id.clone()));
+    view! {
+        <p class="blast-radius" role="status">
+            <Suspense fallback=|| "Checking who uses it…">
+                {move || Suspend::new(async move {
+                    match usage.await {
+                        Ok(usage) => usage.blast_radius(Utc::now()),
+                        Err(_) => "Who uses it could not be read.".to_owned(),
+                    }
+                })}
+            </Suspense>
+        </p>
     }
 }
 

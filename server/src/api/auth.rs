@@ -8,7 +8,10 @@
 use super::problem::ApiError;
 use crate::{
     principal::{ActingToken, Principal},
-    tokens::verify::{Rejection, Verified},
+    tokens::{
+        usage,
+        verify::{Rejection, Verified},
+    },
     AppState,
 };
 use app::{permissions::describe, AppError};
@@ -81,11 +84,19 @@ pub async fn authenticate(
         Ok(verified) => verified,
         Err(error) => return error.into_response(),
     };
-    state
-        .usage
-        .record(verified.token_row, client_addr.map(|a| a.to_string()));
+    if !verified.allowlist.admits(client_addr) {
+        state.usage.refused(verified.token_row);
+        return ApiError::AddressRefused(client_addr).into_response();
+    }
     let effective = verified.effective.join(", ");
     let principal = acting_for_owner(&verified, client_addr);
+    let needed = principal.token.as_ref().map(|t| t.needed.clone());
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let token_row = verified.token_row;
     // The scope the operation states is the scope it enforces; the domain's own checks
     // (ownership, outranking) come after.
     let mut response = match principal.require(&accepted, &describe(&accepted)) {
@@ -98,6 +109,18 @@ pub async fn authenticate(
             next.run(req).await
         }
     };
+    // Counted once the answer is known: the scopes the request needed and held (the
+    // operation's, and what the domain's rules asked) count as used.
+    let needed = needed.map_or_else(Vec::new, |n| n.lock().expect("needed scopes").clone());
+    let needed: Vec<&str> = needed.iter().map(String::as_str).collect();
+    state.usage.record(
+        token_row,
+        usage::Request {
+            client_addr,
+            user_agent: user_agent.as_deref(),
+            scopes: &needed,
+        },
+    );
     let headers = response.headers_mut();
     for (name, value) in [
         ("x-token-scopes", effective),
@@ -124,6 +147,7 @@ fn acting_for_owner(verified: &Verified, client_addr: Option<std::net::IpAddr>) 
             row_id: verified.token_row,
             public_id: verified.public_id.clone(),
             expires_at: verified.expires_at,
+            needed: Default::default(),
         }),
         client_addr,
     }

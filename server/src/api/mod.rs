@@ -21,7 +21,8 @@ mod users;
 pub use auth::{bearer_token, Bearer};
 pub use openapi::reference;
 pub use problem::{
-    insufficient_scope_challenge, invalid_token_challenge, ApiError, ApiResult, RETRY_AFTER_SECONDS,
+    address_refused, insufficient_scope_challenge, invalid_token_challenge, ApiError, ApiResult,
+    RETRY_AFTER_SECONDS,
 };
 
 use crate::AppState;

@@ -15,8 +15,10 @@ pub const RETRY_AFTER_SECONDS: &str = "2";
 
 #[derive(Debug)]
 pub enum ApiError {
-    /// The bearer token was missing, malformed, unknown, expired or revoked.
+    /// The bearer token was missing, malformed, unknown, expired, replaced or revoked.
     Token(Rejection),
+    /// The token is valid but may not be used from the client's address (its allowlist).
+    AddressRefused(Option<std::net::IpAddr>),
     App(AppError),
     /// The server failed: logged in full when answered, told generically.
     Server(crate::error::Error),
@@ -75,11 +77,24 @@ fn quoted(text: &str) -> String {
     text.replace(['"', '\\'], "'")
 }
 
+/// Why a request from `addr` was refused by the token's allowlist, naming the address.
+pub fn address_refused(addr: Option<std::net::IpAddr>) -> String {
+    match addr {
+        Some(addr) => format!(
+            "This token may not be used from {}: the address is not on its allowlist.",
+            addr.to_canonical()
+        ),
+        None => "This token may be used only from listed addresses, and the request's \
+                 address is unknown."
+            .into(),
+    }
+}
+
 /// The `WWW-Authenticate` challenge for a token that was refused (RFC 6750 section 3).
 pub fn invalid_token_challenge(rejection: Rejection) -> String {
     format!(
         "Bearer realm=\"latchkey\", error=\"invalid_token\", error_description=\"{}\"",
-        quoted(rejection.detail())
+        quoted(&rejection.detail())
     )
 }
 
@@ -104,7 +119,7 @@ impl IntoResponse for ApiError {
                 (
                     StatusCode::TOO_MANY_REQUESTS,
                     "too-many-requests",
-                    Rejection::Throttled { retry_after }.detail().to_owned(),
+                    Rejection::Throttled { retry_after }.detail().into_owned(),
                 )
             }
             Self::Token(rejection) => {
@@ -112,9 +127,14 @@ impl IntoResponse for ApiError {
                 (
                     StatusCode::UNAUTHORIZED,
                     "invalid-token",
-                    rejection.detail().to_owned(),
+                    rejection.detail().into_owned(),
                 )
             }
+            Self::AddressRefused(addr) => (
+                StatusCode::FORBIDDEN,
+                "address-not-allowed",
+                address_refused(addr),
+            ),
             Self::Request { status, detail } => {
                 let kind = match status {
                     StatusCode::PAYLOAD_TOO_LARGE => "body-too-large",

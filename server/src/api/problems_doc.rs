@@ -51,20 +51,19 @@ fn problem_statuses(
     method: &str,
     operation: &Value,
 ) -> Vec<(&'static str, &'static str)> {
-    let Some(bearer) = operation["security"][0]["bearer"].as_array() else {
+    if operation["security"][0]["bearer"].as_array().is_none() {
         return Vec::new();
-    };
+    }
     let mut statuses = vec![
-        ("401", "The token is missing, malformed, unknown, expired or revoked, or its owner is disabled."),
+        ("401", "The token is missing, malformed, unknown, expired, replaced (rolled) or revoked, or its owner is disabled."),
         ("408", "The request did not arrive in time."),
         ("503", "The database cannot be reached for now: try again after Retry-After seconds."),
     ];
-    if !bearer.is_empty() || method != "get" {
-        statuses.push((
-            "403",
-            "The token lacks the scope (insufficient-scope), or the owner may not do this.",
-        ));
-    }
+    statuses.push((
+        "403",
+        "The token lacks the scope (insufficient-scope), the owner may not do this, or the \
+         token may not be used from the client's address (address-not-allowed).",
+    ));
     let has_body = operation.get("requestBody").is_some();
     let has_query = operation["parameters"]
         .as_array()
@@ -88,7 +87,7 @@ fn problem_statuses(
         statuses.push(("404", "The role or owner the body names does not exist."));
     }
     let changes = matches!(method, "post" | "patch" | "delete");
-    if changes && !path.starts_with("/api/v1/tokens/") {
+    if changes && (!path.starts_with("/api/v1/tokens/") || path.ends_with("/roll")) {
         statuses.push((
             "409",
             "It clashes with what exists (a name taken, a role in use, the last administrator).",

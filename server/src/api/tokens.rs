@@ -13,7 +13,10 @@ use crate::{
 };
 use app::{
     permissions::TOKENS_INTROSPECT,
-    tokens::{CreatedToken, NewToken, OwnerRef, Revoked, TokenFilter, TokenSummary, TokenUsage},
+    tokens::{
+        CreatedToken, NewToken, OwnerRef, Revoked, RollToken, RolledToken, TokenFilter,
+        TokenSummary, TokenUsage,
+    },
     Page,
 };
 use axum::{
@@ -31,6 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_token))
         .routes(routes!(get_token))
         .routes(routes!(revoke_token))
+        .routes(routes!(roll_token))
+        .routes(routes!(roll_self))
         .routes(routes!(token_usage))
         .routes(routes!(introspect))
 }
@@ -93,6 +98,56 @@ async fn revoke_token(
     Ok(Json(
         tokens::revoke_everywhere(&state.pool, &state.verifier, &auth.principal, &id).await?,
     ))
+}
+
+/// Roll a token: a new one with the same name, owner, scopes and allowlist (or narrower),
+/// while the old one keeps working for the overlap window (24 hours unless asked) and is
+/// then refused as replaced. The answer holds the new token's plaintext, this once.
+#[utoipa::path(post, path = "/tokens/{id}/roll", tag = "tokens", request_body = RollToken,
+    params(("id" = String, Path, description = "The public id of the token to roll")),
+    security(("bearer" = ["tokens:write"])),
+    responses((status = 201, body = RolledToken, description = "The new token (its plaintext shown this once) and the old one, rolling over"),
+              (status = 404, description = "No such token of yours"),
+              (status = 409, description = "The token is revoked, expired or already rolled")))]
+async fn roll_token(
+    State(state): State<AppState>,
+    auth: Bearer,
+    Path(id): Path<String>,
+    ApiJson(roll): ApiJson<RollToken>,
+) -> ApiResult<(StatusCode, Json<RolledToken>)> {
+    let policy = state.settings.token_policy();
+    let rolled = tokens::roll(
+        &state.pool,
+        &policy,
+        &auth.principal,
+        tokens::ToRoll::Id(&id),
+        roll,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(rolled)))
+}
+
+/// Roll the token this request is made with, whatever its scopes: how an integration
+/// rotates its own token. Same body and answer as rolling by id.
+#[utoipa::path(post, path = "/tokens/self/roll", tag = "tokens", request_body = RollToken,
+    security(("bearer" = [])),
+    responses((status = 201, body = RolledToken, description = "The new token (its plaintext shown this once) and the old one, rolling over"),
+              (status = 409, description = "The token was already rolled")))]
+async fn roll_self(
+    State(state): State<AppState>,
+    auth: Bearer,
+    ApiJson(roll): ApiJson<RollToken>,
+) -> ApiResult<(StatusCode, Json<RolledToken>)> {
+    let policy = state.settings.token_policy();
+    let rolled = tokens::roll(
+        &state.pool,
+        &policy,
+        &auth.principal,
+        tokens::ToRoll::Itself,
+        roll,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(rolled)))
 }
 
 /// How much a token was used: requests per day (UTC) over the last 90 days.
@@ -158,6 +213,10 @@ pub struct Introspection {
     pub owner: Option<OwnerRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
+    /// The addresses and CIDR ranges the token may be used from; empty for anywhere. A
+    /// service that verifies tokens this way should refuse requests from elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_ips: Option<Vec<String>>,
 }
 
 impl Introspection {
@@ -181,6 +240,7 @@ impl Introspection {
             scopes: Some(v.effective),
             owner: Some(v.owner),
             expires_at: v.expires_at,
+            allowed_ips: Some(v.allowed_ips),
         }
     }
 }
@@ -229,7 +289,8 @@ async fn introspect(
         .await?
     {
         Ok(v) => {
-            state.usage.record(v.token_row, None);
+            // The introspecting service is not the token's client: counted, not described.
+            state.usage.record(v.token_row, Default::default());
             Introspection::active(v)
         }
         Err(throttled @ Rejection::Throttled { .. }) => return Err(ApiError::Token(throttled)),

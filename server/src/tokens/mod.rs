@@ -1,9 +1,13 @@
 //! The token lifecycle: generate, list, read, revoke. A token cannot change after it is
 //! generated: to change its owner, scopes or expiry, revoke it and generate another.
 
+pub mod allowlist;
 pub mod format;
+mod roll;
 pub mod usage;
 pub mod verify;
+
+pub use roll::{roll, ToRoll};
 
 use crate::{
     audit::{self, Target},
@@ -32,10 +36,22 @@ pub const DESCRIPTION_MAX: usize = 500;
 
 const SELECT: &str = "
     SELECT t.id AS row_id, t.public_id, t.name, t.description, t.scopes, t.created_at,
-           t.expires_at, t.last_used_at, t.revoked_at,
+           t.expires_at, t.last_used_at, t.revoked_at, t.allowed_ips, t.replaced_at,
            CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked'
+                WHEN t.expires_at <= now() AND t.replaced_by IS NOT NULL THEN 'replaced'
                 WHEN t.expires_at IS NOT NULL AND t.expires_at <= now() THEN 'expired'
+                WHEN t.replaced_by IS NOT NULL THEN 'rolling'
                 ELSE 'active' END AS status,
+           (SELECT n.public_id FROM api_tokens n WHERE n.id = t.replaced_by) AS replaced_by,
+           (SELECT o.public_id FROM api_tokens o WHERE o.replaced_by = t.id LIMIT 1) AS replaces,
+           CASE WHEN t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+                     AND t.created_at <= now() - make_interval(days => 30)
+                THEN ARRAY(SELECT x.s FROM unnest(t.scopes) WITH ORDINALITY AS x(s, i)
+                           WHERE NOT EXISTS (SELECT 1 FROM token_scope_use u
+                                             WHERE u.token_id = t.id AND u.scope = x.s
+                                               AND u.last_used > now() - make_interval(days => 30))
+                           ORDER BY x.i)
+                ELSE '{}'::text[] END AS unused_scopes,
            u.id AS owner_id, u.display_name AS owner_name, u.email AS owner_email,
            u.kind AS owner_kind, t.created_by,
            (SELECT COALESCE(sum(d.requests), 0)::bigint FROM token_usage_daily d
@@ -53,6 +69,11 @@ struct Row {
     expires_at: Option<DateTime<Utc>>,
     last_used_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
+    allowed_ips: Vec<String>,
+    replaced_at: Option<DateTime<Utc>>,
+    replaced_by: Option<String>,
+    replaces: Option<String>,
+    unused_scopes: Vec<String>,
     status: String,
     owner_id: i64,
     owner_name: String,
@@ -81,6 +102,11 @@ impl From<Row> for TokenSummary {
             revoked_at: r.revoked_at,
             status: TokenStatus::parse(&r.status).unwrap_or(TokenStatus::Active),
             requests_30d: r.requests_30d,
+            allowed_ips: r.allowed_ips,
+            replaced_at: r.replaced_at,
+            replaced_by: r.replaced_by,
+            replaces: r.replaces,
+            unused_scopes: r.unused_scopes,
         }
     }
 }
@@ -97,6 +123,7 @@ pub async fn create(
     p.require(TOKENS_WRITE, "create API tokens")?;
     let name = fields::name("name", &new.name, NAME_MAX)?;
     let description = fields::text("description", new.description.as_deref(), DESCRIPTION_MAX)?;
+    let allowed_ips = allowlist::parse("allowed_ips", &new.allowed_ips)?;
     let owner_id = match (new.owner_id, p.user_id) {
         (Some(owner), _) => owner,
         (None, Some(me)) => me,
@@ -146,8 +173,8 @@ pub async fn create(
     let row_id: i64 = sqlx::query_scalar(
         "INSERT INTO api_tokens
              (public_id, secret_digest, name, description, owner_id, created_by, scopes,
-              expires_at, parent_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+              expires_at, parent_id, allowed_ips)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(&generated.public_id)
     .bind(&generated.secret_digest)
@@ -158,6 +185,7 @@ pub async fn create(
     .bind(&scopes)
     .bind(expires_at)
     .bind(parent.map(|t| t.row_id))
+    .bind(&allowed_ips)
     .fetch_one(&mut *tx)
     .await?;
     audit::record(
@@ -170,6 +198,7 @@ pub async fn create(
             "owner": owner.label(),
             "scopes": scopes,
             "expires_at": expires_at,
+            "allowed_ips": allowed_ips,
         }),
     )
     .await?;
@@ -233,6 +262,8 @@ pub async fn get<'e>(
 pub async fn usage(pool: &PgPool, p: &Principal, public_id: &str) -> Result<TokenUsage> {
     let token = get(pool, p, public_id).await?;
     let days = usage::per_day(pool, public_id).await?;
+    let clients = usage::clients(pool, public_id).await?;
+    let scopes = usage::scopes(pool, public_id, &token.scopes).await?;
     Ok(TokenUsage {
         id: token.id,
         days: days
@@ -240,6 +271,9 @@ pub async fn usage(pool: &PgPool, p: &Principal, public_id: &str) -> Result<Toke
             .map(|(day, requests)| DayUsage { day, requests })
             .collect(),
         requests_30d: token.requests_30d,
+        last_used_at: token.last_used_at,
+        clients,
+        scopes,
     })
 }
 
@@ -275,6 +309,7 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
            AND ($3::text IS NULL OR status = $3)
            AND ($4::bigint IS NULL OR {after_cursor})
            AND ($6::bigint IS NULL OR created_by = $6)
+           AND ($8::bool IS NOT TRUE OR cardinality(unused_scopes) > 0)
          ORDER BY {order} LIMIT $5"
     ))
     .bind(owner)
@@ -284,6 +319,7 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
     .bind(limit + 1)
     .bind(creator)
     .bind(public_id)
+    .bind(filter.unused_scopes)
     .fetch_all(pool)
     .await?;
     Ok(paging::paginate(rows, limit, |r| r.row_id))
@@ -574,12 +610,14 @@ struct OwnerRow {
     permissions: Vec<String>,
 }
 
-/// Whether one of the owner's live tokens (neither revoked nor expired) is called `name`,
-/// ignoring case. An expired token's name may be given to its replacement.
+/// Whether one of the owner's live tokens (neither revoked, expired nor rolled) is called
+/// `name`, ignoring case. An expired or rolled token's name may be given to its
+/// replacement.
 async fn name_taken<'e>(db: impl sqlx::PgExecutor<'e>, owner_id: i64, name: &str) -> Result<bool> {
     Ok(sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM api_tokens
                         WHERE owner_id = $1 AND lower(name) = lower($2) AND revoked_at IS NULL
+                          AND replaced_by IS NULL
                           AND (expires_at IS NULL OR expires_at > now()))",
     )
     .bind(owner_id)

@@ -6,11 +6,12 @@
 //! well-formed one costs one indexed query and a constant-time comparison of digests;
 //! an unknown id and a wrong secret take the same path and get the same answer.
 
-use super::format;
+use super::{allowlist::Allowlist, format};
 use crate::{error::Result, secrets};
 use app::{permissions::grants, tokens::OwnerRef};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
+use std::borrow::Cow;
 
 #[derive(Debug, Clone)]
 pub struct Verified {
@@ -27,6 +28,23 @@ pub struct Verified {
     pub owner: OwnerRef,
     /// The owner's role, whose permissions bound the token's reach.
     pub role_id: i64,
+    /// Where the token may be used from, as stored (empty for anywhere) and as matched.
+    pub allowed_ips: Vec<String>,
+    pub allowlist: Allowlist,
+    /// When the token was rolled; it is refused as replaced from `expires_at` on.
+    pub replaced_at: Option<DateTime<Utc>>,
+}
+
+impl Verified {
+    /// Why a token verified earlier is refused now, if it is: its time is up.
+    pub fn refused_at(&self, now: DateTime<Utc>) -> Option<Rejection> {
+        let ended = self.expires_at.is_some_and(|at| at <= now);
+        match (ended, self.replaced_at) {
+            (false, _) => None,
+            (true, Some(on)) => Some(Rejection::Replaced { on }),
+            (true, None) => Some(Rejection::Expired),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +54,11 @@ pub enum Rejection {
     /// Unknown id or wrong secret: deliberately one answer.
     Invalid,
     Expired,
+    /// Rolled, and its overlap window is over: a sign that it leaked or that a system
+    /// still uses it.
+    Replaced {
+        on: DateTime<Utc>,
+    },
     Revoked,
     OwnerDisabled,
     /// Too many failed verifications from this address or for this public id: answered
@@ -46,16 +69,22 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    pub fn detail(self) -> &'static str {
-        match self {
+    pub fn detail(self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
             Self::Missing => "Send the token in the Authorization header: Bearer <token>.",
             Self::Malformed => "That is not a Latchkey token (wrong shape or checksum): check that it was copied whole.",
             Self::Invalid => "The token is not valid.",
             Self::Expired => "The token has expired.",
+            Self::Replaced { on } => {
+                return Cow::Owned(format!(
+                    "The token was replaced on {}: use the token that replaced it.",
+                    on.format("%Y-%m-%d %H:%M UTC")
+                ))
+            }
             Self::Revoked => "The token has been revoked.",
             Self::OwnerDisabled => "The token's owner is disabled.",
             Self::Throttled { .. } => "Too many failed verifications: wait before trying again.",
-        }
+        })
     }
 }
 
@@ -68,7 +97,9 @@ struct Row {
     scopes: Vec<String>,
     expires_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
-    expired: bool,
+    replaced_at: Option<DateTime<Utc>>,
+    allowed_ips: Vec<String>,
+    now: DateTime<Utc>,
     revoked: bool,
     owner_id: i64,
     owner_name: String,
@@ -86,8 +117,7 @@ pub async fn verify(pool: &PgPool, presented: &str) -> Result<Result<Verified, R
     };
     let row: Option<Row> = sqlx::query_as(
         "SELECT t.id, t.public_id, t.name, t.secret_digest, t.scopes, t.expires_at, t.created_at,
-                (t.expires_at IS NOT NULL AND t.expires_at <= now()) AS expired,
-                (t.revoked_at IS NOT NULL) AS revoked,
+                t.replaced_at, t.allowed_ips, now() AS now, (t.revoked_at IS NOT NULL) AS revoked,
                 u.id AS owner_id, u.display_name AS owner_name, u.email AS owner_email,
                 u.kind AS owner_kind, u.active AS owner_active, u.role_id, r.permissions
          FROM api_tokens t
@@ -111,13 +141,7 @@ pub async fn verify(pool: &PgPool, presented: &str) -> Result<Result<Verified, R
     if row.revoked {
         return Ok(Err(Rejection::Revoked));
     }
-    if row.expired {
-        return Ok(Err(Rejection::Expired));
-    }
-    if !row.owner_active {
-        return Ok(Err(Rejection::OwnerDisabled));
-    }
-    Ok(Ok(Verified {
+    let verified = Verified {
         token_row: row.id,
         effective: effective_scopes(&row.scopes, &row.permissions),
         public_id: row.public_id,
@@ -132,7 +156,18 @@ pub async fn verify(pool: &PgPool, presented: &str) -> Result<Result<Verified, R
             email: row.owner_email,
             kind: row.owner_kind,
         },
-    }))
+        allowlist: Allowlist::from_stored(&row.allowed_ips),
+        allowed_ips: row.allowed_ips,
+        replaced_at: row.replaced_at,
+    };
+    // The database's clock decides, as it decided when the token was rolled.
+    if let Some(refused) = verified.refused_at(row.now) {
+        return Ok(Err(refused));
+    }
+    if !row.owner_active {
+        return Ok(Err(Rejection::OwnerDisabled));
+    }
+    Ok(Ok(verified))
 }
 
 /// The token's scopes, each as far as the owner's permissions reach: a `write` scope

@@ -6,6 +6,7 @@ mod helpers;
 mod audit;
 mod cli;
 mod introspect;
+mod lifecycle;
 mod openapi;
 mod problems;
 mod roles;

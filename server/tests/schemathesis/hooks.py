@@ -3,9 +3,11 @@
 The document states every rule that depends on the request alone. A few depend on the
 server's state, the clock or a password estimator instead, and the run brings the bodies
 of schema-valid cases in line with them: permissions and scopes name modules the run's
-token may grant, role and user ids name ones that exist and that the token may give, an expiry lies in the future, and a
+token may grant, role and user ids name ones that exist and that the token may give, an expiry lies in the future, an
+allowlist holds addresses and ranges (whose syntax, host bits included, no pattern states), a roll keeps the old token's
+scopes and addresses (narrowing them depends on the token), and a
 person has an email and a password that zxcvbn does not guess (a service account none). Cases meant to break the schema are left alone. The
-run's own token and its owner are never revoked, disabled or deleted by its cases."""
+run's own token and its owner are never revoked, rolled, disabled or deleted by its cases."""
 
 import datetime
 import os
@@ -20,11 +22,14 @@ ROLE_IDS = [int(i) for i in os.environ["LATCHKEY_ROLE_IDS"].split(",")]
 # The document's pattern for a permission's shape.
 SHAPE = re.compile(os.environ["LATCHKEY_PERMISSION_PATTERN"])
 STRONG_PASSWORD = "vermilion quokka tessellates 1987 harbours"
+# Addresses and ranges an allowlist may hold (a generated string is rarely one).
+ALLOWED = ["10.0.4.0/24", "2001:db8::/32", "127.0.0.1", "192.0.2.7"]
 
 
 @schemathesis.hook
 def filter_case(context, case):
-    # Reading the run's own token or owner is harmless; changing them is not.
+    # Reading the run's own token or owner is harmless; changing them is not. (Rolling
+    # "self" would roll the run's token: that operation is left out of the run.)
     if case.method.upper() == "GET":
         return True
     values = (case.path_parameters or {}).values()
@@ -69,6 +74,15 @@ def map_case(context, case):
             body[field] = known[int(value) % len(known)]
     if isinstance(body.get("expires_at"), str):
         body["expires_at"] = in_the_future(body["expires_at"])
+    if isinstance(body.get("allowed_ips"), list):
+        body["allowed_ips"] = [ALLOWED[len(str(i)) % len(ALLOWED)] for i in body["allowed_ips"]]
+    if case.path.endswith("/roll"):
+        # A roll may only narrow the old token's scopes and addresses, which the run
+        # cannot know: it keeps them.
+        body.pop("scopes", None)
+        body.pop("allowed_ips", None)
+        if body.get("never_expires") is True:
+            body.pop("expires_at", None)
     if "display_name" in body and "role_id" in body:
         # A new user: people need an email and a password, service accounts have none.
         if body.get("kind") == "service":

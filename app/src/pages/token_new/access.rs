@@ -64,6 +64,12 @@ pub fn AccessStep(draft: Draft, facts: Facts) -> impl IntoView {
                 </Transition>
             </fieldset>
             <FieldError error field="scopes"/>
+            <label for="token-allowed-ips">"Allowed addresses (optional)"</label>
+            <p class="hint" id="token-allowed-ips-hint">"IP addresses or CIDR ranges, IPv4 or IPv6, one a line (10.0.4.7, 10.0.4.0/24, 2001:db8::/32). Requests from anywhere else are refused. Leave empty to allow any address."</p>
+            <textarea id="token-allowed-ips" rows="3" class="mono" aria-describedby="token-allowed-ips-hint"
+                prop:value=move || draft.allowed_ips.get()
+                on:input=move |ev| draft.allowed_ips.set(event_target_value(&ev))></textarea>
+            <FieldError error field="allowed_ips"/>
             <StepActions draft submit="Next"/>
         </form>
     }

@@ -5,7 +5,7 @@
 mod access;
 mod details;
 mod expiry;
-mod reveal;
+pub(crate) mod reveal;
 mod review;
 
 use crate::{
@@ -58,7 +58,7 @@ impl Step {
     fn of_field(field: &str) -> Option<Step> {
         match field {
             "name" | "description" => Some(Step::Details),
-            "owner_id" | "scopes" => Some(Step::Access),
+            "owner_id" | "scopes" | "allowed_ips" => Some(Step::Access),
             "expires_at" => Some(Step::Expiry),
             _ => None,
         }
@@ -99,6 +99,8 @@ struct Draft {
     /// `None`: the signed-in user.
     owner: RwSignal<Option<i64>>,
     access: RwSignal<BTreeMap<String, Access>>,
+    /// Addresses and CIDR ranges, one a line or comma-separated; empty for anywhere.
+    allowed_ips: RwSignal<String>,
     expiry: RwSignal<Expiry>,
     /// YYYY-MM-DD from the calendar, for [`Expiry::Date`].
     date: RwSignal<String>,
@@ -114,6 +116,7 @@ impl Draft {
             description: RwSignal::new(String::new()),
             owner: RwSignal::new(None),
             access: RwSignal::new(BTreeMap::new()),
+            allowed_ips: RwSignal::new(String::new()),
             expiry: RwSignal::new(Expiry::Days(30)),
             date: RwSignal::new(String::new()),
             error: RwSignal::new(None),
@@ -123,6 +126,16 @@ impl Draft {
     fn scopes(&self) -> Vec<String> {
         self.access
             .with(|a| a.iter().filter_map(|(m, acc)| acc.scope(m)).collect())
+    }
+
+    /// The allowlist's entries as typed (the server checks and normalises them).
+    fn allowed_ips(&self) -> Vec<String> {
+        self.allowed_ips.with(|text| {
+            text.split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|e| !e.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
     }
 
     fn expires_at(&self) -> Result<Option<DateTime<Utc>>, AppError> {
@@ -157,6 +170,7 @@ impl Draft {
             owner_id: self.owner.get_untracked(),
             scopes: self.scopes(),
             expires_at: self.expires_at()?,
+            allowed_ips: self.allowed_ips(),
         })
     }
 

@@ -17,7 +17,16 @@ enum Copied {
 /// The token, shown this once: masked, with a toggle, copy buttons (the token, or an
 /// environment line) and a curl example.
 #[component]
-pub fn Reveal(token: CreatedToken, on_done: Callback<()>) -> impl IntoView {
+pub fn Reveal(
+    token: CreatedToken,
+    on_done: Callback<()>,
+    /// The page's heading.
+    #[prop(default = "Token generated")]
+    title: &'static str,
+    /// What else to know, shown under the warning (a roll says when the old token stops).
+    #[prop(default = None)]
+    note: Option<String>,
+) -> impl IntoView {
     let visible = RwSignal::new(false);
     // What was copied last: the token alone, or as an environment line.
     let copied = RwSignal::new(None::<Copied>);
@@ -58,13 +67,14 @@ pub fn Reveal(token: CreatedToken, on_done: Callback<()>) -> impl IntoView {
     };
     let shown_for_curl = shown.clone();
     view! {
-        <h1>"Token generated"</h1>
+        <h1>{title}</h1>
         <section class="card reveal" aria-labelledby="reveal-title">
             <h2 id="reveal-title">{token.summary.name.clone()}</h2>
             <div class="alert alert-warn" role="note">
                 <strong>"Copy the token now."</strong>
                 " It will not be shown again: Latchkey keeps only a digest of it."
             </div>
+            {note.map(|note| view! { <p class="hint">{note}</p> })}
             <label for="new-token">"Your new API token"</label>
             <div class="token-field">
                 <input id="new-token" class="mono" readonly prop:value=shown spellcheck="false"/>

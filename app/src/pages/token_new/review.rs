@@ -35,9 +35,13 @@ pub fn ReviewStep(draft: Draft, facts: Facts, create: ServerAction<CreateToken>)
                 <dt>"Description"</dt><dd>{description}</dd>
                 <dt>"Owner"</dt><dd>{move || facts.owner(draft).map(|o| facts.owner_label(&o)).unwrap_or_default()}</dd>
                 <dt>"Scopes"</dt><dd>{move || view! { <Chips items=draft.scopes() label="Scopes"/> }}</dd>
+                <dt>"Allowed addresses"</dt><dd>{move || {
+                    let ips = draft.allowed_ips();
+                    if ips.is_empty() { "Any".to_owned() } else { ips.join(", ") }
+                }}</dd>
                 <dt>"Expiry"</dt><dd>{move || expiry_text(draft)}</dd>
             </dl>
-            <p class="hint">"A token cannot be changed once generated: to change it, revoke it and generate another."</p>
+            <p class="hint">"A token cannot be changed once generated: to change it, roll it (its replacement may be narrower) or revoke it and generate another."</p>
             <StepActions draft submit="Generate token" busy=create.pending()/>
         </form>
     }
