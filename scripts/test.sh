@@ -31,6 +31,8 @@ say "static checks: formatting, lints (server and browser builds), dependencies 
 cargo fmt --all --check
 cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
 cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
+# cargo-deny reads the whole graph, every platform's crates included: fetch them first.
+cargo fetch --quiet
 cargo deny --offline check advisories bans licenses sources
 
 say "Rust tests"

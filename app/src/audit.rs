@@ -45,10 +45,12 @@ pub enum AuditAction {
     RoleChanged,
     RoleDeleted,
     ModuleAdded,
+    WebhookCreated,
+    WebhookDeleted,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 23] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
@@ -70,6 +72,8 @@ impl AuditAction {
         Self::RoleChanged,
         Self::RoleDeleted,
         Self::ModuleAdded,
+        Self::WebhookCreated,
+        Self::WebhookDeleted,
     ];
 
     /// The name stored in the log and shown to people, e.g. `token.created`.
@@ -96,6 +100,8 @@ impl AuditAction {
             Self::RoleChanged => "role.changed",
             Self::RoleDeleted => "role.deleted",
             Self::ModuleAdded => "module.added",
+            Self::WebhookCreated => "webhook.created",
+            Self::WebhookDeleted => "webhook.deleted",
         }
     }
 
@@ -158,6 +164,6 @@ mod tests {
         let choices = AuditAction::filter_choices();
         assert_eq!(&choices[..3], ["token.", "token.created", "token.revoked"]);
         assert!(choices.contains(&"sign_out"));
-        assert_eq!(choices.len(), AuditAction::ALL.len() + 7);
+        assert_eq!(choices.len(), AuditAction::ALL.len() + 8);
     }
 }

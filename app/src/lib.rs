@@ -13,6 +13,7 @@ pub mod permissions;
 pub mod session;
 pub mod time;
 pub mod tokens;
+pub mod webhooks;
 
 pub use error::AppError;
 pub use session::CurrentUser;

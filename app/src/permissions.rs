@@ -16,6 +16,8 @@ pub const USERS_CREDENTIALS: &str = "users:credentials";
 pub const ROLES_READ: &str = "roles:read";
 pub const ROLES_WRITE: &str = "roles:write";
 pub const AUDIT_READ: &str = "audit:read";
+pub const WEBHOOKS_READ: &str = "webhooks:read";
+pub const WEBHOOKS_WRITE: &str = "webhooks:write";
 
 /// Whether a set of held permissions grants `needed`.
 pub fn grants<S: AsRef<str>>(held: &[S], needed: &str) -> bool {

@@ -66,6 +66,8 @@ pub enum Target<'a> {
         name: &'a str,
     },
     Module(&'a str),
+    /// A webhook endpoint, by its public id.
+    Webhook(&'a str),
     /// A sign-in name that may belong to nobody (a failed or throttled sign-in).
     Account(&'a str),
     /// The instance itself (set-up).
@@ -79,6 +81,7 @@ impl Target<'_> {
             Self::User { .. } => "user",
             Self::Role { .. } => "role",
             Self::Module(_) => "module",
+            Self::Webhook(_) => "webhook",
             Self::Account(_) => "account",
             Self::Instance => "instance",
         }
@@ -86,7 +89,9 @@ impl Target<'_> {
 
     fn id(self) -> Option<String> {
         match self {
-            Self::Token(id) | Self::Module(id) | Self::Account(id) => Some(id.to_owned()),
+            Self::Token(id) | Self::Module(id) | Self::Webhook(id) | Self::Account(id) => {
+                Some(id.to_owned())
+            }
             Self::User { id, .. } | Self::Role { id, .. } => Some(id.to_string()),
             Self::Instance => None,
         }
@@ -94,7 +99,7 @@ impl Target<'_> {
 
     fn text(&self) -> Option<&str> {
         match *self {
-            Self::Token(id) | Self::Module(id) | Self::Account(id) => Some(id),
+            Self::Token(id) | Self::Module(id) | Self::Webhook(id) | Self::Account(id) => Some(id),
             Self::User { label, .. } => Some(label),
             Self::Role { name, .. } => Some(name),
             Self::Instance => None,

@@ -32,6 +32,7 @@ pub mod tokens;
 pub mod users;
 pub mod verifier;
 pub mod web;
+pub mod webhooks;
 
 pub use state::AppState;
 

@@ -143,11 +143,13 @@ impl Application {
             HOUSEKEEPING_EVERY,
         );
         let verifier = state.verifier.spawn();
+        let webhooks = crate::webhooks::deliver::spawn(state.pool.clone());
         tracing::info!("Latchkey is listening on http://{}", listener.local_addr()?);
         let timeouts = state.settings.timeouts;
         listener::serve(listener, web::router(state.clone()), timeouts, shutdown).await?;
         flusher.abort();
         housekeeping.abort();
+        webhooks.abort();
         verifier.iter().for_each(|task| task.abort());
         state.verifier.leave().await;
         state.usage.flush(&state.pool).await?;

@@ -17,6 +17,7 @@ mod problems_doc;
 mod roles;
 mod tokens;
 mod users;
+mod webhooks;
 
 pub use auth::{bearer_token, Bearer};
 pub use openapi::reference;
@@ -44,7 +45,8 @@ fn operations() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(roles::router())
         .merge(modules::router())
-        .merge(audit::router());
+        .merge(audit::router())
+        .merge(webhooks::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest(PREFIX, v1)
 }
 

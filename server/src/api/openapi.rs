@@ -19,10 +19,11 @@ use utoipa::{
     ),
     modifiers(&BearerScheme),
     tags(
-        (name = "tokens", description = "API tokens: create, list, read, revoke, introspect"),
+        (name = "tokens", description = "API tokens: create, list, read, roll, revoke, introspect"),
         (name = "users", description = "People and service accounts"),
         (name = "roles", description = "Roles, permissions and modules"),
         (name = "audit", description = "The audit log"),
+        (name = "webhooks", description = "Webhook endpoints (Standard Webhooks signatures) and their deliveries"),
     )
 )]
 pub struct ApiDoc;

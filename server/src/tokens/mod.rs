@@ -15,7 +15,9 @@ use crate::{
     fields, modules, paging,
     principal::Principal,
     verifier::Verifier,
+    webhooks,
 };
+use app::webhooks::EventKind;
 use app::{
     audit::AuditAction,
     audit::AuditEvent,
@@ -203,6 +205,12 @@ pub async fn create(
     )
     .await?;
     let summary = fetch(&mut *tx, row_id).await?;
+    webhooks::enqueue(
+        &mut tx,
+        EventKind::TokenCreated,
+        webhooks::token_data(&summary.id, &summary.name, &summary.owner, p),
+    )
+    .await?;
     tx.commit().await?;
     Ok(CreatedToken {
         token: generated.plaintext,
@@ -456,6 +464,12 @@ async fn revoke_in(
         json!({ "name": token.name, "owner": token.owner.email.as_ref().unwrap_or(&token.owner.display_name) }),
     )
     .await?;
+    webhooks::enqueue(
+        &mut *tx,
+        EventKind::TokenRevoked,
+        webhooks::token_data(public_id, &token.name, &token.owner, p),
+    )
+    .await?;
     revoke_descendants(tx, p, &[row_id]).await?;
     let revoked = fetch(&mut *tx, row_id).await?;
     Ok((revoked, true))
@@ -505,7 +519,11 @@ async fn audit_revocation(
         Target::Token(public_id),
         json!({ "name": name, "because": because }),
     )
-    .await
+    .await?;
+    let data =
+        json!({ "token": { "id": public_id, "name": name }, "actor": p.label, "because": because });
+    webhooks::enqueue(tx, EventKind::TokenRevoked, data).await?;
+    Ok(())
 }
 
 /// Revokes the live tokens `creator` made for other owners (and what those made), as

@@ -7,11 +7,13 @@ use crate::{
     audit::{self, Target},
     error::Result,
     principal::Principal,
+    webhooks,
 };
 use app::{
     audit::AuditAction,
     permissions::{grants, TOKENS_ADMIN, TOKENS_WRITE},
     tokens::{RollToken, RolledToken, TokenPolicy},
+    webhooks::EventKind,
     AppError,
 };
 use chrono::{DateTime, Duration, Utc};
@@ -208,6 +210,9 @@ pub async fn roll(
     .await?;
     let summary = fetch(&mut *tx, new_id).await?;
     let replaced = fetch(&mut *tx, old.id).await?;
+    let mut data = webhooks::token_data(&summary.id, &summary.name, &summary.owner, p);
+    data["replaces"] = json!({ "id": old.public_id, "stops_at": stops_at });
+    webhooks::enqueue(&mut tx, EventKind::TokenRolled, data).await?;
     tx.commit().await?;
     Ok(RolledToken {
         token: generated.plaintext,

@@ -13,3 +13,4 @@ mod roles;
 mod tokens;
 mod users;
 mod verifier;
+mod webhooks;

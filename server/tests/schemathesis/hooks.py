@@ -3,7 +3,8 @@
 The document states every rule that depends on the request alone. A few depend on the
 server's state, the clock or a password estimator instead, and the run brings the bodies
 of schema-valid cases in line with them: permissions and scopes name modules the run's
-token may grant, role and user ids name ones that exist and that the token may give, an expiry lies in the future, an
+token may grant, role and user ids name ones that exist and that the token may give, an expiry lies in the future, a webhook
+URL is one the WHATWG parser takes (no pattern says which), an
 allowlist holds addresses and ranges (whose syntax, host bits included, no pattern states), a roll keeps the old token's
 scopes and addresses (narrowing them depends on the token), and a
 person has an email and a password that zxcvbn does not guess (a service account none). Cases meant to break the schema are left alone. The
@@ -74,6 +75,9 @@ def map_case(context, case):
             body[field] = known[int(value) % len(known)]
     if isinstance(body.get("expires_at"), str):
         body["expires_at"] = in_the_future(body["expires_at"])
+    if isinstance(body.get("url"), str):
+        # Nothing listens on port 9: deliveries to it are refused and retried, harmlessly.
+        body["url"] = "http://127.0.0.1:9/hooks"
     if isinstance(body.get("allowed_ips"), list):
         body["allowed_ips"] = [ALLOWED[len(str(i)) % len(ALLOWED)] for i in body["allowed_ips"]]
     if case.path.endswith("/roll"):

@@ -1,0 +1,103 @@
+//! Webhook endpoints and their deliveries, as the REST API shows them. Deliveries follow
+//! the Standard Webhooks specification (`webhook-id`, `webhook-timestamp`,
+//! `webhook-signature: v1,<base64 HMAC-SHA256>`), so receivers verify them with existing
+//! libraries.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Every kind of event an endpoint may ask for; their names live here and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum EventKind {
+    #[serde(rename = "token.created")]
+    TokenCreated,
+    #[serde(rename = "token.revoked")]
+    TokenRevoked,
+    #[serde(rename = "token.rolled")]
+    TokenRolled,
+    /// Sent by "send a test event", to the one endpoint asked; not subscribed to.
+    #[serde(skip)]
+    Test,
+}
+
+impl EventKind {
+    /// What an endpoint may subscribe to.
+    pub const ALL: [Self; 3] = [Self::TokenCreated, Self::TokenRevoked, Self::TokenRolled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TokenCreated => "token.created",
+            Self::TokenRevoked => "token.revoked",
+            Self::TokenRolled => "token.rolled",
+            Self::Test => "webhook.test",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A registered endpoint (never its signing secret).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct WebhookEndpoint {
+    /// The endpoint's id, e.g. `ep_Ab12Cd34Ef56`.
+    pub id: String,
+    pub url: String,
+    pub description: String,
+    /// The events it receives.
+    pub events: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What registering an endpoint asks for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewWebhookEndpoint {
+    /// An `http` or `https` URL, up to 2,000 characters.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(max_length = 2000, pattern = r"^https?://[^\s]+$")
+    )]
+    pub url: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 500))]
+    pub description: Option<String>,
+    /// One or more of `token.created`, `token.revoked`, `token.rolled`.
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
+    pub events: Vec<EventKind>,
+}
+
+/// A new endpoint: the only time its signing secret is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CreatedWebhookEndpoint {
+    /// The signing secret, `whsec_<base64>`, as Standard Webhooks libraries take it.
+    pub secret: String,
+    #[serde(flatten)]
+    pub endpoint: WebhookEndpoint,
+}
+
+/// One event's delivery to one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct WebhookDelivery {
+    /// The event's id: the `webhook-id` header, the same on every attempt.
+    pub event_id: String,
+    /// The event's type, e.g. `token.revoked`.
+    pub event: String,
+    /// `pending` (to be tried, or tried again), `delivered` or `failed` (gave up after
+    /// 24 hours of retries).
+    pub status: String,
+    pub attempts: i32,
+    /// The receiver's answer to the last attempt; `null` when it could not be reached.
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,94 @@
+//! `/webhooks`: register endpoints, list them and their deliveries, send a test event.
+
+use super::{extract::ApiJson, ApiResult, Bearer};
+use crate::{webhooks, AppState};
+use app::webhooks::{CreatedWebhookEndpoint, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint};
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    Json,
+};
+use serde::Serialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_webhooks, create_webhook))
+        .routes(routes!(delete_webhook))
+        .routes(routes!(list_deliveries))
+        .routes(routes!(send_test))
+}
+
+/// List the registered endpoints (never their secrets).
+#[utoipa::path(get, path = "/webhooks", tag = "webhooks",
+    security(("bearer" = ["webhooks:read"])),
+    responses((status = 200, body = Vec<WebhookEndpoint>)))]
+async fn list_webhooks(
+    State(state): State<AppState>,
+    auth: Bearer,
+) -> ApiResult<Json<Vec<WebhookEndpoint>>> {
+    Ok(Json(webhooks::list(&state.pool, &auth.principal).await?))
+}
+
+/// Register an endpoint for some events. The answer holds its signing secret, this once.
+#[utoipa::path(post, path = "/webhooks", tag = "webhooks", request_body = NewWebhookEndpoint,
+    security(("bearer" = ["webhooks:write"])),
+    responses((status = 201, body = CreatedWebhookEndpoint, description = "Registered; the secret is shown this once")))]
+async fn create_webhook(
+    State(state): State<AppState>,
+    auth: Bearer,
+    ApiJson(new): ApiJson<NewWebhookEndpoint>,
+) -> ApiResult<(StatusCode, Json<CreatedWebhookEndpoint>)> {
+    let created = webhooks::register(&state.pool, &auth.principal, new).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Remove an endpoint; its deliveries not yet made are dropped.
+#[utoipa::path(delete, path = "/webhooks/{id}", tag = "webhooks",
+    params(("id" = String, Path, description = "The endpoint's id, ep_…")),
+    security(("bearer" = ["webhooks:write"])),
+    responses((status = 204, description = "Removed")))]
+async fn delete_webhook(
+    State(state): State<AppState>,
+    auth: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    webhooks::delete(&state.pool, &auth.principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An endpoint's 50 most recent deliveries: status, attempts, the receiver's last answer.
+#[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "webhooks",
+    params(("id" = String, Path, description = "The endpoint's id, ep_…")),
+    security(("bearer" = ["webhooks:read"])),
+    responses((status = 200, body = Vec<WebhookDelivery>)))]
+async fn list_deliveries(
+    State(state): State<AppState>,
+    auth: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<WebhookDelivery>>> {
+    Ok(Json(
+        webhooks::deliveries(&state.pool, &auth.principal, &id).await?,
+    ))
+}
+
+/// The id of an event queued for delivery.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Queued {
+    /// The event's id: its deliveries carry it as `webhook-id`.
+    pub event_id: String,
+}
+
+/// Send a `webhook.test` event to this endpoint.
+#[utoipa::path(post, path = "/webhooks/{id}/test", tag = "webhooks",
+    params(("id" = String, Path, description = "The endpoint's id, ep_…")),
+    security(("bearer" = ["webhooks:write"])),
+    responses((status = 202, body = Queued, description = "Queued for delivery")))]
+async fn send_test(
+    State(state): State<AppState>,
+    auth: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<Queued>)> {
+    let event_id = webhooks::send_test(&state.pool, &auth.principal, &id).await?;
+    Ok((StatusCode::ACCEPTED, Json(Queued { event_id })))
+}

@@ -1,0 +1,228 @@
+//! The delivery worker: takes due deliveries from the outbox and sends them, signed the
+//! Standard Webhooks way, retrying with exponential backoff for up to 24 hours.
+//!
+//! Each delivery is taken with `FOR UPDATE SKIP LOCKED` inside a transaction that lasts
+//! until its attempt is written, and only an endpoint's oldest pending delivery is
+//! eligible: so with any number of instances, an endpoint gets one delivery at a time, in
+//! order, and no two instances send the same one. Should an instance die mid-attempt, the
+//! transaction rolls back and another sends it again (receivers dedupe by `webhook-id`).
+//! New deliveries wake the workers through a notice sent on commit; a worker also looks
+//! every second, for retries that fall due.
+
+use crate::error::Result;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+use sqlx::{postgres::PgListener, PgPool};
+use std::time::Duration;
+
+/// Where [`super::enqueue`] announces new deliveries.
+pub const CHANNEL: &str = "latchkey_webhooks";
+/// How long an attempt may take.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a worker looks for retries that fell due, without a notice.
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+/// After how long an event's delivery is given up.
+pub const GIVE_UP_AFTER_HOURS: i64 = 24;
+
+/// The signature of a delivery: `v1,<base64 of HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`,
+/// the key being the base64 after `whsec_`. `None` for a secret that is not one.
+pub fn sign(secret: &str, event_id: &str, timestamp: i64, body: &str) -> Option<String> {
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(secret.strip_prefix("whsec_")?)
+        .ok()?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
+    mac.update(format!("{event_id}.{timestamp}.{body}").as_bytes());
+    Some(format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    ))
+}
+
+/// How long to wait after `attempts` failed attempts: 5 s, 15 s, 45 s, … at most 2 hours.
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = attempts.saturating_sub(1).clamp(0, 10) as u32;
+    Duration::from_secs(5 * 3u64.pow(exponent)).min(Duration::from_secs(2 * 3600))
+}
+
+#[derive(sqlx::FromRow)]
+struct Due {
+    id: i64,
+    attempts: i32,
+    event_id: String,
+    payload: Value,
+    event_at: DateTime<Utc>,
+    url: String,
+    secret: String,
+}
+
+/// What one attempt came to.
+struct Outcome {
+    status_code: Option<i32>,
+    error: Option<String>,
+}
+
+impl Outcome {
+    fn delivered(&self) -> bool {
+        self.status_code.is_some_and(|c| (200..300).contains(&c))
+    }
+}
+
+/// Runs the worker until the process ends.
+pub fn spawn(pool: PgPool) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let client = reqwest::Client::builder()
+            .timeout(ATTEMPT_TIMEOUT)
+            .user_agent(concat!("Latchkey-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client");
+        let mut listener = None;
+        loop {
+            if listener.is_none() {
+                listener = listen(&pool).await;
+            }
+            loop {
+                match deliver_one(&pool, &client).await {
+                    Ok(true) => continue,
+                    Ok(false) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "webhook delivery failed to run");
+                        break;
+                    }
+                }
+            }
+            match listener.as_mut() {
+                Some(l) => match tokio::time::timeout(LOOK_EVERY, l.try_recv()).await {
+                    Ok(Ok(Some(_))) | Err(_) => {}
+                    // The connection was lost: listen anew on the next round.
+                    Ok(Ok(None)) | Ok(Err(_)) => listener = None,
+                },
+                None => tokio::time::sleep(LOOK_EVERY).await,
+            }
+        }
+    })
+}
+
+async fn listen(pool: &PgPool) -> Option<PgListener> {
+    let mut listener = PgListener::connect_with(pool).await.ok()?;
+    listener.listen(CHANNEL).await.ok()?;
+    Some(listener)
+}
+
+/// Sends one due delivery, if there is one; `true` when it did.
+pub async fn deliver_one(pool: &PgPool, client: &reqwest::Client) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let due: Option<Due> = sqlx::query_as(
+        "SELECT d.id, d.attempts, e.public_id AS event_id, e.payload, e.created_at AS event_at,
+                w.url, w.secret
+         FROM webhook_deliveries d
+         JOIN webhook_events e ON e.id = d.event_id
+         JOIN webhook_endpoints w ON w.id = d.endpoint_id
+         WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+           AND d.id = (SELECT min(x.id) FROM webhook_deliveries x
+                       WHERE x.endpoint_id = d.endpoint_id AND x.status = 'pending')
+         ORDER BY d.next_attempt_at, d.id
+         LIMIT 1
+         FOR UPDATE OF d SKIP LOCKED",
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(due) = due else {
+        return Ok(false);
+    };
+    let outcome = attempt(client, &due).await;
+    let attempts = due.attempts + 1;
+    if outcome.delivered() {
+        sqlx::query(
+            "UPDATE webhook_deliveries
+             SET status = 'delivered', attempts = $2, last_status_code = $3, last_error = NULL,
+                 last_attempt_at = now(), delivered_at = now()
+             WHERE id = $1",
+        )
+        .bind(due.id)
+        .bind(attempts)
+        .bind(outcome.status_code)
+        .execute(&mut *tx)
+        .await?;
+    } else {
+        let given_up = Utc::now() - due.event_at > chrono::Duration::hours(GIVE_UP_AFTER_HOURS);
+        sqlx::query(
+            "UPDATE webhook_deliveries
+             SET status = CASE WHEN $5 THEN 'failed' ELSE 'pending' END,
+                 attempts = $2, last_status_code = $3, last_error = $4, last_attempt_at = now(),
+                 next_attempt_at = now() + make_interval(secs => $6)
+             WHERE id = $1",
+        )
+        .bind(due.id)
+        .bind(attempts)
+        .bind(outcome.status_code)
+        .bind(&outcome.error)
+        .bind(given_up)
+        .bind(backoff(attempts).as_secs_f64())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn attempt(client: &reqwest::Client, due: &Due) -> Outcome {
+    let body = due.payload.to_string();
+    let timestamp = Utc::now().timestamp();
+    let Some(signature) = sign(&due.secret, &due.event_id, timestamp, &body) else {
+        return Outcome {
+            status_code: None,
+            error: Some("the endpoint's signing secret cannot be read".into()),
+        };
+    };
+    let sent = client
+        .post(&due.url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &due.event_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(body)
+        .send()
+        .await;
+    match sent {
+        Ok(response) => {
+            let status = response.status();
+            Outcome {
+                status_code: Some(i32::from(status.as_u16())),
+                error: (!status.is_success()).then(|| format!("answered {status}")),
+            }
+        }
+        Err(e) => Outcome {
+            status_code: None,
+            error: Some(if e.is_timeout() {
+                "no answer within 10 seconds".to_owned()
+            } else if e.is_connect() {
+                "could not connect".to_owned()
+            } else {
+                "the request failed".to_owned()
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_two_hours() {
+        assert_eq!(backoff(1), Duration::from_secs(5));
+        assert_eq!(backoff(2), Duration::from_secs(15));
+        assert_eq!(backoff(3), Duration::from_secs(45));
+        assert_eq!(backoff(20), Duration::from_secs(7200));
+    }
+
+    #[test]
+    fn a_secret_that_is_not_one_signs_nothing() {
+        assert!(sign("not a secret", "msg_1", 1, "{}").is_none());
+        assert!(sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_1", 1, "{}").is_some());
+    }
+}

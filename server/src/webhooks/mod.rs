@@ -1,0 +1,306 @@
+//! Webhooks: endpoints administrators register (`webhooks:write`), and events written to
+//! an outbox in the same transaction as the change they tell of ([`enqueue`]), so that an
+//! event exists if and only if its change committed. [`deliver`] sends them.
+
+pub mod deliver;
+
+use crate::{
+    audit::{self, Target},
+    error::Result,
+    fields,
+    principal::Principal,
+    secrets,
+};
+use app::{
+    audit::AuditAction,
+    permissions::{WEBHOOKS_READ, WEBHOOKS_WRITE},
+    webhooks::{
+        CreatedWebhookEndpoint, EventKind, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint,
+    },
+    AppError,
+};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const URL_MAX: usize = 2000;
+const DESCRIPTION_MAX: usize = 500;
+/// How many deliveries an endpoint's list shows.
+const RECENT_DELIVERIES: i64 = 50;
+
+#[derive(sqlx::FromRow)]
+struct EndpointRow {
+    public_id: String,
+    url: String,
+    description: String,
+    events: Vec<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<EndpointRow> for WebhookEndpoint {
+    fn from(r: EndpointRow) -> Self {
+        Self {
+            id: r.public_id,
+            url: r.url,
+            description: r.description,
+            events: r.events,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// The `url` field: absolute `http` or `https`, with a host.
+fn check_url(url: &str) -> Result<String, AppError> {
+    let url = url.trim();
+    let parsed = reqwest::Url::parse(url).map_err(|_| {
+        AppError::invalid(
+            "url",
+            "Give an absolute URL, like https://erp.example.com/hooks/latchkey.",
+        )
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(AppError::invalid(
+            "url",
+            "The URL must use http or https and name a host.",
+        ));
+    }
+    if url.len() > URL_MAX {
+        return Err(AppError::invalid(
+            "url",
+            format!("At most {URL_MAX} characters."),
+        ));
+    }
+    Ok(url.to_owned())
+}
+
+/// The `events` field: each kind once, in the order given.
+fn check_events(events: &[EventKind]) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = Vec::new();
+    for kind in events {
+        if !out.iter().any(|e| e == kind.as_str()) {
+            out.push(kind.as_str().to_owned());
+        }
+    }
+    if out.is_empty() {
+        return Err(AppError::invalid("events", "Choose at least one event."));
+    }
+    Ok(out)
+}
+
+/// Registers an endpoint; the answer holds its signing secret, this once.
+pub async fn register(
+    pool: &PgPool,
+    p: &Principal,
+    new: NewWebhookEndpoint,
+) -> Result<CreatedWebhookEndpoint> {
+    p.require(WEBHOOKS_WRITE, "register webhook endpoints")?;
+    let url = check_url(&new.url)?;
+    let events = check_events(&new.events)?;
+    let description = fields::text("description", new.description.as_deref(), DESCRIPTION_MAX)?;
+    let public_id = format!("ep_{}", secrets::random_string(BASE62, 12));
+    // 32 random bytes, as Standard Webhooks libraries take a key: `whsec_<base64>`.
+    let secret = format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(secrets::random_bytes::<32>())
+    );
+    let mut tx = pool.begin().await?;
+    let row: EndpointRow = sqlx::query_as(
+        "INSERT INTO webhook_endpoints (public_id, url, description, events, secret, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING public_id, url, description, events, created_at",
+    )
+    .bind(&public_id)
+    .bind(&url)
+    .bind(&description)
+    .bind(&events)
+    .bind(&secret)
+    .bind(p.user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        AuditAction::WebhookCreated,
+        Target::Webhook(&public_id),
+        json!({ "url": url, "events": events }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(CreatedWebhookEndpoint {
+        secret,
+        endpoint: row.into(),
+    })
+}
+
+pub async fn list(pool: &PgPool, p: &Principal) -> Result<Vec<WebhookEndpoint>> {
+    p.require(WEBHOOKS_READ, "see webhook endpoints")?;
+    let rows: Vec<EndpointRow> = sqlx::query_as(
+        "SELECT public_id, url, description, events, created_at FROM webhook_endpoints
+         ORDER BY id DESC",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+async fn endpoint_row(pool: &PgPool, public_id: &str) -> Result<i64> {
+    sqlx::query_scalar("SELECT id FROM webhook_endpoints WHERE public_id = $1")
+        .bind(public_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That webhook endpoint".into()).into())
+}
+
+/// Removes an endpoint and its pending deliveries.
+pub async fn delete(pool: &PgPool, p: &Principal, public_id: &str) -> Result<()> {
+    p.require(WEBHOOKS_WRITE, "remove webhook endpoints")?;
+    let mut tx = pool.begin().await?;
+    let url: Option<String> =
+        sqlx::query_scalar("DELETE FROM webhook_endpoints WHERE public_id = $1 RETURNING url")
+            .bind(public_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(url) = url else {
+        return Err(AppError::NotFound("That webhook endpoint".into()).into());
+    };
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        AuditAction::WebhookDeleted,
+        Target::Webhook(public_id),
+        json!({ "url": url }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An endpoint's recent deliveries, newest first.
+pub async fn deliveries(
+    pool: &PgPool,
+    p: &Principal,
+    public_id: &str,
+) -> Result<Vec<WebhookDelivery>> {
+    p.require(WEBHOOKS_READ, "see webhook deliveries")?;
+    let endpoint = endpoint_row(pool, public_id).await?;
+    let rows: Vec<DeliveryRow> = sqlx::query_as(
+        "SELECT e.public_id AS event_id, e.kind, d.status, d.attempts, d.last_status_code,
+                d.last_error, e.created_at, d.last_attempt_at,
+                CASE WHEN d.status = 'pending' THEN d.next_attempt_at END AS next_attempt_at,
+                d.delivered_at
+         FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+         WHERE d.endpoint_id = $1 ORDER BY d.id DESC LIMIT $2",
+    )
+    .bind(endpoint)
+    .bind(RECENT_DELIVERIES)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    event_id: String,
+    kind: String,
+    status: String,
+    attempts: i32,
+    last_status_code: Option<i32>,
+    last_error: Option<String>,
+    created_at: DateTime<Utc>,
+    last_attempt_at: Option<DateTime<Utc>>,
+    next_attempt_at: Option<DateTime<Utc>>,
+    delivered_at: Option<DateTime<Utc>>,
+}
+
+impl From<DeliveryRow> for WebhookDelivery {
+    fn from(r: DeliveryRow) -> Self {
+        Self {
+            event_id: r.event_id,
+            event: r.kind,
+            status: r.status,
+            attempts: r.attempts,
+            last_status_code: r.last_status_code,
+            last_error: r.last_error,
+            created_at: r.created_at,
+            last_attempt_at: r.last_attempt_at,
+            next_attempt_at: r.next_attempt_at,
+            delivered_at: r.delivered_at,
+        }
+    }
+}
+
+/// Sends a test event to one endpoint (through the outbox, like any other).
+pub async fn send_test(pool: &PgPool, p: &Principal, public_id: &str) -> Result<String> {
+    p.require(WEBHOOKS_WRITE, "send test events")?;
+    let endpoint = endpoint_row(pool, public_id).await?;
+    let mut tx = pool.begin().await?;
+    let data = json!({ "endpoint": public_id, "actor": p.label });
+    let (event_id, event_row) = insert_event(&mut tx, EventKind::Test, data).await?;
+    sqlx::query("INSERT INTO webhook_deliveries (endpoint_id, event_id) VALUES ($1, $2)")
+        .bind(endpoint)
+        .bind(event_row)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(event_id)
+}
+
+/// Writes an event, and a delivery for each endpoint that asked for its kind, inside the
+/// caller's transaction: it is sent if and only if the change commits. Returns the event's
+/// id (`msg_…`).
+pub async fn enqueue(tx: &mut sqlx::PgConnection, kind: EventKind, data: Value) -> Result<String> {
+    let (event_id, row) = insert_event(tx, kind, data).await?;
+    sqlx::query(
+        "INSERT INTO webhook_deliveries (endpoint_id, event_id)
+         SELECT id, $1 FROM webhook_endpoints WHERE $2 = ANY(events)",
+    )
+    .bind(row)
+    .bind(kind.as_str())
+    .execute(&mut *tx)
+    .await?;
+    Ok(event_id)
+}
+
+async fn insert_event(
+    tx: &mut sqlx::PgConnection,
+    kind: EventKind,
+    data: Value,
+) -> Result<(String, i64)> {
+    let event_id = format!("msg_{}", secrets::random_string(BASE62, 24));
+    // The Standard Webhooks payload: type, timestamp, data.
+    let payload = json!({
+        "type": kind.as_str(),
+        "timestamp": Utc::now(),
+        "data": data,
+    });
+    let row: i64 = sqlx::query_scalar(
+        "INSERT INTO webhook_events (public_id, kind, payload) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(&event_id)
+    .bind(kind.as_str())
+    .bind(&payload)
+    .fetch_one(&mut *tx)
+    .await?;
+    // Wakes the delivery workers when the transaction commits (and not before).
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(deliver::CHANNEL)
+        .execute(&mut *tx)
+        .await?;
+    Ok((event_id, row))
+}
+
+/// What a token event says of the token: who and what, never a secret.
+pub fn token_data(
+    public_id: &str,
+    name: &str,
+    owner: &app::tokens::OwnerRef,
+    actor: &Principal,
+) -> Value {
+    json!({
+        "token": { "id": public_id, "name": name },
+        "owner": { "id": owner.id, "display_name": owner.display_name, "email": owner.email },
+        "actor": actor.label,
+    })
+}

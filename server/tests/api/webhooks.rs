@@ -1,0 +1,310 @@
+//! Webhooks against a real HTTP receiver started by the test, verified with the Standard
+//! Webhooks reference library (`standardwebhooks`).
+
+use crate::helpers::{api::json, *};
+use axum::{body::Bytes, extract::State, http::HeaderMap, routing::post, Router};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use std::{
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
+
+/// A receiver that keeps what it is sent and fails the first `failures` requests.
+#[derive(Clone, Default)]
+struct Receiver {
+    received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
+    failures: Arc<AtomicUsize>,
+}
+
+impl Receiver {
+    async fn start(failures: usize) -> (Self, SocketAddr) {
+        let receiver = Self::default();
+        receiver.failures.store(failures, Ordering::SeqCst);
+        let app = Router::new()
+            .route("/hooks", post(receive))
+            .with_state(receiver.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (receiver, addr)
+    }
+
+    fn received(&self) -> Vec<(HeaderMap, Bytes)> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits (at most ten seconds) until `n` requests have come.
+    async fn until(&self, n: usize) -> Vec<(HeaderMap, Bytes)> {
+        for _ in 0..200 {
+            if self.received.lock().unwrap().len() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.received()
+    }
+}
+
+async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    r.received.lock().unwrap().push((headers, body));
+    let failing = r
+        .failures
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if failing {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::NO_CONTENT
+    }
+}
+
+const SCOPES: &[&str] = &[
+    "tokens:admin",
+    "tokens:write",
+    "webhooks:write",
+    "audit:read",
+];
+
+/// Registers the receiver for `events`; returns the endpoint's id and secret.
+async fn register(
+    app: &TestApp,
+    token: &str,
+    addr: SocketAddr,
+    events: &[&str],
+) -> (String, String) {
+    let response = app
+        .api_post(
+            "/webhooks",
+            token,
+            json!({ "url": format!("http://{addr}/hooks"), "events": events, "description": "ERP" }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created = json(response).await;
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    (created["id"].as_str().unwrap().to_owned(), secret)
+}
+
+async fn create_token(app: &TestApp, token: &str, name: &str) -> Value {
+    let response = app
+        .api_post(
+            "/tokens",
+            token,
+            json!({ "name": name, "scopes": ["audit:read"] }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    json(response).await
+}
+
+/// Makes an endpoint's pending deliveries due now, as time passing would.
+async fn due_now(app: &TestApp) {
+    sqlx::query("UPDATE webhook_deliveries SET next_attempt_at = now() WHERE status = 'pending'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn token_changes_are_delivered_signed_the_standard_webhooks_way(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(SCOPES).await;
+    let (receiver, addr) = Receiver::start(0).await;
+    let (endpoint, secret) = register(
+        &app,
+        &admin_token,
+        addr,
+        &["token.created", "token.revoked"],
+    )
+    .await;
+
+    let made = create_token(&app, &admin_token, "SAP connector").await;
+    let id = made["id"].as_str().unwrap().to_owned();
+    let plaintext = made["token"].as_str().unwrap().to_owned();
+    let received = receiver.until(1).await;
+    assert_eq!(received.len(), 1);
+    let (headers, body) = &received[0];
+    let verifier = standardwebhooks::Webhook::new(&secret).unwrap();
+    verifier
+        .verify(body, headers)
+        .expect("the reference library accepts the signature");
+    let mut tampered = body.to_vec();
+    tampered[0] = b' ';
+    assert!(
+        verifier.verify(&tampered, headers).is_err(),
+        "and refuses a changed body"
+    );
+    let event: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(event["type"], "token.created");
+    assert_eq!(event["data"]["token"]["id"], id.as_str());
+    assert_eq!(event["data"]["token"]["name"], "SAP connector");
+    assert!(event["data"]["owner"]["id"].is_i64());
+    let text = String::from_utf8_lossy(body);
+    assert!(!text.contains(&plaintext[16..]), "never a secret: {text}");
+    assert_eq!(
+        headers["webhook-id"].to_str().unwrap(),
+        event_id(&app, &endpoint, 0).await
+    );
+
+    let revoked = app
+        .api(Method::DELETE, &format!("/tokens/{id}"), &admin_token, None)
+        .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let received = receiver.until(2).await;
+    let event: Value = serde_json::from_slice(&received[1].1).unwrap();
+    assert_eq!(event["type"], "token.revoked");
+    assert_eq!(event["data"]["token"]["id"], id.as_str());
+    verifier.verify(&received[1].1, &received[1].0).unwrap();
+
+    // The endpoint's deliveries, newest first, and a test event on demand.
+    let deliveries = json(
+        app.api_get(&format!("/webhooks/{endpoint}/deliveries"), &admin_token)
+            .await,
+    )
+    .await;
+    let seen: Vec<(&str, &str, i64)> = deliveries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["event"].as_str().unwrap(),
+                d["status"].as_str().unwrap(),
+                d["last_status_code"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("token.revoked", "delivered", 204),
+            ("token.created", "delivered", 204)
+        ]
+    );
+    let test = app
+        .api_post(
+            &format!("/webhooks/{endpoint}/test"),
+            &admin_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(test.status(), StatusCode::ACCEPTED);
+    let received = receiver.until(3).await;
+    let event: Value = serde_json::from_slice(&received[2].1).unwrap();
+    assert_eq!(event["type"], "webhook.test");
+    assert!(app
+        .audit_actions()
+        .await
+        .iter()
+        .any(|a| a == "webhook.created"));
+}
+
+/// The `webhook-id` of the endpoint's `n`-th delivery, oldest first.
+async fn event_id(app: &TestApp, endpoint: &str, n: i64) -> String {
+    sqlx::query_scalar(
+        "SELECT e.public_id FROM webhook_deliveries d
+         JOIN webhook_events e ON e.id = d.event_id
+         JOIN webhook_endpoints w ON w.id = d.endpoint_id
+         WHERE w.public_id = $1 ORDER BY d.id OFFSET $2 LIMIT 1",
+    )
+    .bind(endpoint)
+    .bind(n)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_failing_receiver_gets_the_event_again_later_with_the_same_id(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(SCOPES).await;
+    let (receiver, addr) = Receiver::start(2).await;
+    let (endpoint, _) = register(&app, &admin_token, addr, &["token.created"]).await;
+    create_token(&app, &admin_token, "BI export").await;
+
+    receiver.until(1).await;
+    // Answered 500: tried again after 5 seconds (the test moves the clock on).
+    let (status, attempts, code, wait): (String, i32, Option<i32>, f64) = sqlx::query_as(
+        "SELECT status, attempts, last_status_code,
+                extract(epoch FROM next_attempt_at - last_attempt_at)::float8
+         FROM webhook_deliveries",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), attempts, code), ("pending", 1, Some(500)));
+    assert!((4.9..=5.1).contains(&wait), "{wait}");
+    due_now(&app).await;
+    receiver.until(2).await;
+    due_now(&app).await;
+    let received = receiver.until(3).await;
+    assert_eq!(received.len(), 3);
+    let ids: Vec<&str> = received
+        .iter()
+        .map(|(h, _)| h["webhook-id"].to_str().unwrap())
+        .collect();
+    assert!(
+        ids.iter().all(|id| *id == ids[0]),
+        "one event, one id: {ids:?}"
+    );
+    for _ in 0..100 {
+        let deliveries = json(
+            app.api_get(&format!("/webhooks/{endpoint}/deliveries"), &admin_token)
+                .await,
+        )
+        .await;
+        if deliveries[0]["status"] == "delivered" {
+            assert_eq!(deliveries[0]["attempts"], 3);
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never marked delivered");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn two_instances_deliver_each_event_once_and_in_order(pool: PgPool) {
+    let (first, second) = TestApp::spawn_pair(pool).await;
+    let (_, admin_token) = first.admin_with_token(SCOPES).await;
+    // The receiver is down at first: events wait in the outbox.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    register(&first, &admin_token, addr, &["token.created"]).await;
+    for i in 0..10 {
+        let app = if i % 2 == 0 { &first } else { &second };
+        create_token(app, &admin_token, &format!("Scanner {i}")).await;
+    }
+    // It comes up (on the same port), and the retries fall due on both instances.
+    let receiver = Receiver::default();
+    let app = Router::new()
+        .route("/hooks", post(receive))
+        .with_state(receiver.clone());
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    due_now(&first).await;
+    let received = receiver.until(10).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received_after = receiver.received();
+    assert_eq!(
+        received_after.len(),
+        10,
+        "each event once, across two instances"
+    );
+    let names: Vec<String> = received
+        .iter()
+        .map(|(_, body)| {
+            let event: Value = serde_json::from_slice(body).unwrap();
+            event["data"]["token"]["name"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let expected: Vec<String> = (0..10).map(|i| format!("Scanner {i}")).collect();
+    assert_eq!(names, expected, "one at a time, in order");
+}
