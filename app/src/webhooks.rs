@@ -16,6 +16,11 @@ pub enum EventKind {
     TokenRevoked,
     #[serde(rename = "token.rolled")]
     TokenRolled,
+    /// 30, 7 and 1 days before a token expires, each once.
+    #[serde(rename = "token.expiring")]
+    TokenExpiring,
+    #[serde(rename = "token.expired")]
+    TokenExpired,
     /// Sent by "send a test event", to the one endpoint asked; not subscribed to.
     #[serde(skip)]
     Test,
@@ -23,13 +28,21 @@ pub enum EventKind {
 
 impl EventKind {
     /// What an endpoint may subscribe to.
-    pub const ALL: [Self; 3] = [Self::TokenCreated, Self::TokenRevoked, Self::TokenRolled];
+    pub const ALL: [Self; 5] = [
+        Self::TokenCreated,
+        Self::TokenRevoked,
+        Self::TokenRolled,
+        Self::TokenExpiring,
+        Self::TokenExpired,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::TokenCreated => "token.created",
             Self::TokenRevoked => "token.revoked",
             Self::TokenRolled => "token.rolled",
+            Self::TokenExpiring => "token.expiring",
+            Self::TokenExpired => "token.expired",
             Self::Test => "webhook.test",
         }
     }
@@ -66,7 +79,8 @@ pub struct NewWebhookEndpoint {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(max_length = 500))]
     pub description: Option<String>,
-    /// One or more of `token.created`, `token.revoked`, `token.rolled`.
+    /// One or more of `token.created`, `token.revoked`, `token.rolled`, `token.expiring`
+    /// (30, 7 and 1 days before), `token.expired`.
     #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub events: Vec<EventKind>,
 }

@@ -208,7 +208,7 @@ pub async fn create(
     webhooks::enqueue(
         &mut tx,
         EventKind::TokenCreated,
-        webhooks::token_data(&summary.id, &summary.name, &summary.owner, p),
+        webhooks::token_data(&summary.id, &summary.name, &summary.owner, &p.label),
     )
     .await?;
     tx.commit().await?;
@@ -467,7 +467,7 @@ async fn revoke_in(
     webhooks::enqueue(
         &mut *tx,
         EventKind::TokenRevoked,
-        webhooks::token_data(public_id, &token.name, &token.owner, p),
+        webhooks::token_data(public_id, &token.name, &token.owner, &p.label),
     )
     .await?;
     revoke_descendants(tx, p, &[row_id]).await?;

@@ -210,7 +210,7 @@ pub async fn roll(
     .await?;
     let summary = fetch(&mut *tx, new_id).await?;
     let replaced = fetch(&mut *tx, old.id).await?;
-    let mut data = webhooks::token_data(&summary.id, &summary.name, &summary.owner, p);
+    let mut data = webhooks::token_data(&summary.id, &summary.name, &summary.owner, &p.label);
     data["replaces"] = json!({ "id": old.public_id, "stops_at": stops_at });
     webhooks::enqueue(&mut tx, EventKind::TokenRolled, data).await?;
     tx.commit().await?;

@@ -3,6 +3,7 @@
 //! event exists if and only if its change committed. [`deliver`] sends them.
 
 pub mod deliver;
+pub mod expiry;
 
 use crate::{
     audit::{self, Target},
@@ -296,11 +297,11 @@ pub fn token_data(
     public_id: &str,
     name: &str,
     owner: &app::tokens::OwnerRef,
-    actor: &Principal,
+    actor: &str,
 ) -> Value {
     json!({
         "token": { "id": public_id, "name": name },
         "owner": { "id": owner.id, "display_name": owner.display_name, "email": owner.email },
-        "actor": actor.label,
+        "actor": actor,
     })
 }

@@ -308,3 +308,72 @@ async fn two_instances_deliver_each_event_once_and_in_order(pool: PgPool) {
     let expected: Vec<String> = (0..10).map(|i| format!("Scanner {i}")).collect();
     assert_eq!(names, expected, "one at a time, in order");
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn expiry_warnings_fire_once_at_30_7_and_1_days_and_at_expiry(pool: PgPool) {
+    use chrono::{Duration as Days, Utc};
+    use server::webhooks::expiry::warn;
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(SCOPES).await;
+    let (receiver, addr) = Receiver::start(0).await;
+    register(
+        &app,
+        &admin_token,
+        addr,
+        &["token.expiring", "token.expired"],
+    )
+    .await;
+    let now = Utc::now();
+    for (name, days) in [("Yearly report", 40), ("Trial", 5)] {
+        let response = app
+            .api_post(
+                "/tokens",
+                &admin_token,
+                json!({ "name": name, "scopes": ["audit:read"], "expires_at": now + Days::days(days) }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+
+    // The clock is the test's: each round is a day the housekeeping would see.
+    let mut expected = 0;
+    for (day, events) in [
+        (0.0, 1),
+        (0.0, 0),
+        (11.0, 2),
+        (34.0, 1),
+        (39.5, 1),
+        (39.6, 0),
+        (41.0, 1),
+    ] {
+        let at = now + Days::milliseconds((day * 86_400_000.0) as i64);
+        assert_eq!(warn(&app.pool, at).await.unwrap(), events, "day {day}");
+        expected += events;
+    }
+    let received = receiver.until(expected).await;
+    let seen: Vec<(String, String, i64)> = received
+        .iter()
+        .map(|(_, body)| {
+            let event: Value = serde_json::from_slice(body).unwrap();
+            (
+                event["type"].as_str().unwrap().to_owned(),
+                event["data"]["token"]["name"].as_str().unwrap().to_owned(),
+                event["data"]["days_left"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let want = [
+        ("token.expiring", "Trial", 7),
+        // One round's events go soonest expiry first.
+        ("token.expired", "Trial", 0),
+        ("token.expiring", "Yearly report", 30),
+        ("token.expiring", "Yearly report", 7),
+        ("token.expiring", "Yearly report", 1),
+        ("token.expired", "Yearly report", 0),
+    ];
+    let want: Vec<(String, String, i64)> = want
+        .iter()
+        .map(|(t, n, d)| (t.to_string(), n.to_string(), *d))
+        .collect();
+    assert_eq!(seen, want);
+}
