@@ -28,6 +28,7 @@ pub enum AuditAction {
     TokenRevoked,
     TokenRolled,
     TokenUsedAfterReplacement,
+    CanaryTriggered,
     SignInSucceeded,
     SignInFailed,
     SignInThrottled,
@@ -50,11 +51,12 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 24] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
         Self::TokenUsedAfterReplacement,
+        Self::CanaryTriggered,
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInThrottled,
@@ -83,6 +85,7 @@ impl AuditAction {
             Self::TokenRevoked => "token.revoked",
             Self::TokenRolled => "token.rolled",
             Self::TokenUsedAfterReplacement => "token.used_after_replacement",
+            Self::CanaryTriggered => "token.canary_triggered",
             Self::SignInSucceeded => "sign_in.succeeded",
             Self::SignInFailed => "sign_in.failed",
             Self::SignInThrottled => "sign_in.throttled",

@@ -138,6 +138,12 @@ pub struct TokenSummary {
     /// old: candidates for a narrower replacement.
     #[serde(default)]
     pub unused_scopes: Vec<String>,
+    /// A canary: never authorizes anything; any use fires `canary.triggered`.
+    #[serde(default)]
+    pub canary: bool,
+    /// When a canary was last used (a sign that where it was planted has leaked).
+    #[serde(default)]
+    pub canary_triggered_at: Option<DateTime<Utc>>,
 }
 
 /// What creating a token asks for.
@@ -165,6 +171,24 @@ pub struct NewToken {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(max_items = 50))]
     pub allowed_ips: Vec<String>,
+}
+
+/// What creating a canary token asks for: a token with no scopes that never authorizes
+/// anything; any use is answered like an invalid token and fires `canary.triggered`.
+/// Plant it in config files, CI variables and wikis, where a leak would show.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewCanary {
+    /// 1 to 100 characters, unique among the owner's live tokens; say where it is planted.
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100))]
+    pub name: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 500))]
+    pub description: Option<String>,
+    /// The owner's user id; the caller when absent. Others need `tokens:admin`.
+    #[serde(default)]
+    pub owner_id: Option<i64>,
 }
 
 /// How long a rolled token keeps working beside its replacement.
@@ -615,6 +639,8 @@ mod tests {
                 replaced_by: None,
                 replaces: None,
                 unused_scopes: vec![],
+                canary: false,
+                canary_triggered_at: None,
             },
             propagation: Propagation {
                 instances: 2,

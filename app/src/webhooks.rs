@@ -21,6 +21,9 @@ pub enum EventKind {
     TokenExpiring,
     #[serde(rename = "token.expired")]
     TokenExpired,
+    /// A canary token was used: with the client's address, user agent and path.
+    #[serde(rename = "canary.triggered")]
+    CanaryTriggered,
     /// Sent by "send a test event", to the one endpoint asked; not subscribed to.
     #[serde(skip)]
     Test,
@@ -28,12 +31,13 @@ pub enum EventKind {
 
 impl EventKind {
     /// What an endpoint may subscribe to.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
         Self::TokenExpiring,
         Self::TokenExpired,
+        Self::CanaryTriggered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +47,7 @@ impl EventKind {
             Self::TokenRolled => "token.rolled",
             Self::TokenExpiring => "token.expiring",
             Self::TokenExpired => "token.expired",
+            Self::CanaryTriggered => "canary.triggered",
             Self::Test => "webhook.test",
         }
     }
@@ -80,7 +85,7 @@ pub struct NewWebhookEndpoint {
     #[cfg_attr(feature = "ssr", schema(max_length = 500))]
     pub description: Option<String>,
     /// One or more of `token.created`, `token.revoked`, `token.rolled`, `token.expiring`
-    /// (30, 7 and 1 days before), `token.expired`.
+    /// (30, 7 and 1 days before), `token.expired`, `canary.triggered`.
     #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub events: Vec<EventKind>,
 }

@@ -9,8 +9,11 @@
 //! with `Retry-After` (gateways pass on only 2xx, 401 and 403).
 
 use crate::{
-    api::{address_refused, bearer_token, insufficient_scope_challenge, invalid_token_challenge},
-    tokens::{usage, verify::Rejection},
+    api::{
+        address_refused, bearer_token, canary_use, insufficient_scope_challenge,
+        invalid_token_challenge,
+    },
+    tokens::{canary, usage, verify::Rejection},
     AppState,
 };
 use app::permissions::grants;
@@ -31,7 +34,17 @@ pub async fn forward_auth(State(state): State<AppState>, req: Request) -> Respon
     };
     let verified = match state.verifier.verify(presented, client).await {
         Ok(Ok(verified)) => verified,
-        Ok(Err(rejection)) => return unauthorized(rejection),
+        Ok(Err(rejection)) => {
+            if rejection == Rejection::Canary {
+                // The gateway names the original request's path, where it can.
+                let path = headers
+                    .get("x-original-uri")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(req.uri().path());
+                canary::tripped(&state.pool, presented, canary_use(headers, client, path));
+            }
+            return unauthorized(rejection);
+        }
         Err(error) => {
             let status = match error.into_answer() {
                 app::AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -113,6 +113,15 @@ pub fn TokenDetailPage() -> impl IntoView {
                             <section class="card">
                                 <dl class="facts">
                                     <dt>"Status"</dt><dd><StatusBadge status=t.status stops_at=t.expires_at/></dd>
+                                    {t.canary.then(|| view! {
+                                        <dt>"Canary"</dt>
+                                        <dd>"Never authorizes anything: any use is refused and reported. "
+                                            {match t.canary_triggered_at {
+                                                Some(at) => view! { <strong class="danger-text">"Triggered " <When at/></strong> }.into_any(),
+                                                None => view! { <span class="muted">"Not triggered."</span> }.into_any(),
+                                            }}
+                                        </dd>
+                                    })}
                                     <dt>"Description"</dt><dd>{if t.description.is_empty() { "—".to_owned() } else { t.description.clone() }}</dd>
                                     <dt>"Owner"</dt><dd>{t.owner.display_name.clone()} " " <span class="muted">{t.owner.email.clone().unwrap_or_else(|| "service account".into())}</span></dd>
                                     <dt>"Scopes"</dt><dd><Chips items=t.scopes.clone()/></dd>

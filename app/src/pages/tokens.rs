@@ -327,7 +327,13 @@ fn token_row(
     view! {
         <tr>
             <td class="select-cell">{select}</td>
-            <td><A href=format!("/tokens/{}", t.id)>{t.name.clone()}</A></td>
+            <td>
+                <A href=format!("/tokens/{}", t.id)>{t.name.clone()}</A>
+                {t.canary.then(|| match t.canary_triggered_at {
+                    Some(_) => view! { " " <span class="badge badge-danger">"canary triggered"</span> }.into_any(),
+                    None => view! { " " <span class="badge">"canary"</span> }.into_any(),
+                })}
+            </td>
             <td class="mono nowrap">{t.masked.clone()}</td>
             {show_owner.then(|| view! { <td>{t.owner.display_name.clone()}</td> })}
             <td>

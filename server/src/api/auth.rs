@@ -9,7 +9,7 @@ use super::problem::ApiError;
 use crate::{
     principal::{ActingToken, Principal},
     tokens::{
-        usage,
+        canary, usage,
         verify::{Rejection, Verified},
     },
     AppState,
@@ -190,6 +190,18 @@ fn presented_token(headers: &HeaderMap, basic: bool) -> Result<Cow<'_, str>, Rej
     Ok(Cow::Owned(secret.to_owned()))
 }
 
+/// A canary's use, as a request shows it.
+pub fn canary_use(headers: &HeaderMap, client_addr: Option<IpAddr>, path: &str) -> canary::Use {
+    canary::Use {
+        client_addr,
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        path: path.to_owned(),
+    }
+}
+
 /// The route whose callers may authenticate with HTTP Basic.
 const INTROSPECTION: &str = "/api/v1/tokens/introspect";
 
@@ -200,11 +212,15 @@ async fn verify_header(
     route: &str,
 ) -> Result<Verified, ApiError> {
     let presented = presented_token(headers, route == INTROSPECTION).map_err(ApiError::Token)?;
-    state
-        .verifier
-        .verify(&presented, client_addr)
-        .await?
-        .map_err(ApiError::Token)
+    let verified = state.verifier.verify(&presented, client_addr).await?;
+    if let Err(Rejection::Canary) = verified {
+        canary::tripped(
+            &state.pool,
+            &presented,
+            canary_use(headers, client_addr, route),
+        );
+    }
+    verified.map_err(ApiError::Token)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Bearer {

@@ -14,14 +14,14 @@ use crate::{
 use app::{
     permissions::TOKENS_INTROSPECT,
     tokens::{
-        CreatedToken, NewToken, OwnerRef, Revoked, RollToken, RolledToken, TokenFilter,
+        CreatedToken, NewCanary, NewToken, OwnerRef, Revoked, RollToken, RolledToken, TokenFilter,
         TokenSummary, TokenUsage,
     },
     Page,
 };
 use axum::{
     extract::{FromRequest, Path, Request, State},
-    http::{header, StatusCode},
+    http::{header, HeaderMap, StatusCode},
     Form, Json,
 };
 use chrono::{DateTime, Utc};
@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_tokens))
         .routes(routes!(create_token))
+        .routes(routes!(create_canary))
         .routes(routes!(get_token))
         .routes(routes!(revoke_token))
         .routes(routes!(roll_token))
@@ -67,6 +68,24 @@ async fn create_token(
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let policy = state.settings.token_policy();
     let created = tokens::create(&state.pool, &policy, &auth.principal, new).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Create a canary token: no scopes, never authorizes anything; any use is answered 401
+/// like an invalid token and fires `canary.triggered`. The answer holds its plaintext,
+/// this once: plant it in a config file, CI variable or wiki.
+#[utoipa::path(post, path = "/tokens/canaries", tag = "tokens", request_body = NewCanary,
+    security(("bearer" = ["tokens:write"])),
+    responses((status = 201, body = CreatedToken, description = "The canary; its plaintext is shown this once"),
+              (status = 409, description = "The owner has a live token of that name"),
+              (status = 404, description = "The owner does not exist")))]
+async fn create_canary(
+    State(state): State<AppState>,
+    auth: Bearer,
+    ApiJson(new): ApiJson<NewCanary>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    let policy = state.settings.token_policy();
+    let created = tokens::create_canary(&state.pool, &policy, &auth.principal, new).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -245,6 +264,8 @@ impl Introspection {
     }
 }
 
+const INTROSPECT_PATH: &str = "/api/v1/tokens/introspect";
+
 /// An introspection request, form-encoded (RFC 7662) or JSON.
 pub struct IntrospectBody(IntrospectRequest);
 
@@ -279,6 +300,7 @@ impl<S: Send + Sync> FromRequest<S> for IntrospectBody {
 async fn introspect(
     State(state): State<AppState>,
     auth: Bearer,
+    headers: HeaderMap,
     IntrospectBody(req): IntrospectBody,
 ) -> ApiResult<Json<Introspection>> {
     auth.principal
@@ -294,6 +316,12 @@ async fn introspect(
             Introspection::active(v)
         }
         Err(throttled @ Rejection::Throttled { .. }) => return Err(ApiError::Token(throttled)),
+        Err(Rejection::Canary) => {
+            // Found by the service asking: its address and agent are what is known.
+            let seen = super::canary_use(&headers, auth.principal.client_addr, INTROSPECT_PATH);
+            crate::tokens::canary::tripped(&state.pool, &req.token, seen);
+            Introspection::default()
+        }
         Err(_) => Introspection::default(),
     };
     Ok(Json(answer))

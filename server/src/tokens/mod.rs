@@ -2,6 +2,7 @@
 //! generated: to change its owner, scopes or expiry, revoke it and generate another.
 
 pub mod allowlist;
+pub mod canary;
 pub mod format;
 mod roll;
 pub mod usage;
@@ -23,8 +24,8 @@ use app::{
     audit::AuditEvent,
     permissions::{grants, TOKENS_ADMIN, TOKENS_READ, TOKENS_WRITE},
     tokens::{
-        CreatedToken, DayUsage, NewToken, OwnerChoice, OwnerRef, Revoked, TokenFilter, TokenPolicy,
-        TokenSort, TokenStatus, TokenSummary, TokenUsage,
+        CreatedToken, DayUsage, NewCanary, NewToken, OwnerChoice, OwnerRef, Revoked, TokenFilter,
+        TokenPolicy, TokenSort, TokenStatus, TokenSummary, TokenUsage,
     },
     AppError, Page,
 };
@@ -39,6 +40,7 @@ pub const DESCRIPTION_MAX: usize = 500;
 const SELECT: &str = "
     SELECT t.id AS row_id, t.public_id, t.name, t.description, t.scopes, t.created_at,
            t.expires_at, t.last_used_at, t.revoked_at, t.allowed_ips, t.replaced_at,
+           t.canary, t.canary_triggered_at,
            CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked'
                 WHEN t.expires_at <= now() AND t.replaced_by IS NOT NULL THEN 'replaced'
                 WHEN t.expires_at IS NOT NULL AND t.expires_at <= now() THEN 'expired'
@@ -76,6 +78,8 @@ struct Row {
     replaced_by: Option<String>,
     replaces: Option<String>,
     unused_scopes: Vec<String>,
+    canary: bool,
+    canary_triggered_at: Option<DateTime<Utc>>,
     status: String,
     owner_id: i64,
     owner_name: String,
@@ -109,18 +113,52 @@ impl From<Row> for TokenSummary {
             replaced_by: r.replaced_by,
             replaces: r.replaces,
             unused_scopes: r.unused_scopes,
+            canary: r.canary,
+            canary_triggered_at: r.canary_triggered_at,
         }
     }
 }
 
 /// Generates a token under the server's `policy`. The plaintext is in the answer and
 /// nowhere else.
-#[tracing::instrument(skip_all, fields(actor = %p.label, owner = ?new.owner_id))]
 pub async fn create(
     pool: &PgPool,
     policy: &TokenPolicy,
     p: &Principal,
     new: NewToken,
+) -> Result<CreatedToken> {
+    create_with(pool, policy, p, new, false).await
+}
+
+/// Generates a canary token: no scopes, never authorizes anything (see [`canary`]).
+pub async fn create_canary(
+    pool: &PgPool,
+    policy: &TokenPolicy,
+    p: &Principal,
+    new: NewCanary,
+) -> Result<CreatedToken> {
+    // It lives as long as the policy allows: a canary is planted to be found years on.
+    let expires_at = policy
+        .max_lifetime_days
+        .map(|days| Utc::now() + Duration::days(days.into()) - Duration::minutes(1));
+    let new = NewToken {
+        name: new.name,
+        description: new.description,
+        owner_id: new.owner_id,
+        scopes: Vec::new(),
+        expires_at,
+        allowed_ips: Vec::new(),
+    };
+    create_with(pool, policy, p, new, true).await
+}
+
+#[tracing::instrument(skip_all, fields(actor = %p.label, owner = ?new.owner_id, canary))]
+async fn create_with(
+    pool: &PgPool,
+    policy: &TokenPolicy,
+    p: &Principal,
+    new: NewToken,
+    canary: bool,
 ) -> Result<CreatedToken> {
     p.require(TOKENS_WRITE, "create API tokens")?;
     let name = fields::name("name", &new.name, NAME_MAX)?;
@@ -151,7 +189,7 @@ pub async fn create(
         return Err(AppError::invalid("owner_id", "That user is disabled.").into());
     }
     let scopes = modules::check_vocabulary(&mut *tx, "scopes", &new.scopes).await?;
-    if scopes.is_empty() {
+    if scopes.is_empty() && !canary {
         return Err(AppError::invalid("scopes", "Choose at least one scope.").into());
     }
     if let Some(s) = scopes.iter().find(|s| !grants(&owner.permissions, s)) {
@@ -175,8 +213,8 @@ pub async fn create(
     let row_id: i64 = sqlx::query_scalar(
         "INSERT INTO api_tokens
              (public_id, secret_digest, name, description, owner_id, created_by, scopes,
-              expires_at, parent_id, allowed_ips)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+              expires_at, parent_id, allowed_ips, canary)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(&generated.public_id)
     .bind(&generated.secret_digest)
@@ -188,6 +226,7 @@ pub async fn create(
     .bind(expires_at)
     .bind(parent.map(|t| t.row_id))
     .bind(&allowed_ips)
+    .bind(canary)
     .fetch_one(&mut *tx)
     .await?;
     audit::record(
@@ -201,6 +240,7 @@ pub async fn create(
             "scopes": scopes,
             "expires_at": expires_at,
             "allowed_ips": allowed_ips,
+            "canary": canary,
         }),
     )
     .await?;

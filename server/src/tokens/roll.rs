@@ -43,6 +43,7 @@ struct Old {
     expires_at: Option<DateTime<Utc>>,
     parent_id: Option<i64>,
     revoked: bool,
+    canary: bool,
     replaced_by: Option<String>,
     ended: bool,
     parent_expires_at: Option<DateTime<Utc>>,
@@ -72,7 +73,7 @@ pub async fn roll(
     let mut tx = pool.begin().await?;
     let old: Option<Old> = sqlx::query_as(
         "SELECT t.id, t.public_id, t.owner_id, t.name, t.description, t.scopes, t.allowed_ips,
-                t.created_at, t.expires_at, t.parent_id, t.revoked_at IS NOT NULL AS revoked,
+                t.created_at, t.expires_at, t.parent_id, t.revoked_at IS NOT NULL AS revoked, t.canary,
                 (SELECT n.public_id FROM api_tokens n WHERE n.id = t.replaced_by) AS replaced_by,
                 COALESCE(t.expires_at <= now(), false) AS ended,
                 (SELECT p.expires_at FROM api_tokens p WHERE p.id = t.parent_id) AS parent_expires_at
@@ -88,6 +89,9 @@ pub async fn roll(
     let refused = |why: String| Err(AppError::conflict("id", why).into());
     if old.revoked {
         return refused("The token is revoked: generate a new token instead.".into());
+    }
+    if old.canary {
+        return refused("A canary token is not rolled: plant another one instead.".into());
     }
     if let Some(new) = &old.replaced_by {
         return refused(format!(

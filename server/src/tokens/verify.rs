@@ -53,6 +53,9 @@ pub enum Rejection {
     Malformed,
     /// Unknown id or wrong secret: deliberately one answer.
     Invalid,
+    /// A canary token: answered exactly like [`Self::Invalid`]; the caller fires
+    /// `canary.triggered` ([`super::canary`]).
+    Canary,
     Expired,
     /// Rolled, and its overlap window is over: a sign that it leaked or that a system
     /// still uses it.
@@ -73,7 +76,7 @@ impl Rejection {
         Cow::Borrowed(match self {
             Self::Missing => "Send the token in the Authorization header: Bearer <token>.",
             Self::Malformed => "That is not a Latchkey token (wrong shape or checksum): check that it was copied whole.",
-            Self::Invalid => "The token is not valid.",
+            Self::Invalid | Self::Canary => "The token is not valid.",
             Self::Expired => "The token has expired.",
             Self::Replaced { on } => {
                 return Cow::Owned(format!(
@@ -101,6 +104,7 @@ struct Row {
     allowed_ips: Vec<String>,
     now: DateTime<Utc>,
     revoked: bool,
+    canary: bool,
     owner_id: i64,
     owner_name: String,
     owner_email: Option<String>,
@@ -118,6 +122,7 @@ pub async fn verify(pool: &PgPool, presented: &str) -> Result<Result<Verified, R
     let row: Option<Row> = sqlx::query_as(
         "SELECT t.id, t.public_id, t.name, t.secret_digest, t.scopes, t.expires_at, t.created_at,
                 t.replaced_at, t.allowed_ips, now() AS now, (t.revoked_at IS NOT NULL) AS revoked,
+                t.canary,
                 u.id AS owner_id, u.display_name AS owner_name, u.email AS owner_email,
                 u.kind AS owner_kind, u.active AS owner_active, u.role_id, r.permissions
          FROM api_tokens t
@@ -140,6 +145,9 @@ pub async fn verify(pool: &PgPool, presented: &str) -> Result<Result<Verified, R
     };
     if row.revoked {
         return Ok(Err(Rejection::Revoked));
+    }
+    if row.canary {
+        return Ok(Err(Rejection::Canary));
     }
     let verified = Verified {
         token_row: row.id,

@@ -377,3 +377,77 @@ async fn expiry_warnings_fire_once_at_30_7_and_1_days_and_at_expiry(pool: PgPool
         .collect();
     assert_eq!(seen, want);
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_canary_is_refused_like_any_bad_token_and_fires_within_a_second(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.listening().await;
+    let (_, admin_token) = app.admin_with_token(SCOPES).await;
+    let (receiver, addr) = Receiver::start(0).await;
+    register(&app, &admin_token, addr, &["canary.triggered"]).await;
+    let created = app
+        .api_post(
+            "/tokens/canaries",
+            &admin_token,
+            json!({ "name": "Wiki: ERP set-up page", "description": "planted 2026-11" }),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created = json(created).await;
+    let canary = created["token"].as_str().unwrap().to_owned();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["canary"], true);
+    assert_eq!(created["scopes"], json!([]));
+
+    // Its answer is exactly a wrong secret's.
+    let call = |token: String| {
+        let request = app
+            .another_browser()
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(token)
+            .header("user-agent", "curl/8.5");
+        async move { request.send().await.unwrap() }
+    };
+    let wrong = {
+        let mut t = canary.clone();
+        t.replace_range(20..21, if &canary[20..21] == "a" { "b" } else { "a" });
+        server::tokens::format::assemble(&t[3..15], &t[16..48])
+    };
+    let refused_wrong = call(wrong).await;
+    let started = std::time::Instant::now();
+    let refused = call(canary.clone()).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refused.headers()["www-authenticate"],
+        refused_wrong.headers()["www-authenticate"]
+    );
+    let (a, b): (Value, Value) = (
+        refused.json().await.unwrap(),
+        refused_wrong.json().await.unwrap(),
+    );
+    assert_eq!(a, b, "indistinguishable from a wrong secret");
+
+    let received = receiver.until(1).await;
+    let elapsed = started.elapsed();
+    assert_eq!(received.len(), 1);
+    assert!(elapsed < Duration::from_secs(1), "fired in {elapsed:?}");
+    let event: Value = serde_json::from_slice(&received[0].1).unwrap();
+    assert_eq!(event["type"], "canary.triggered");
+    assert_eq!(event["data"]["token"]["id"], id.as_str());
+    assert_eq!(event["data"]["client_addr"], "127.0.0.1");
+    assert_eq!(event["data"]["user_agent"], "curl/8.5");
+    assert_eq!(event["data"]["path"], "/api/v1/me");
+    println!("canary use to delivery: {elapsed:?}");
+
+    let read = json(app.api_get(&format!("/tokens/{id}"), &admin_token).await).await;
+    assert!(read["canary_triggered_at"].is_string());
+    assert!(app
+        .audit_actions()
+        .await
+        .iter()
+        .any(|a| a == "token.canary_triggered"));
+    let roll = app
+        .api_post(&format!("/tokens/{id}/roll"), &admin_token, json!({}))
+        .await;
+    assert_eq!(roll.status(), StatusCode::CONFLICT);
+}

@@ -1,0 +1,88 @@
+//! Canary tokens: tokens that never authorize anything and exist to be found. Any use is
+//! answered like an invalid token ([`super::verify::Rejection::Canary`]), and here fires
+//! `canary.triggered` (with the client's address, user agent and path), writes an audit
+//! event and flags the canary, in one transaction, off the request's path.
+
+use super::format;
+use crate::{
+    audit::{self, Actor, Target},
+    error::Result,
+    webhooks,
+};
+use app::{audit::AuditAction, webhooks::EventKind};
+use moka::sync::Cache;
+use serde_json::json;
+use sqlx::PgPool;
+use std::{net::IpAddr, sync::LazyLock, time::Duration};
+
+/// One use of a canary, as the request showed it.
+#[derive(Debug, Clone)]
+pub struct Use {
+    pub client_addr: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    pub path: String,
+}
+
+/// Uses fired lately, by canary and address: a flood from one address fires once a
+/// minute, so that it costs no write per request.
+static RECENT: LazyLock<Cache<String, ()>> = LazyLock::new(|| {
+    Cache::builder()
+        .max_capacity(10_000)
+        .time_to_live(Duration::from_secs(60))
+        .build()
+});
+
+/// Fires the canary `presented` names, in the background.
+pub fn tripped(pool: &PgPool, presented: &str, seen: Use) {
+    let Some(parsed) = format::parse(presented.trim()) else {
+        return;
+    };
+    let public_id = parsed.public_id.to_owned();
+    let key = format!("{public_id} {:?}", seen.client_addr);
+    if RECENT.contains_key(&key) {
+        return;
+    }
+    RECENT.insert(key, ());
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        if let Err(e) = fire(&pool, &public_id, &seen).await {
+            tracing::warn!(error = %e, "could not record a canary's use");
+        }
+    });
+}
+
+async fn fire(pool: &PgPool, public_id: &str, seen: &Use) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    let canary: Option<(String, i64, String, Option<String>)> = sqlx::query_as(
+        "UPDATE api_tokens t SET canary_triggered_at = now()
+         FROM users u
+         WHERE t.public_id = $1 AND t.canary AND u.id = t.owner_id
+         RETURNING t.name, u.id, u.display_name, u.email",
+    )
+    .bind(public_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((name, owner_id, owner_name, owner_email)) = canary else {
+        return Ok(());
+    };
+    let addr = seen.client_addr.map(|a| a.to_canonical().to_string());
+    tracing::warn!(token = %public_id, client = ?addr, path = %seen.path, "a canary token was used");
+    audit::record(
+        &mut *tx,
+        &Actor::anonymous(seen.client_addr),
+        AuditAction::CanaryTriggered,
+        Target::Token(public_id),
+        json!({ "name": name, "user_agent": seen.user_agent, "path": seen.path }),
+    )
+    .await?;
+    let data = json!({
+        "token": { "id": public_id, "name": name },
+        "owner": { "id": owner_id, "display_name": owner_name, "email": owner_email },
+        "client_addr": addr,
+        "user_agent": seen.user_agent,
+        "path": seen.path,
+    });
+    webhooks::enqueue(&mut tx, EventKind::CanaryTriggered, data).await?;
+    tx.commit().await?;
+    Ok(())
+}
