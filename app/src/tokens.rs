@@ -173,6 +173,40 @@ pub struct NewToken {
     pub allowed_ips: Vec<String>,
 }
 
+/// "Is this ours?": a pasted token, its masked form, or its public id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IdentifyToken {
+    /// `lk_<id>_<secret>`, `lk_<id>_••••••`, `lk_<id>` or the bare 12-character id. Only
+    /// the public id is looked up; a secret is checked for shape and checksum, never kept.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 200,
+            pattern = r"^[ \t\r\n]*(lk_[0-9A-Za-z]{12}(_[\s\S]*)?|[0-9A-Za-z]{12})[ \t\r\n]*$"
+        )
+    )]
+    pub token: String,
+}
+
+/// What Latchkey knows of a pasted token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Identified {
+    /// The public id the text names.
+    pub id: String,
+    /// For a whole token: whether its checksum holds (a token that was really issued in
+    /// Latchkey's format, copied whole). `null` when only an id was given.
+    pub checksum_valid: Option<bool>,
+    /// Whether a token with that id exists (and is one the caller may see).
+    pub known: bool,
+    /// The token, when known: its owner, status and last use.
+    pub token: Option<TokenSummary>,
+    /// The answer as a person reads it.
+    pub summary: String,
+}
+
 /// What creating a canary token asks for: a token with no scopes that never authorizes
 /// anything; any use is answered like an invalid token and fires `canary.triggered`.
 /// Plant it in config files, CI variables and wikis, where a leak would show.

@@ -14,8 +14,8 @@ use crate::{
 use app::{
     permissions::TOKENS_INTROSPECT,
     tokens::{
-        CreatedToken, NewCanary, NewToken, OwnerRef, Revoked, RollToken, RolledToken, TokenFilter,
-        TokenSummary, TokenUsage,
+        CreatedToken, Identified, IdentifyToken, NewCanary, NewToken, OwnerRef, Revoked, RollToken,
+        RolledToken, TokenFilter, TokenSummary, TokenUsage,
     },
     Page,
 };
@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_tokens))
         .routes(routes!(create_token))
         .routes(routes!(create_canary))
+        .routes(routes!(identify_token))
         .routes(routes!(get_token))
         .routes(routes!(revoke_token))
         .routes(routes!(roll_token))
@@ -87,6 +88,22 @@ async fn create_canary(
     let policy = state.settings.token_policy();
     let created = tokens::create_canary(&state.pool, &policy, &auth.principal, new).await?;
     Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// "Is this ours?": which token a pasted token (or its public id) is, with its owner,
+/// status and last use; a whole token whose checksum holds but whose id is unknown says so.
+/// Only the public id is looked up; the secret is never stored or logged.
+#[utoipa::path(post, path = "/tokens/identify", tag = "tokens", request_body = IdentifyToken,
+    security(("bearer" = ["tokens:read"])),
+    responses((status = 200, body = Identified)))]
+async fn identify_token(
+    State(state): State<AppState>,
+    auth: Bearer,
+    ApiJson(req): ApiJson<IdentifyToken>,
+) -> ApiResult<Json<Identified>> {
+    Ok(Json(
+        tokens::identify(&state.pool, &auth.principal, &req.token).await?,
+    ))
 }
 
 /// Read one token (never its secret).

@@ -24,8 +24,8 @@ use app::{
     audit::AuditEvent,
     permissions::{grants, TOKENS_ADMIN, TOKENS_READ, TOKENS_WRITE},
     tokens::{
-        CreatedToken, DayUsage, NewCanary, NewToken, OwnerChoice, OwnerRef, Revoked, TokenFilter,
-        TokenPolicy, TokenSort, TokenStatus, TokenSummary, TokenUsage,
+        CreatedToken, DayUsage, Identified, NewCanary, NewToken, OwnerChoice, OwnerRef, Revoked,
+        TokenFilter, TokenPolicy, TokenSort, TokenStatus, TokenSummary, TokenUsage,
     },
     AppError, Page,
 };
@@ -304,6 +304,60 @@ pub async fn get<'e>(
         Some(row) if p.can(TOKENS_ADMIN) || p.is(row.owner_id) => Ok(row.into()),
         _ => Err(AppError::NotFound("That token".into()).into()),
     }
+}
+
+/// "Is this ours?": which token a pasted token (or its public id) is, for those who may
+/// see it. Only the public id is looked up.
+pub async fn identify(pool: &PgPool, p: &Principal, text: &str) -> Result<Identified> {
+    p.require(TOKENS_READ, "see API tokens")?;
+    let too_long = text.chars().count() > 200;
+    let text = text.trim_matches([' ', '\t', '\r', '\n']);
+    let malformed = too_long || text != text.trim();
+    let public_id = app::tokens::public_id_in(text)
+        .filter(|_| !malformed)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "token",
+                "Paste a Latchkey token (lk_…) or its 12-character public id.",
+            )
+        })?;
+    // A whole token: its shape and checksum say whether it was copied whole.
+    let whole = text.len() > app::tokens::PREFIX.len() + app::tokens::PUBLIC_ID_LEN + 1
+        && !text.contains('•');
+    let checksum_valid = whole.then(|| format::parse(text).is_some());
+    let token = match get(pool, p, public_id).await {
+        Ok(token) => Some(token),
+        Err(crate::error::Error::App(AppError::NotFound(_))) => None,
+        Err(e) => return Err(e),
+    };
+    let summary = match (&token, checksum_valid) {
+        (Some(t), _) => format!(
+            "{} is “{}”, owned by {}: {}{}.",
+            t.masked,
+            t.name,
+            t.owner.display_name,
+            t.status.as_str(),
+            match t.last_used_at {
+                Some(at) => format!(", last used {}", at.format("%Y-%m-%d %H:%M UTC")),
+                None => ", never used".to_owned(),
+            }
+        ),
+        (None, Some(false)) => {
+            "Not a Latchkey token as issued: its checksum does not hold (mistyped, cut, or made up).".to_owned()
+        }
+        (None, Some(true)) => format!(
+            "The checksum holds, but no token {} is known here (or it is not yours to see):              it may come from another Latchkey server.",
+            app::tokens::masked(public_id)
+        ),
+        (None, None) => format!("No token {} is known here.", app::tokens::masked(public_id)),
+    };
+    Ok(Identified {
+        id: public_id.to_owned(),
+        checksum_valid,
+        known: token.is_some(),
+        token,
+        summary,
+    })
 }
 
 /// A token's requests per day over the days kept, for those who may see the token.

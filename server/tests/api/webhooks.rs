@@ -451,3 +451,53 @@ async fn a_canary_is_refused_like_any_bad_token_and_fires_within_a_second(pool: 
         .await;
     assert_eq!(roll.status(), StatusCode::CONFLICT);
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_pasted_token_is_identified_by_its_public_id(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(SCOPES).await;
+    let made = create_token(&app, &admin_token, "SAP connector").await;
+    let token = made["token"].as_str().unwrap().to_owned();
+    let id = made["id"].as_str().unwrap().to_owned();
+    let identify = |text: String| {
+        let app = &app;
+        let admin_token = &admin_token;
+        async move {
+            app.api_post("/tokens/identify", admin_token, json!({ "token": text }))
+                .await
+        }
+    };
+
+    for text in [token.clone(), format!("lk_{id}_••••••"), id.clone()] {
+        let answer = json(identify(text.clone()).await).await;
+        assert_eq!(answer["known"], true, "{text}");
+        assert_eq!(answer["token"]["name"], "SAP connector");
+        assert!(
+            answer["summary"].as_str().unwrap().contains("never used"),
+            "{answer}"
+        );
+    }
+    let whole = json(identify(token.clone()).await).await;
+    assert_eq!(whole["checksum_valid"], true);
+
+    // A well-formed token Latchkey never issued here, and a mistyped one.
+    let foreign = server::tokens::format::assemble("Zz9Yy8Xx7Ww6", &"a".repeat(32));
+    let answer = json(identify(foreign).await).await;
+    assert_eq!(
+        (answer["known"].clone(), answer["checksum_valid"].clone()),
+        (json!(false), json!(true))
+    );
+    assert!(
+        answer["summary"]
+            .as_str()
+            .unwrap()
+            .contains("checksum holds"),
+        "{answer}"
+    );
+    let mut mistyped = token.clone();
+    mistyped.replace_range(30..31, if &token[30..31] == "a" { "b" } else { "a" });
+    let answer = json(identify(mistyped).await).await;
+    assert_eq!(answer["checksum_valid"], false);
+    let refused = identify("not a token".into()).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
