@@ -29,6 +29,7 @@ pub enum AuditAction {
     TokenRolled,
     TokenUsedAfterReplacement,
     CanaryTriggered,
+    TokenLeaked,
     SignInSucceeded,
     SignInFailed,
     SignInThrottled,
@@ -51,12 +52,13 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 25] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
         Self::TokenUsedAfterReplacement,
         Self::CanaryTriggered,
+        Self::TokenLeaked,
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInThrottled,
@@ -86,6 +88,7 @@ impl AuditAction {
             Self::TokenRolled => "token.rolled",
             Self::TokenUsedAfterReplacement => "token.used_after_replacement",
             Self::CanaryTriggered => "token.canary_triggered",
+            Self::TokenLeaked => "token.leaked",
             Self::SignInSucceeded => "sign_in.succeeded",
             Self::SignInFailed => "sign_in.failed",
             Self::SignInThrottled => "sign_in.throttled",

@@ -144,6 +144,9 @@ pub struct TokenSummary {
     /// When a canary was last used (a sign that where it was planted has leaked).
     #[serde(default)]
     pub canary_triggered_at: Option<DateTime<Utc>>,
+    /// When a secret scanner reported the token found in public.
+    #[serde(default)]
+    pub leaked_at: Option<DateTime<Utc>>,
 }
 
 /// What creating a token asks for.
@@ -675,6 +678,7 @@ mod tests {
                 unused_scopes: vec![],
                 canary: false,
                 canary_triggered_at: None,
+                leaked_at: None,
             },
             propagation: Propagation {
                 instances: 2,

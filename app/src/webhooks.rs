@@ -24,6 +24,9 @@ pub enum EventKind {
     /// A canary token was used: with the client's address, user agent and path.
     #[serde(rename = "canary.triggered")]
     CanaryTriggered,
+    /// A secret scanner reported the token found in public (with the URL).
+    #[serde(rename = "token.leaked")]
+    TokenLeaked,
     /// Sent by "send a test event", to the one endpoint asked; not subscribed to.
     #[serde(skip)]
     Test,
@@ -31,13 +34,14 @@ pub enum EventKind {
 
 impl EventKind {
     /// What an endpoint may subscribe to.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
         Self::TokenExpiring,
         Self::TokenExpired,
         Self::CanaryTriggered,
+        Self::TokenLeaked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +52,7 @@ impl EventKind {
             Self::TokenExpiring => "token.expiring",
             Self::TokenExpired => "token.expired",
             Self::CanaryTriggered => "canary.triggered",
+            Self::TokenLeaked => "token.leaked",
             Self::Test => "webhook.test",
         }
     }
@@ -85,7 +90,7 @@ pub struct NewWebhookEndpoint {
     #[cfg_attr(feature = "ssr", schema(max_length = 500))]
     pub description: Option<String>,
     /// One or more of `token.created`, `token.revoked`, `token.rolled`, `token.expiring`
-    /// (30, 7 and 1 days before), `token.expired`, `canary.triggered`.
+    /// (30, 7 and 1 days before), `token.expired`, `canary.triggered`, `token.leaked`.
     #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub events: Vec<EventKind>,
 }

@@ -73,6 +73,15 @@ pub struct Config {
           action = clap::ArgAction::Set)]
     pub verifier_cache: bool,
 
+    /// The ECDSA P-256 public key (PEM, or its base64 body) that signs leak reports sent to
+    /// POST /api/v1/leaks, e.g. GitHub's secret scanning key. Unset: leak reports are off.
+    #[arg(long, env = "LATCHKEY_LEAK_REPORT_KEY", value_parser = crate::leaks::ReportKey::parse)]
+    pub leak_report_key: Option<crate::leaks::ReportKey>,
+
+    /// What a leak report does with a live token of ours: `revoke` it, or only `flag` it.
+    #[arg(long, env = "LATCHKEY_LEAK_ACTION", value_enum, default_value_t = crate::leaks::LeakAction::Revoke)]
+    pub leak_action: crate::leaks::LeakAction,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -113,6 +122,8 @@ pub struct Settings {
     pub timeouts: crate::listener::Timeouts,
     pub trusted_proxies: crate::proxies::TrustedProxies,
     pub verifier_cache: bool,
+    pub leak_report_key: Option<crate::leaks::ReportKey>,
+    pub leak_action: crate::leaks::LeakAction,
 }
 
 impl Settings {
@@ -143,6 +154,8 @@ impl Settings {
             },
             trusted_proxies: config.trusted_proxies.clone().unwrap_or_default(),
             verifier_cache: config.verifier_cache,
+            leak_report_key: config.leak_report_key.clone(),
+            leak_action: config.leak_action,
         }
     }
 }
@@ -159,6 +172,8 @@ impl Default for Settings {
             timeouts: crate::listener::Timeouts::default(),
             trusted_proxies: Default::default(),
             verifier_cache: true,
+            leak_report_key: None,
+            leak_action: Default::default(),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod export;
 pub mod fields;
 pub mod gateway;
 pub mod headers;
+pub mod leaks;
 pub mod listener;
 pub mod maintenance;
 pub mod modules;

@@ -64,6 +64,18 @@ impl Principal {
         }
     }
 
+    /// A leak report from a secret scanner, verified by its signature: may flag and revoke
+    /// any token.
+    pub fn leak_report() -> Self {
+        Self {
+            user_id: None,
+            label: "leak report".into(),
+            permissions: vec![permissions::ALL.into()],
+            token: None,
+            client_addr: None,
+        }
+    }
+
     pub fn can(&self, permission: &str) -> bool {
         let granted = permissions::grants(&self.permissions, permission);
         if let Some(token) = self

@@ -333,6 +333,7 @@ fn token_row(
                     Some(_) => view! { " " <span class="badge badge-danger">"canary triggered"</span> }.into_any(),
                     None => view! { " " <span class="badge">"canary"</span> }.into_any(),
                 })}
+                {t.leaked_at.map(|_| view! { " " <span class="badge badge-danger">"reported leaked"</span> })}
             </td>
             <td class="mono nowrap">{t.masked.clone()}</td>
             {show_owner.then(|| view! { <td>{t.owner.display_name.clone()}</td> })}

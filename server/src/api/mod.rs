@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod extract;
 mod fields_doc;
+mod leaks;
 mod me;
 mod modules;
 mod openapi;
@@ -46,7 +47,8 @@ fn operations() -> OpenApiRouter<AppState> {
         .merge(roles::router())
         .merge(modules::router())
         .merge(audit::router())
-        .merge(webhooks::router());
+        .merge(webhooks::router())
+        .merge(leaks::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest(PREFIX, v1)
 }
 

@@ -40,7 +40,7 @@ pub const DESCRIPTION_MAX: usize = 500;
 const SELECT: &str = "
     SELECT t.id AS row_id, t.public_id, t.name, t.description, t.scopes, t.created_at,
            t.expires_at, t.last_used_at, t.revoked_at, t.allowed_ips, t.replaced_at,
-           t.canary, t.canary_triggered_at,
+           t.canary, t.canary_triggered_at, t.leaked_at,
            CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked'
                 WHEN t.expires_at <= now() AND t.replaced_by IS NOT NULL THEN 'replaced'
                 WHEN t.expires_at IS NOT NULL AND t.expires_at <= now() THEN 'expired'
@@ -80,6 +80,7 @@ struct Row {
     unused_scopes: Vec<String>,
     canary: bool,
     canary_triggered_at: Option<DateTime<Utc>>,
+    leaked_at: Option<DateTime<Utc>>,
     status: String,
     owner_id: i64,
     owner_name: String,
@@ -115,6 +116,7 @@ impl From<Row> for TokenSummary {
             unused_scopes: r.unused_scopes,
             canary: r.canary,
             canary_triggered_at: r.canary_triggered_at,
+            leaked_at: r.leaked_at,
         }
     }
 }

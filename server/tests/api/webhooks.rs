@@ -501,3 +501,95 @@ async fn a_pasted_token_is_identified_by_its_public_id(pool: PgPool) {
     let refused = identify("not a token".into()).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_signed_leak_report_revokes_the_token_and_the_next_request_is_refused(pool: PgPool) {
+    use base64::Engine;
+    use ring::{
+        rand::SystemRandom,
+        signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING},
+    };
+    // The reporter's key pair; Latchkey is given the public half, as PEM.
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+    let pair =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).unwrap();
+    let mut spki = vec![
+        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
+        0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+    ];
+    spki.extend_from_slice(pair.public_key().as_ref());
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        b64.encode(&spki)
+    );
+    let settings = server::config::Settings {
+        leak_report_key: Some(server::leaks::ReportKey::parse(&pem).unwrap()),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(pool, settings).await;
+    app.listening().await;
+    let (_, admin_token) = app.admin_with_token(SCOPES).await;
+    let (receiver, addr) = Receiver::start(0).await;
+    register(&app, &admin_token, addr, &["token.leaked"]).await;
+    let leaked = create_token(&app, &admin_token, "CI deploy key").await;
+    let token = leaked["token"].as_str().unwrap().to_owned();
+    let id = leaked["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.api_get("/me", &token).await.status(), StatusCode::OK);
+
+    let body = json!([
+        { "token": token, "type": "latchkey_api_token",
+          "url": "https://github.com/acme/app/blob/main/.env", "source": "content" },
+        { "token": server::tokens::format::assemble("Zz9Yy8Xx7Ww6", &"a".repeat(32)),
+          "type": "latchkey_api_token", "url": "https://gist.github.com/x", "source": "gist" }
+    ])
+    .to_string();
+    let post = |signature: String| {
+        let request = app
+            .another_browser()
+            .post(app.url("/api/v1/leaks"))
+            .header("content-type", "application/json")
+            .header("github-public-key-signature", signature)
+            .header("github-public-key-identifier", "test-key")
+            .body(body.clone());
+        async move { request.send().await.unwrap() }
+    };
+    // A report not signed by the configured key changes nothing.
+    let forged = post(b64.encode([0u8; 64])).await;
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.api_get("/me", &token).await.status(), StatusCode::OK);
+
+    let signature = b64.encode(pair.sign(&rng, body.as_bytes()).unwrap().as_ref());
+    let answered = post(signature).await;
+    assert_eq!(answered.status(), StatusCode::OK);
+    let labels: Vec<String> = json(answered)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["label"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(labels, ["true_positive", "false_positive"]);
+
+    // The very next request is refused; the event, the audit row and the flag are there.
+    let refused = app.api_get("/me", &token).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let received = receiver.until(1).await;
+    let event: Value = serde_json::from_slice(&received[0].1).unwrap();
+    assert_eq!(event["type"], "token.leaked");
+    assert_eq!(
+        event["data"]["url"],
+        "https://github.com/acme/app/blob/main/.env"
+    );
+    let read = json(app.api_get(&format!("/tokens/{id}"), &admin_token).await).await;
+    assert_eq!(read["status"], "revoked");
+    assert!(read["leaked_at"].is_string());
+    let url: String = sqlx::query_scalar(
+        "SELECT details->>'url' FROM audit_events WHERE action = 'token.leaked'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(url, "https://github.com/acme/app/blob/main/.env");
+}

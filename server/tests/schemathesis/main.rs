@@ -75,6 +75,8 @@ async fn schemathesis_finds_nothing_wrong_with_the_api(pool: sqlx::PgPool) {
             .args(["--checks", "all"])
             // It would roll the run's own token (the Rust tests cover it).
             .args(["--exclude-path", "/api/v1/tokens/self/roll"])
+            // Signed by a secret scanner's key, which the run does not hold (tested in Rust).
+            .args(["--exclude-path", "/api/v1/leaks"])
             .args(["--phases", "examples,coverage,fuzzing,stateful"])
             .args(["--max-examples", &examples])
             .args(["--no-color"])
