@@ -15,6 +15,7 @@ use crate::{
         CreatedToken, NewToken, OwnerChoice, Revoked, RollToken, RolledToken, TokenFilter,
         TokenPolicy, TokenSummary, TokenUsage,
     },
+    webhooks::{CreatedWebhookEndpoint, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint},
     AppError, CurrentUser, Page,
 };
 use async_trait::async_trait;
@@ -127,6 +128,26 @@ pub trait Console: Send + Sync + 'static {
     ) -> Result<(), AppError>;
     async fn token_events(&self, caller: &Caller, id: String) -> Result<Vec<AuditEvent>, AppError>;
     async fn token_usage(&self, caller: &Caller, id: String) -> Result<TokenUsage, AppError>;
+
+    async fn list_webhooks(&self, caller: &Caller) -> Result<Vec<WebhookEndpoint>, AppError>;
+    async fn register_webhook(
+        &self,
+        caller: &Caller,
+        new: NewWebhookEndpoint,
+    ) -> Result<CreatedWebhookEndpoint, AppError>;
+    async fn delete_webhook(&self, caller: &Caller, id: String) -> Result<(), AppError>;
+    async fn webhook_deliveries(
+        &self,
+        caller: &Caller,
+        id: String,
+    ) -> Result<Vec<WebhookDelivery>, AppError>;
+    async fn send_test_webhook(&self, caller: &Caller, id: String) -> Result<String, AppError>;
+    async fn resend_delivery(
+        &self,
+        caller: &Caller,
+        id: String,
+        event_id: String,
+    ) -> Result<(), AppError>;
 }
 
 pub type SharedConsole = Arc<dyn Console>;

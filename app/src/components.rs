@@ -1,7 +1,7 @@
 //! Pieces used across pages: the navigation bar, form errors, the password input.
 
 use crate::{
-    permissions::{AUDIT_READ, ROLES_READ, USERS_READ},
+    permissions::{AUDIT_READ, ROLES_READ, USERS_READ, WEBHOOKS_READ},
     session::SignOut,
     AppError, SignedIn,
 };
@@ -27,6 +27,7 @@ pub fn NavBar() -> impl IntoView {
                                 {u.can(USERS_READ).then(|| view! { <A href="/users">"Users"</A> })}
                                 {u.can(ROLES_READ).then(|| view! { <A href="/roles">"Roles"</A> })}
                                 {u.can(AUDIT_READ).then(|| view! { <A href="/audit">"Audit log"</A> })}
+                                {u.can(WEBHOOKS_READ).then(|| view! { <A href="/webhooks">"Webhooks"</A> })}
                                 <A href="/api-docs">"API"</A>
                                 <A href="/account">"Account"</A>
                             </nav>

@@ -93,6 +93,7 @@ fn Console() -> impl IntoView {
                 <Route path=path!("/users") view={Lazy::<pages::UsersRoute>::new()}/>
                 <Route path=path!("/roles") view={Lazy::<pages::RolesRoute>::new()}/>
                 <Route path=path!("/audit") view={Lazy::<pages::AuditRoute>::new()}/>
+                <Route path=path!("/webhooks") view={Lazy::<pages::WebhooksRoute>::new()}/>
             </Routes>
         </main>
     }

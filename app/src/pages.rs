@@ -10,6 +10,7 @@ mod token_detail;
 mod token_new;
 mod tokens;
 mod users;
+mod webhooks;
 
 pub use account::AccountPage;
 pub use api_docs::ApiDocsPage;
@@ -21,6 +22,7 @@ pub use token_detail::TokenDetailPage;
 pub use token_new::NewTokenPage;
 pub use tokens::TokensPage;
 pub use users::UsersPage;
+pub use webhooks::WebhooksPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -69,6 +71,7 @@ lazy_pages! {
     UsersRoute => UsersPage,
     RolesRoute => RolesPage,
     AuditRoute => AuditPage,
+    WebhooksRoute => WebhooksPage,
 }
 
 #[component]

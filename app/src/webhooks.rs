@@ -27,6 +27,15 @@ pub enum EventKind {
     /// A secret scanner reported the token found in public (with the URL).
     #[serde(rename = "token.leaked")]
     TokenLeaked,
+    /// A token was used from an address not among its recent clients.
+    #[serde(rename = "token.used_from_new_address")]
+    TokenUsedFromNewAddress,
+    /// A user was disabled: their tokens stop working.
+    #[serde(rename = "user.disabled")]
+    UserDisabled,
+    /// A role's permissions changed: its users' tokens reach further or less far.
+    #[serde(rename = "role.changed")]
+    RoleChanged,
     /// Sent by "send a test event", to the one endpoint asked; not subscribed to.
     #[serde(skip)]
     Test,
@@ -34,7 +43,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// What an endpoint may subscribe to.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 10] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
@@ -42,6 +51,9 @@ impl EventKind {
         Self::TokenExpired,
         Self::CanaryTriggered,
         Self::TokenLeaked,
+        Self::TokenUsedFromNewAddress,
+        Self::UserDisabled,
+        Self::RoleChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +65,9 @@ impl EventKind {
             Self::TokenExpired => "token.expired",
             Self::CanaryTriggered => "canary.triggered",
             Self::TokenLeaked => "token.leaked",
+            Self::TokenUsedFromNewAddress => "token.used_from_new_address",
+            Self::UserDisabled => "user.disabled",
+            Self::RoleChanged => "role.changed",
             Self::Test => "webhook.test",
         }
     }
@@ -90,7 +105,8 @@ pub struct NewWebhookEndpoint {
     #[cfg_attr(feature = "ssr", schema(max_length = 500))]
     pub description: Option<String>,
     /// One or more of `token.created`, `token.revoked`, `token.rolled`, `token.expiring`
-    /// (30, 7 and 1 days before), `token.expired`, `canary.triggered`, `token.leaked`.
+    /// (30, 7 and 1 days before), `token.expired`, `canary.triggered`, `token.leaked`,
+    /// `token.used_from_new_address`, `user.disabled`, `role.changed`.
     #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub events: Vec<EventKind>,
 }
@@ -125,3 +141,13 @@ pub struct WebhookDelivery {
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
 }
+
+use crate::{directory::delegate, AppError};
+use leptos::prelude::*;
+
+delegate!(#[server(endpoint = "webhooks/list")] list_webhooks => list_webhooks() -> Vec<WebhookEndpoint>);
+delegate!(#[server(endpoint = "webhooks/register")] register_webhook => register_webhook(new: NewWebhookEndpoint) -> CreatedWebhookEndpoint);
+delegate!(#[server(endpoint = "webhooks/delete")] delete_webhook => delete_webhook(id: String) -> ());
+delegate!(#[server(endpoint = "webhooks/deliveries")] webhook_deliveries => webhook_deliveries(id: String) -> Vec<WebhookDelivery>);
+delegate!(#[server(endpoint = "webhooks/test")] send_test_webhook => send_test_webhook(id: String) -> String);
+delegate!(#[server(endpoint = "webhooks/resend")] resend_delivery => resend_delivery(id: String, event_id: String) -> ());

@@ -11,6 +11,7 @@ test('on a phone every page fits the screen: wide tables scroll inside their car
     ['/users', 'Users and service accounts'],
     ['/roles', 'Roles'],
     ['/audit', 'Audit log'],
+    ['/webhooks', 'Webhooks'],
     ['/account', 'Account'],
     ['/api-docs', 'API reference'],
   ]) {

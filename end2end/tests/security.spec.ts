@@ -42,7 +42,7 @@ test('every page works under its Content-Security-Policy, with no violation repo
     if (message.text().includes('Content Security Policy')) violations.push(message.text());
   });
   await signInAs(page, ADMIN.email, ADMIN.password);
-  for (const path of ['/', '/tokens/new', '/users', '/roles', '/audit', '/api-docs', '/account']) {
+  for (const path of ['/', '/tokens/new', '/users', '/roles', '/audit', '/webhooks', '/api-docs', '/account']) {
     const response = await page.goto(path);
     expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(response?.headers()['cache-control']).toBe('no-store');

@@ -3,7 +3,7 @@
 
 use crate::{
     audit, auth, error::Error, modules, principal::Principal, roles, sessions, tokens, users,
-    AppState,
+    webhooks, AppState,
 };
 use app::{
     api_docs::ApiOperation,
@@ -18,6 +18,7 @@ use app::{
         CreatedToken, NewToken, OwnerChoice, Revoked, RollToken, RolledToken, TokenFilter,
         TokenPolicy, TokenSummary, TokenUsage,
     },
+    webhooks::{CreatedWebhookEndpoint, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint},
     AppError, Page,
 };
 use async_trait::async_trait;
@@ -249,5 +250,43 @@ impl Console for ConsoleService {
 
     async fn token_usage(&self, caller: &Caller, id: String) -> Result<TokenUsage, AppError> {
         answer(tokens::usage(self.pool(), &Principal::from_caller(caller)?, &id).await)
+    }
+
+    async fn list_webhooks(&self, caller: &Caller) -> Result<Vec<WebhookEndpoint>, AppError> {
+        answer(webhooks::list(self.pool(), &Principal::from_caller(caller)?).await)
+    }
+
+    async fn register_webhook(
+        &self,
+        caller: &Caller,
+        new: NewWebhookEndpoint,
+    ) -> Result<CreatedWebhookEndpoint, AppError> {
+        answer(webhooks::register(self.pool(), &Principal::from_caller(caller)?, new).await)
+    }
+
+    async fn delete_webhook(&self, caller: &Caller, id: String) -> Result<(), AppError> {
+        answer(webhooks::delete(self.pool(), &Principal::from_caller(caller)?, &id).await)
+    }
+
+    async fn webhook_deliveries(
+        &self,
+        caller: &Caller,
+        id: String,
+    ) -> Result<Vec<WebhookDelivery>, AppError> {
+        answer(webhooks::deliveries(self.pool(), &Principal::from_caller(caller)?, &id).await)
+    }
+
+    async fn send_test_webhook(&self, caller: &Caller, id: String) -> Result<String, AppError> {
+        answer(webhooks::send_test(self.pool(), &Principal::from_caller(caller)?, &id).await)
+    }
+
+    async fn resend_delivery(
+        &self,
+        caller: &Caller,
+        id: String,
+        event_id: String,
+    ) -> Result<(), AppError> {
+        let p = Principal::from_caller(caller)?;
+        answer(webhooks::resend(self.pool(), &p, &id, &event_id).await)
     }
 }

@@ -211,6 +211,15 @@ pub async fn update(pool: &PgPool, p: &Principal, id: i64, patch: RolePatch) -> 
     )
     .await?;
     let role = get(&mut *tx, p, id).await?;
+    // Every token of the role's users now reaches what the new permissions allow.
+    let data = json!({
+        "role": { "id": id, "name": name },
+        "before": { "permissions": before.permissions },
+        "after": { "permissions": permissions },
+        "users": role.user_count,
+        "actor": p.label,
+    });
+    crate::webhooks::enqueue(&mut tx, app::webhooks::EventKind::RoleChanged, data).await?;
     tx.commit().await?;
     Ok(role)
 }

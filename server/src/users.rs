@@ -282,6 +282,28 @@ pub async fn update(
         }),
     )
     .await?;
+    if action == AuditAction::UserDisabled {
+        // Their tokens stop with them: the systems using those tokens hear it now.
+        let tokens: Vec<(String, String)> = sqlx::query_as(
+            "SELECT public_id, name FROM api_tokens
+             WHERE owner_id = $1 AND revoked_at IS NULL
+               AND (expires_at IS NULL OR expires_at > now()) ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let tokens: Vec<_> = tokens
+            .iter()
+            .map(|(id, name)| json!({ "id": id, "name": name }))
+            .collect();
+        let data = json!({
+            "user": { "id": id, "display_name": after.display_name, "email": after.email },
+            "tokens": tokens,
+            "revoked_created_tokens": revoked,
+            "actor": p.label,
+        });
+        crate::webhooks::enqueue(&mut tx, app::webhooks::EventKind::UserDisabled, data).await?;
+    }
     tx.commit().await?;
     Ok(after)
 }

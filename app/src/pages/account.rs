@@ -67,7 +67,7 @@ fn Sessions() -> impl IntoView {
                     match sessions.await {
                         Err(error) => view! { <ErrorAlert error/> }.into_any(),
                         Ok(list) => view! {
-                            <div class="table-card">
+                            <div class="table-card" role="region" aria-label="Sessions table" tabindex="0">
                                 <table class="table" aria-label="Sessions">
                                     <thead><tr>
                                         <th scope="col">"Browser"</th><th scope="col">"From"</th>

@@ -65,7 +65,7 @@ pub fn RolesPage() -> impl IntoView {
                 };
                 let writable = can_write();
                 view! {
-                    <div class="card table-card">
+                    <div class="card table-card" role="region" aria-label="Roles table" tabindex="0">
                         <table class="table" aria-label="Roles">
                             <thead><tr><th scope="col">"Role"</th><th scope="col">"Permissions"</th><th scope="col">"Users"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
                             <tbody>

@@ -198,7 +198,7 @@ pub fn TokensPage() -> impl IntoView {
                             selected.set(if on { revocable.clone() } else { Vec::new() });
                         };
                         view! {
-                            <div class="card table-card">
+                            <div class="card table-card" role="region" aria-label="API tokens table" tabindex="0">
                                 <table class="table" aria-label="API tokens">
                                     <thead><tr>
                                         <th scope="col" class="select-cell">

@@ -92,7 +92,7 @@ pub fn UsersPage() -> impl IntoView {
                 let me_id = me().map(|u| u.id);
                 let writable = can_write();
                 view! {
-                    <div class="card table-card">
+                    <div class="card table-card" role="region" aria-label="Users table" tabindex="0">
                         <table class="table" aria-label="Users">
                             <thead><tr>
                                 <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Kind"</th>

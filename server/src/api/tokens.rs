@@ -151,16 +151,7 @@ async fn roll_token(
     Path(id): Path<String>,
     ApiJson(roll): ApiJson<RollToken>,
 ) -> ApiResult<(StatusCode, Json<RolledToken>)> {
-    let policy = state.settings.token_policy();
-    let rolled = tokens::roll(
-        &state.pool,
-        &policy,
-        &auth.principal,
-        tokens::ToRoll::Id(&id),
-        roll,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(rolled)))
+    rolled(&state, &auth, tokens::ToRoll::Id(&id), roll).await
 }
 
 /// Roll the token this request is made with, whatever its scopes: how an integration
@@ -174,15 +165,18 @@ async fn roll_self(
     auth: Bearer,
     ApiJson(roll): ApiJson<RollToken>,
 ) -> ApiResult<(StatusCode, Json<RolledToken>)> {
+    rolled(&state, &auth, tokens::ToRoll::Itself, roll).await
+}
+
+/// Both roll operations' answer: 201 with the new token.
+async fn rolled(
+    state: &AppState,
+    auth: &Bearer,
+    which: tokens::ToRoll<'_>,
+    roll: RollToken,
+) -> ApiResult<(StatusCode, Json<RolledToken>)> {
     let policy = state.settings.token_policy();
-    let rolled = tokens::roll(
-        &state.pool,
-        &policy,
-        &auth.principal,
-        tokens::ToRoll::Itself,
-        roll,
-    )
-    .await?;
+    let rolled = tokens::roll(&state.pool, &policy, &auth.principal, which, roll).await?;
     Ok((StatusCode::CREATED, Json(rolled)))
 }
 

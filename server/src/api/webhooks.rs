@@ -17,6 +17,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_webhook))
         .routes(routes!(list_deliveries))
         .routes(routes!(send_test))
+        .routes(routes!(resend_delivery))
 }
 
 /// List the registered endpoints (never their secrets).
@@ -91,4 +92,19 @@ async fn send_test(
 ) -> ApiResult<(StatusCode, Json<Queued>)> {
     let event_id = webhooks::send_test(&state.pool, &auth.principal, &id).await?;
     Ok((StatusCode::ACCEPTED, Json(Queued { event_id })))
+}
+
+/// Send one of an endpoint's deliveries again, now (with the same `webhook-id`).
+#[utoipa::path(post, path = "/webhooks/{id}/deliveries/{event_id}/resend", tag = "webhooks",
+    params(("id" = String, Path, description = "The endpoint's id, ep_…"),
+           ("event_id" = String, Path, description = "The event's id, msg_…")),
+    security(("bearer" = ["webhooks:write"])),
+    responses((status = 202, description = "Queued for delivery")))]
+async fn resend_delivery(
+    State(state): State<AppState>,
+    auth: Bearer,
+    Path((id, event_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    webhooks::resend(&state.pool, &auth.principal, &id, &event_id).await?;
+    Ok(StatusCode::ACCEPTED)
 }

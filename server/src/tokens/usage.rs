@@ -285,6 +285,7 @@ async fn write_clients(
         lasts.push(seen.last);
         requests.push(seen.requests);
     }
+    announce_new_addresses(tx, &ids, &addrs, &agents).await?;
     sqlx::query(
         "INSERT INTO token_clients (token_id, addr, user_agent, first_seen, last_seen, requests)
          SELECT u.id, u.addr, u.agent, u.first, u.last, u.n
@@ -317,6 +318,45 @@ async fn write_clients(
     .bind(CLIENTS_KEPT)
     .execute(&mut *tx)
     .await?;
+    Ok(())
+}
+
+/// Fires `token.used_from_new_address` for each token used from an address that is not
+/// among its recent clients (the first use of a token included), once per token and
+/// address, in the flush's transaction.
+async fn announce_new_addresses(
+    tx: &mut sqlx::PgConnection,
+    ids: &[i64],
+    addrs: &[&str],
+    agents: &[&str],
+) -> Result<()> {
+    let fresh: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT DISTINCT ON (t.id, u.addr) t.public_id, t.name, u.addr, u.agent
+         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, addr, agent)
+         JOIN api_tokens t ON t.id = u.id
+         WHERE u.addr <> 'unknown'
+           AND NOT EXISTS (SELECT 1 FROM token_clients c
+                           WHERE c.token_id = u.id AND c.addr = u.addr)
+         ORDER BY t.id, u.addr",
+    )
+    .bind(ids)
+    .bind(addrs)
+    .bind(agents)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (public_id, name, addr, agent) in fresh {
+        let data = serde_json::json!({
+            "token": { "id": public_id, "name": name },
+            "client_addr": addr,
+            "user_agent": agent,
+        });
+        crate::webhooks::enqueue(
+            &mut *tx,
+            app::webhooks::EventKind::TokenUsedFromNewAddress,
+            data,
+        )
+        .await?;
+    }
     Ok(())
 }
 

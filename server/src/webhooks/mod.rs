@@ -232,6 +232,31 @@ impl From<DeliveryRow> for WebhookDelivery {
     }
 }
 
+/// Sends one of an endpoint's deliveries again, now (a failed one, or any).
+pub async fn resend(pool: &PgPool, p: &Principal, public_id: &str, event_id: &str) -> Result<()> {
+    p.require(WEBHOOKS_WRITE, "resend webhook deliveries")?;
+    let endpoint = endpoint_row(pool, public_id).await?;
+    let mut tx = pool.begin().await?;
+    let found = sqlx::query(
+        "UPDATE webhook_deliveries d SET status = 'pending', next_attempt_at = now()
+         FROM webhook_events e
+         WHERE d.event_id = e.id AND d.endpoint_id = $1 AND e.public_id = $2",
+    )
+    .bind(endpoint)
+    .bind(event_id)
+    .execute(&mut *tx)
+    .await?;
+    if found.rows_affected() == 0 {
+        return Err(AppError::NotFound("That delivery".into()).into());
+    }
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(deliver::CHANNEL)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Sends a test event to one endpoint (through the outbox, like any other).
 pub async fn send_test(pool: &PgPool, p: &Principal, public_id: &str) -> Result<String> {
     p.require(WEBHOOKS_WRITE, "send test events")?;

@@ -1,7 +1,10 @@
 //! Webhooks against a real HTTP receiver started by the test, verified with the Standard
 //! Webhooks reference library (`standardwebhooks`).
 
-use crate::helpers::{api::json, *};
+use crate::helpers::{
+    api::{json, ALL_ADMIN},
+    *,
+};
 use axum::{body::Bytes, extract::State, http::HeaderMap, routing::post, Router};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -676,4 +679,89 @@ async fn delivery_figures(pool: PgPool) {
         drained.as_secs_f64() / baseline.as_secs_f64(),
         latency.as_secs_f64() * 1000.0,
     );
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn new_addresses_disabled_users_and_changed_roles_are_told(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let scopes: Vec<&str> = ALL_ADMIN
+        .iter()
+        .copied()
+        .chain(["webhooks:write"])
+        .collect();
+    let (_, admin_token) = app.admin_with_token(&scopes).await;
+    let (receiver, addr) = Receiver::start(0).await;
+    register(
+        &app,
+        &admin_token,
+        addr,
+        &[
+            "token.used_from_new_address",
+            "user.disabled",
+            "role.changed",
+        ],
+    )
+    .await;
+    let role = app.role(&admin_token, "Audit sync", &["audit:read"]).await;
+    let erp = app.service_account(&admin_token, "ERP", role).await;
+    let made = app
+        .api_post(
+            "/tokens",
+            &admin_token,
+            json!({ "name": "ERP audit", "owner_id": erp, "scopes": ["audit:read"] }),
+        )
+        .await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let made = json(made).await;
+    let token = made["token"].as_str().unwrap().to_owned();
+
+    // Two requests from one address, two batches: one event.
+    for _ in 0..2 {
+        assert_eq!(app.api_get("/audit", &token).await.status(), StatusCode::OK);
+        app.state.usage.flush(&app.pool).await.unwrap();
+    }
+    let changed = app
+        .api(
+            Method::PATCH,
+            &format!("/roles/{role}"),
+            &admin_token,
+            Some(json!({ "permissions": ["audit:read", "users:read"] })),
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let disabled = app
+        .api(
+            Method::PATCH,
+            &format!("/users/{erp}"),
+            &admin_token,
+            Some(json!({ "active": false })),
+        )
+        .await;
+    assert_eq!(disabled.status(), StatusCode::OK);
+
+    // The administrator's own token was new at its address too (first batch, first).
+    receiver.until(4).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let events: Vec<Value> = receiver
+        .received()
+        .iter()
+        .map(|(_, body)| serde_json::from_slice(body).unwrap())
+        .collect();
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "token.used_from_new_address",
+            "token.used_from_new_address",
+            "role.changed",
+            "user.disabled"
+        ]
+    );
+    assert_eq!(events[1]["data"]["client_addr"], "127.0.0.1");
+    assert_eq!(events[1]["data"]["token"]["id"], made["id"]);
+    assert_eq!(
+        events[2]["data"]["after"]["permissions"],
+        json!(["audit:read", "users:read"])
+    );
+    assert_eq!(events[3]["data"]["tokens"][0]["id"], made["id"]);
 }

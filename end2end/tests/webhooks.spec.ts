@@ -1,0 +1,79 @@
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import { expect, test } from '@playwright/test';
+import { ADMIN, closeReveal, generateToken, hydrated, shot, signInAs } from './helpers';
+
+test.beforeEach(async ({ page }) => {
+  await signInAs(page, ADMIN.email, ADMIN.password);
+});
+
+/** A receiver on loopback that keeps what it is sent and answers 204. */
+async function receiver(): Promise<{ url: string; received: { headers: http.IncomingHttpHeaders; body: string }[]; close: () => void }> {
+  const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.statusCode = 204;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hooks`, received, close: () => server.close() };
+}
+
+test('an endpoint is registered, receives signed token events, and its deliveries show', async ({ page }, testInfo) => {
+  const hook = await receiver();
+  try {
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await hydrated(page, '/webhooks');
+    await expect(page.getByRole('heading', { name: 'Webhooks', exact: true })).toBeVisible();
+    await page.getByLabel('URL', { exact: true }).fill(hook.url);
+    await page.getByLabel('Description (optional)').fill('ERP token watch');
+    await page.getByRole('checkbox', { name: 'token.created' }).check();
+    await shot(page, testInfo, 'webhooks-register');
+    await page.getByRole('button', { name: 'Register endpoint' }).click();
+
+    // The signing secret, once.
+    const secret = page.getByLabel(`Signing secret for ${hook.url}`);
+    await expect(secret).toHaveValue(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+    await shot(page, testInfo, 'webhooks-secret');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await expect(secret).toHaveCount(0);
+    const endpoints = page.getByRole('table', { name: 'Endpoints' });
+    await expect(endpoints).toContainText(hook.url);
+
+    // A token made in the console reaches the receiver, signed, without its secret.
+    const token = await generateToken(page, { name: 'Webhook watched' });
+    await closeReveal(page);
+    await expect.poll(() => hook.received.length, { timeout: 10_000 }).toBe(1);
+    const delivery = hook.received[0];
+    expect(delivery.headers['webhook-id']).toMatch(/^msg_/);
+    expect(delivery.headers['webhook-signature']).toMatch(/^v1,/);
+    const event = JSON.parse(delivery.body);
+    expect(event.type).toBe('token.created');
+    expect(event.data.token.name).toBe('Webhook watched');
+    expect(delivery.body).not.toContain(token.slice(16));
+
+    // Its delivery shows on the endpoint; a test event follows it.
+    await page.goto('/webhooks');
+    await hydrated(page);
+    await page.getByRole('button', { name: `Deliveries to ${hook.url}` }).click();
+    const deliveries = page.getByRole('table', { name: 'Deliveries' });
+    await expect(deliveries.getByRole('row', { name: /token\.created/ })).toContainText('delivered');
+    await expect(deliveries.getByRole('row', { name: /token\.created/ })).toContainText('204');
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await expect.poll(() => hook.received.length, { timeout: 10_000 }).toBe(2);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect(deliveries.getByRole('row', { name: /webhook\.test/ })).toContainText('delivered');
+    // A delivery can be sent again, with the same id.
+    await deliveries.getByRole('button', { name: /^Resend msg_/ }).first().click();
+    await expect.poll(() => hook.received.length, { timeout: 10_000 }).toBe(3);
+    expect(hook.received[2].headers['webhook-id']).toBe(hook.received[1].headers['webhook-id']);
+    await shot(page, testInfo, 'webhooks-deliveries');
+  } finally {
+    hook.close();
+  }
+});
