@@ -62,12 +62,18 @@ test('an endpoint is registered, receives signed token events, and its deliverie
     await hydrated(page);
     await page.getByRole('button', { name: `Deliveries to ${hook.url}` }).click();
     const deliveries = page.getByRole('table', { name: 'Deliveries' });
-    await expect(deliveries.getByRole('row', { name: /token\.created/ })).toContainText('delivered');
+    await expect(async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await expect(deliveries.getByRole('row', { name: /token\.created/ })).toContainText('delivered', { timeout: 1000 });
+    }).toPass({ timeout: 10_000 });
     await expect(deliveries.getByRole('row', { name: /token\.created/ })).toContainText('204');
     await page.getByRole('button', { name: 'Send test event' }).click();
     await expect.poll(() => hook.received.length, { timeout: 10_000 }).toBe(2);
-    await page.getByRole('button', { name: 'Refresh' }).click();
-    await expect(deliveries.getByRole('row', { name: /webhook\.test/ })).toContainText('delivered');
+    // The delivery is written once the receiver has answered: refresh until it shows.
+    await expect(async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await expect(deliveries.getByRole('row', { name: /webhook\.test/ })).toContainText('delivered', { timeout: 1000 });
+    }).toPass({ timeout: 10_000 });
     // A delivery can be sent again, with the same id.
     await deliveries.getByRole('button', { name: /^Resend msg_/ }).first().click();
     await expect.poll(() => hook.received.length, { timeout: 10_000 }).toBe(3);

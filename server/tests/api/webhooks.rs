@@ -166,12 +166,25 @@ async fn token_changes_are_delivered_signed_the_standard_webhooks_way(pool: PgPo
     assert_eq!(event["data"]["token"]["id"], id.as_str());
     verifier.verify(&received[1].1, &received[1].0).unwrap();
 
-    // The endpoint's deliveries, newest first, and a test event on demand.
-    let deliveries = json(
-        app.api_get(&format!("/webhooks/{endpoint}/deliveries"), &admin_token)
-            .await,
-    )
-    .await;
+    // The endpoint's deliveries, newest first (each written once its receiver answered),
+    // and a test event on demand.
+    let mut deliveries = Value::Null;
+    for _ in 0..200 {
+        deliveries = json(
+            app.api_get(&format!("/webhooks/{endpoint}/deliveries"), &admin_token)
+                .await,
+        )
+        .await;
+        if deliveries
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["status"] == "delivered")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     let seen: Vec<(&str, &str, i64)> = deliveries
         .as_array()
         .unwrap()
@@ -233,6 +246,17 @@ async fn a_failing_receiver_gets_the_event_again_later_with_the_same_id(pool: Pg
     create_token(&app, &admin_token, "BI export").await;
 
     receiver.until(1).await;
+    // The attempt is written once the receiver has answered: wait for it.
+    for _ in 0..200 {
+        let attempts: i32 = sqlx::query_scalar("SELECT attempts FROM webhook_deliveries")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        if attempts >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     // Answered 500: tried again after 5 seconds (the test moves the clock on).
     let (status, attempts, code, wait): (String, i32, Option<i32>, f64) = sqlx::query_as(
         "SELECT status, attempts, last_status_code,
