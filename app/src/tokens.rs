@@ -85,11 +85,6 @@ impl TokenStatus {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|status| status.as_str() == s)
     }
-
-    /// Whether the token still authenticates requests (its owner allowing).
-    pub fn is_live(self) -> bool {
-        matches!(self, Self::Active | Self::Rolling)
-    }
 }
 
 /// Who a token belongs to.
@@ -265,10 +260,6 @@ impl Overlap {
             Self::OneDay => "24h",
             Self::SevenDays => "7d",
         }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|o| o.as_str() == s)
     }
 
     /// How a person reads the choice.

@@ -71,10 +71,6 @@ impl EventKind {
             Self::Test => "webhook.test",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
 }
 
 /// A registered endpoint (never its signing secret).

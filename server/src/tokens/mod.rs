@@ -177,11 +177,7 @@ async fn create_with(
     let expires_at = check_expiry(policy.max_lifetime_days, new.expires_at)?;
     // A token made by a token never outlives it.
     let parent = p.token.as_ref();
-    let expires_at = match (expires_at, parent.and_then(|t| t.expires_at)) {
-        (Some(at), Some(parent_at)) => Some(at.min(parent_at)),
-        (None, Some(parent_at)) => Some(parent_at),
-        (at, None) => at,
-    };
+    let expires_at = within(expires_at, parent.and_then(|t| t.expires_at));
 
     let mut tx = pool.begin().await?;
     let owner = owner_for_update(&mut tx, owner_id)
@@ -212,24 +208,21 @@ async fn create_with(
     }
 
     let generated = format::generate();
-    let row_id: i64 = sqlx::query_scalar(
-        "INSERT INTO api_tokens
-             (public_id, secret_digest, name, description, owner_id, created_by, scopes,
-              expires_at, parent_id, allowed_ips, canary)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    let row_id = insert(
+        &mut tx,
+        &generated,
+        &NewRow {
+            name: &name,
+            description: &description,
+            owner_id,
+            created_by: p.user_id,
+            scopes: &scopes,
+            expires_at,
+            parent_id: parent.map(|t| t.row_id),
+            allowed_ips: &allowed_ips,
+            canary,
+        },
     )
-    .bind(&generated.public_id)
-    .bind(&generated.secret_digest)
-    .bind(&name)
-    .bind(&description)
-    .bind(owner_id)
-    .bind(p.user_id)
-    .bind(&scopes)
-    .bind(expires_at)
-    .bind(parent.map(|t| t.row_id))
-    .bind(&allowed_ips)
-    .bind(canary)
-    .fetch_one(&mut *tx)
     .await?;
     audit::record(
         &mut *tx,
@@ -258,6 +251,54 @@ async fn create_with(
         token: generated.plaintext,
         summary,
     })
+}
+
+/// An expiry no later than `limit` (a parent token's): `None` stands for never.
+fn within(at: Option<DateTime<Utc>>, limit: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (at, limit) {
+        (Some(at), Some(limit)) => Some(at.min(limit)),
+        (at, limit) => at.or(limit),
+    }
+}
+
+/// What a new token's row holds besides its generated id and digest.
+struct NewRow<'a> {
+    name: &'a str,
+    description: &'a str,
+    owner_id: i64,
+    created_by: Option<i64>,
+    scopes: &'a [String],
+    expires_at: Option<DateTime<Utc>>,
+    parent_id: Option<i64>,
+    allowed_ips: &'a [String],
+    canary: bool,
+}
+
+/// Writes a new token's row (creation and roll alike); returns its row id.
+async fn insert(
+    tx: &mut sqlx::PgConnection,
+    generated: &format::Generated,
+    row: &NewRow<'_>,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO api_tokens
+             (public_id, secret_digest, name, description, owner_id, created_by, scopes,
+              expires_at, parent_id, allowed_ips, canary)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(&generated.public_id)
+    .bind(&generated.secret_digest)
+    .bind(row.name)
+    .bind(row.description)
+    .bind(row.owner_id)
+    .bind(row.created_by)
+    .bind(row.scopes)
+    .bind(row.expires_at)
+    .bind(row.parent_id)
+    .bind(row.allowed_ips)
+    .bind(row.canary)
+    .fetch_one(&mut *tx)
+    .await?)
 }
 
 fn check_expiry(

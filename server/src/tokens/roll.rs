@@ -2,7 +2,7 @@
 //! owner, scopes and allowlist (or narrower ones), while the old one keeps working for an
 //! overlap window and is then refused as replaced.
 
-use super::{allowlist, check_expiry, fetch, format, owner_for_update};
+use super::{allowlist, check_expiry, fetch, format, insert, owner_for_update, within, NewRow};
 use crate::{
     audit::{self, Target},
     error::Result,
@@ -145,23 +145,21 @@ pub async fn roll(
     let expires_at = new_expiry(policy, &old, &roll.expires_at, roll.never_expires)?;
 
     let generated = format::generate();
-    let new_id: i64 = sqlx::query_scalar(
-        "INSERT INTO api_tokens
-             (public_id, secret_digest, name, description, owner_id, created_by, scopes,
-              expires_at, parent_id, allowed_ips)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    let new_id = insert(
+        &mut tx,
+        &generated,
+        &NewRow {
+            name: &old.name,
+            description: &old.description,
+            owner_id: old.owner_id,
+            created_by: p.user_id,
+            scopes: &scopes,
+            expires_at,
+            parent_id: old.parent_id,
+            allowed_ips: &allowed_ips,
+            canary: false,
+        },
     )
-    .bind(&generated.public_id)
-    .bind(&generated.secret_digest)
-    .bind(&old.name)
-    .bind(&old.description)
-    .bind(old.owner_id)
-    .bind(p.user_id)
-    .bind(&scopes)
-    .bind(expires_at)
-    .bind(old.parent_id)
-    .bind(&allowed_ips)
-    .fetch_one(&mut *tx)
     .await?;
     // The old token works until the window ends (or its own expiry, if sooner), to the
     // second of the database's clock.
@@ -273,18 +271,10 @@ fn new_expiry(
             let cap = policy
                 .max_lifetime_days
                 .map(|days| now + Duration::days(days.into()));
-            let same = old.expires_at.map(|at| now + (at - old.created_at));
-            match (same, cap) {
-                (Some(at), Some(cap)) => Some(at.min(cap)),
-                (at, cap) => at.or(cap),
-            }
+            within(old.expires_at.map(|at| now + (at - old.created_at)), cap)
         }
     };
-    Ok(match (at, old.parent_expires_at) {
-        (Some(at), Some(parent)) => Some(at.min(parent)),
-        (None, Some(parent)) => Some(parent),
-        (at, None) => at,
-    })
+    Ok(within(at, old.parent_expires_at))
 }
 
 #[cfg(test)]
