@@ -12,8 +12,8 @@ use crate::{
     },
     session::{SessionInfo, SetupForm},
     tokens::{
-        CreatedToken, NewToken, OwnerChoice, Revoked, RollToken, RolledToken, TokenFilter,
-        TokenPolicy, TokenSummary, TokenUsage,
+        CreatedToken, ExpiringSoon, NewCanary, NewToken, OwnerChoice, Revoked, RollToken,
+        RolledToken, TokenFilter, TokenPolicy, TokenSummary, TokenUsage,
     },
     webhooks::{CreatedWebhookEndpoint, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint},
     AppError, CurrentUser, Page,
@@ -69,6 +69,11 @@ pub trait Console: Send + Sync + 'static {
     ) -> Result<Page<TokenSummary>, AppError>;
     async fn get_token(&self, caller: &Caller, id: String) -> Result<TokenSummary, AppError>;
     async fn create_token(&self, caller: &Caller, new: NewToken) -> Result<CreatedToken, AppError>;
+    async fn create_canary(
+        &self,
+        caller: &Caller,
+        new: NewCanary,
+    ) -> Result<CreatedToken, AppError>;
     async fn revoke_token(&self, caller: &Caller, id: String) -> Result<Revoked, AppError>;
     async fn roll_token(
         &self,
@@ -82,7 +87,7 @@ pub trait Console: Send + Sync + 'static {
         ids: Vec<String>,
     ) -> Result<Vec<Revoked>, AppError>;
     async fn token_policy(&self, caller: &Caller) -> Result<TokenPolicy, AppError>;
-    async fn expiring_soon(&self, caller: &Caller) -> Result<u32, AppError>;
+    async fn expiring_soon(&self, caller: &Caller) -> Result<ExpiringSoon, AppError>;
 
     async fn list_users(
         &self,

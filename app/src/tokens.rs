@@ -14,6 +14,43 @@ pub fn expires_soon(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bo
     expires_at.is_some_and(|at| at > now && at <= now + chrono::Duration::days(EXPIRES_SOON_DAYS))
 }
 
+/// How many live tokens expire within [`EXPIRES_SOON_DAYS`]: what the home page warns of.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpiringSoon {
+    /// The caller's own tokens.
+    pub yours: u32,
+    /// Every token, for token admins (who look after them all); `None` for others.
+    pub all: Option<u32>,
+}
+
+impl ExpiringSoon {
+    /// The home page's warning, or `None` when nothing expires soon.
+    pub fn warning(&self) -> Option<String> {
+        let days = EXPIRES_SOON_DAYS;
+        match (self.all, self.yours) {
+            (Some(0), _) | (None, 0) => None,
+            (Some(1), yours) => Some(format!(
+                "1 token{} expires within {days} days: generate its replacement before it stops working.",
+                if yours == 1 { " (yours)" } else { "" }
+            )),
+            (Some(n), yours) => Some(format!(
+                "{n} tokens{} expire within {days} days: generate their replacements before they stop working.",
+                match yours {
+                    0 => String::new(),
+                    1 => " (1 of them yours)".to_owned(),
+                    _ => format!(" ({yours} of them yours)"),
+                }
+            )),
+            (None, 1) => Some(format!(
+                "1 of your tokens expires within {days} days: generate its replacement before it stops working."
+            )),
+            (None, n) => Some(format!(
+                "{n} of your tokens expire within {days} days: generate their replacements before they stop working."
+            )),
+        }
+    }
+}
+
 /// What every Latchkey token starts with.
 pub const PREFIX: &str = "lk_";
 
@@ -607,11 +644,12 @@ use crate::{audit::AuditEvent, directory::delegate};
 delegate!(#[server(endpoint = "tokens/list")] list_tokens => list_tokens(filter: TokenFilter) -> Page<TokenSummary>);
 delegate!(#[server(endpoint = "tokens/get")] get_token => get_token(id: String) -> TokenSummary);
 delegate!(#[server(endpoint = "tokens/create")] create_token => create_token(new: NewToken) -> CreatedToken);
+delegate!(#[server(endpoint = "tokens/create_canary")] create_canary => create_canary(new: NewCanary) -> CreatedToken);
 delegate!(#[server(endpoint = "tokens/revoke")] revoke_token => revoke_token(id: String) -> Revoked);
 delegate!(#[server(endpoint = "tokens/roll")] roll => roll_token(id: String, roll: RollToken) -> RolledToken);
 delegate!(#[server(endpoint = "tokens/revoke_many")] revoke_tokens => revoke_tokens(ids: Vec<String>) -> Vec<Revoked>);
 delegate!(#[server(endpoint = "tokens/policy")] get_token_policy => token_policy() -> TokenPolicy);
-delegate!(#[server(endpoint = "tokens/expiring")] count_expiring_soon => expiring_soon() -> u32);
+delegate!(#[server(endpoint = "tokens/expiring")] count_expiring_soon => expiring_soon() -> ExpiringSoon);
 delegate!(#[server(endpoint = "tokens/owners")] token_owners => token_owners() -> Vec<OwnerChoice>);
 delegate!(#[server(endpoint = "tokens/check_name")] check_token_name => check_token_name(owner_id: Option<i64>, name: String) -> ());
 delegate!(#[server(endpoint = "tokens/usage")] get_token_usage => token_usage(id: String) -> TokenUsage);
@@ -620,6 +658,32 @@ delegate!(#[server(endpoint = "tokens/events")] token_events => token_events(id:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_expiry_warning_counts_everyone_s_tokens_for_token_admins() {
+        let soon = |yours, all| ExpiringSoon { yours, all }.warning();
+        assert_eq!(soon(0, None), None);
+        assert_eq!(soon(0, Some(0)), None);
+        assert_eq!(
+            soon(1, None).unwrap(),
+            "1 of your tokens expires within 7 days: generate its replacement before it stops working."
+        );
+        assert!(soon(3, None)
+            .unwrap()
+            .starts_with("3 of your tokens expire within 7 days"));
+        assert!(soon(0, Some(1))
+            .unwrap()
+            .starts_with("1 token expires within 7 days:"));
+        assert!(soon(1, Some(1))
+            .unwrap()
+            .starts_with("1 token (yours) expires"));
+        assert!(soon(0, Some(4))
+            .unwrap()
+            .starts_with("4 tokens expire within 7 days:"));
+        assert!(soon(2, Some(5))
+            .unwrap()
+            .starts_with("5 tokens (2 of them yours) expire"));
+    }
 
     #[test]
     fn a_receipt_reads_as_a_sentence() {

@@ -83,3 +83,49 @@ test('an endpoint is registered, receives signed token events, and its deliverie
     hook.close();
   }
 });
+
+test('a canary planted from the wizard is refused like any bad token and fires canary.triggered', async ({ page, request }, testInfo) => {
+  const hook = await receiver();
+  try {
+    await page.goto('/webhooks');
+    await hydrated(page);
+    await page.getByLabel('URL', { exact: true }).fill(hook.url);
+    await page.getByRole('checkbox', { name: 'canary.triggered' }).check();
+    await page.getByRole('button', { name: 'Register endpoint' }).click();
+    await page.getByRole('button', { name: 'Done' }).click();
+
+    await page.goto('/tokens/new');
+    await hydrated(page);
+    await page.getByLabel('Name').fill('Wiki: ERP set-up page');
+    await page.getByRole('checkbox', { name: 'Canary token' }).check();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect(page.getByRole('note')).toContainText('A canary has no scopes');
+    await expect(page.getByRole('radio', { name: 'users: Read' })).toHaveCount(0);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect(page.getByText('Never expires: a canary is planted to be found years on.')).toBeVisible();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect(page.locator('dl.facts')).toContainText('Canary: never authorizes anything');
+    await shot(page, testInfo, 'wizard-canary-review');
+    await page.getByRole('button', { name: 'Generate token' }).click();
+    await expect(page.getByRole('heading', { name: 'Canary generated' })).toBeVisible();
+    await expect(page.getByText('Plant it where a leak would show')).toBeVisible();
+    await shot(page, testInfo, 'wizard-canary-reveal');
+    await page.getByRole('button', { name: 'Show token' }).click();
+    const canary = await page.getByLabel('Your new API token').inputValue();
+    expect(canary).toMatch(/^lk_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}$/);
+
+    // Used, it is refused like a wrong token, and the receiver hears of it.
+    const used = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${canary}` } });
+    expect(used.status()).toBe(401);
+    expect(used.headers()['www-authenticate']).toContain('invalid_token');
+    await expect.poll(() => hook.received.length, { timeout: 10_000 }).toBe(1);
+    const event = JSON.parse(hook.received[0].body);
+    expect(event.type).toBe('canary.triggered');
+    expect(hook.received[0].body).not.toContain(canary.slice(16));
+
+    await closeReveal(page);
+    await expect(page.getByRole('row', { name: /Wiki: ERP set-up page/ })).toContainText('canary triggered');
+  } finally {
+    hook.close();
+  }
+});

@@ -82,6 +82,17 @@ pub struct Config {
     #[arg(long, env = "LATCHKEY_LEAK_ACTION", value_enum, default_value_t = crate::leaks::LeakAction::Revoke)]
     pub leak_action: crate::leaks::LeakAction,
 
+    /// SMTP server for e-mailing expiry warnings to tokens' owners: smtp://host:25,
+    /// smtp://user:pass@host:587?tls=required (STARTTLS) or smtps://user:pass@host (TLS).
+    /// Unset: no e-mail. Needs LATCHKEY_MAIL_FROM.
+    #[arg(long, env = "LATCHKEY_SMTP_URL", hide_env_values = true, requires = "mail_from",
+          value_parser = crate::mail::SmtpUrl::parse)]
+    pub smtp_url: Option<crate::mail::SmtpUrl>,
+
+    /// The sender of those e-mails, e.g. "Latchkey <latchkey@example.com>".
+    #[arg(long, env = "LATCHKEY_MAIL_FROM", value_parser = crate::mail::parse_sender)]
+    pub mail_from: Option<lettre::message::Mailbox>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -124,6 +135,8 @@ pub struct Settings {
     pub verifier_cache: bool,
     pub leak_report_key: Option<crate::leaks::ReportKey>,
     pub leak_action: crate::leaks::LeakAction,
+    /// E-mail of expiry warnings; `None` sends none.
+    pub mail: Option<crate::mail::MailSettings>,
 }
 
 impl Settings {
@@ -156,6 +169,11 @@ impl Settings {
             verifier_cache: config.verifier_cache,
             leak_report_key: config.leak_report_key.clone(),
             leak_action: config.leak_action,
+            mail: config
+                .smtp_url
+                .clone()
+                .zip(config.mail_from.clone())
+                .map(|(smtp, from)| crate::mail::MailSettings { smtp, from }),
         }
     }
 }
@@ -174,6 +192,7 @@ impl Default for Settings {
             verifier_cache: true,
             leak_report_key: None,
             leak_action: Default::default(),
+            mail: None,
         }
     }
 }

@@ -15,8 +15,8 @@ use app::{
     },
     session::{SessionInfo, SetupForm},
     tokens::{
-        CreatedToken, NewToken, OwnerChoice, Revoked, RollToken, RolledToken, TokenFilter,
-        TokenPolicy, TokenSummary, TokenUsage,
+        CreatedToken, ExpiringSoon, NewCanary, NewToken, OwnerChoice, Revoked, RollToken,
+        RolledToken, TokenFilter, TokenPolicy, TokenSummary, TokenUsage,
     },
     webhooks::{CreatedWebhookEndpoint, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint},
     AppError, Page,
@@ -108,6 +108,22 @@ impl Console for ConsoleService {
         )
     }
 
+    async fn create_canary(
+        &self,
+        caller: &Caller,
+        new: NewCanary,
+    ) -> Result<CreatedToken, AppError> {
+        answer(
+            tokens::create_canary(
+                self.pool(),
+                &self.0.settings.token_policy(),
+                &Principal::from_caller(caller)?,
+                new,
+            )
+            .await,
+        )
+    }
+
     async fn revoke_token(&self, caller: &Caller, id: String) -> Result<Revoked, AppError> {
         let p = Principal::from_caller(caller)?;
         answer(tokens::revoke_everywhere(self.pool(), &self.0.verifier, &p, &id).await)
@@ -133,7 +149,7 @@ impl Console for ConsoleService {
         answer(tokens::revoke_all_everywhere(self.pool(), &self.0.verifier, &p, &ids).await)
     }
 
-    async fn expiring_soon(&self, caller: &Caller) -> Result<u32, AppError> {
+    async fn expiring_soon(&self, caller: &Caller) -> Result<ExpiringSoon, AppError> {
         answer(tokens::expiring_soon(self.pool(), &Principal::from_caller(caller)?).await)
     }
 

@@ -1,6 +1,7 @@
 //! Housekeeping that runs beside the server: sessions past their idle time, old throttle
 //! rows, audit events older than the retention setting and requests per day older than 90
-//! days are deleted, and tokens near or past their expiry are announced to webhooks.
+//! days are deleted, and tokens near or past their expiry are announced to webhooks (and by
+//! e-mail, when SMTP is configured).
 
 use crate::{audit, config::Settings, error::Result, sessions, throttle, tokens::usage};
 use sqlx::PgPool;
@@ -43,7 +44,9 @@ pub fn spawn(
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed; trying again later"),
             }
-            if let Err(e) = crate::webhooks::expiry::warn(&pool, chrono::Utc::now()).await {
+            if let Err(e) =
+                crate::webhooks::expiry::warn(&pool, &settings, chrono::Utc::now()).await
+            {
                 tracing::warn!(error = %e, "expiry warnings failed; trying again later");
             }
         }

@@ -144,12 +144,18 @@ impl Application {
         );
         let verifier = state.verifier.spawn();
         let webhooks = crate::webhooks::deliver::spawn(state.pool.clone());
+        let mail = state
+            .settings
+            .mail
+            .clone()
+            .map(|settings| crate::mail::spawn(state.pool.clone(), settings));
         tracing::info!("Latchkey is listening on http://{}", listener.local_addr()?);
         let timeouts = state.settings.timeouts;
         listener::serve(listener, web::router(state.clone()), timeouts, shutdown).await?;
         flusher.abort();
         housekeeping.abort();
         webhooks.abort();
+        mail.iter().for_each(|task| task.abort());
         verifier.iter().for_each(|task| task.abort());
         state.verifier.leave().await;
         state.usage.flush(&state.pool).await?;

@@ -12,7 +12,6 @@ use crate::{
     tokens::{
         count_expiring_soon, expires_soon, get_token_usage, list_tokens, search_text, Propagation,
         RevokeToken, RevokeTokens, TokenFilter, TokenSort, TokenStatus, TokenSummary,
-        EXPIRES_SOON_DAYS,
     },
     SignedIn,
 };
@@ -413,21 +412,19 @@ pub fn BlastRadius(id: String) -> impl IntoView {
     }
 }
 
-/// How many of the user's own tokens stop working within a week, if any.
+/// How many tokens stop working within a week, if any: the user's own, or for token
+/// admins everyone's, with a link to the list soonest expiry first.
 #[component]
 fn ExpiringSoon() -> impl IntoView {
     let count = Resource::new(|| (), |()| count_expiring_soon());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let n = count.await.unwrap_or(0);
-                (n > 0).then(|| {
-                    let text = if n == 1 {
-                        format!("1 of your tokens expires within {EXPIRES_SOON_DAYS} days: generate its replacement before it stops working.")
-                    } else {
-                        format!("{n} of your tokens expire within {EXPIRES_SOON_DAYS} days: generate their replacements before they stop working.")
-                    };
-                    view! { <div class="alert alert-warn" role="status">{text}</div> }
+                let warning = count.await.ok().and_then(|soon| soon.warning());
+                warning.map(|text| view! {
+                    <div class="alert alert-warn" role="status">
+                        {text} " " <a href="/?status=active&sort=expires">"Show them first"</a>
+                    </div>
                 })
             })}
         </Transition>

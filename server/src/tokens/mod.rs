@@ -24,8 +24,9 @@ use app::{
     audit::AuditEvent,
     permissions::{grants, TOKENS_ADMIN, TOKENS_READ, TOKENS_WRITE},
     tokens::{
-        CreatedToken, DayUsage, Identified, NewCanary, NewToken, OwnerChoice, OwnerRef, Revoked,
-        TokenFilter, TokenPolicy, TokenSort, TokenStatus, TokenSummary, TokenUsage,
+        CreatedToken, DayUsage, ExpiringSoon, Identified, NewCanary, NewToken, OwnerChoice,
+        OwnerRef, Revoked, TokenFilter, TokenPolicy, TokenSort, TokenStatus, TokenSummary,
+        TokenUsage,
     },
     AppError, Page,
 };
@@ -492,22 +493,25 @@ fn sort_sql(sort: TokenSort) -> (&'static str, &'static str) {
     }
 }
 
-/// How many of the caller's own live tokens expire within a week: what the home page
-/// warns about.
-pub async fn expiring_soon(pool: &PgPool, p: &Principal) -> Result<u32> {
+/// How many live tokens expire within a week: the caller's own, and for token admins
+/// everyone's (what the home page warns about).
+pub async fn expiring_soon(pool: &PgPool, p: &Principal) -> Result<ExpiringSoon> {
     let Some(user_id) = p.user_id else {
-        return Ok(0);
+        return Ok(ExpiringSoon::default());
     };
-    let count: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM api_tokens
-         WHERE owner_id = $1 AND revoked_at IS NULL
+    let (yours, all): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE owner_id = $1), count(*) FROM api_tokens
+         WHERE revoked_at IS NULL AND replaced_by IS NULL AND NOT canary
            AND expires_at > now() AND expires_at <= now() + make_interval(days => $2)",
     )
     .bind(user_id)
     .bind(app::tokens::EXPIRES_SOON_DAYS as i32)
     .fetch_one(pool)
     .await?;
-    Ok(count as u32)
+    Ok(ExpiringSoon {
+        yours: yours as u32,
+        all: p.can(TOKENS_ADMIN).then_some(all as u32),
+    })
 }
 
 /// Revokes a token and waits for every running instance to confirm that it dropped it

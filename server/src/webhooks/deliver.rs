@@ -7,7 +7,7 @@
 //! order, and no two instances send the same one. Should an instance die mid-attempt, the
 //! transaction rolls back and another sends it again (receivers dedupe by `webhook-id`).
 //! New deliveries wake the workers through a notice sent on commit; a worker also looks
-//! every second, for retries that fall due.
+//! every second, for retries that fall due ([`crate::outbox::drain`]).
 
 use crate::error::Result;
 use base64::Engine;
@@ -15,15 +15,13 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
-use sqlx::{postgres::PgListener, PgPool};
+use sqlx::PgPool;
 use std::time::Duration;
 
 /// Where [`super::enqueue`] announces new deliveries.
 pub const CHANNEL: &str = "latchkey_webhooks";
 /// How long an attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How often a worker looks for retries that fell due, without a notice.
-const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// After how long an event's delivery is given up.
 pub const GIVE_UP_AFTER_HOURS: i64 = 24;
 
@@ -72,44 +70,21 @@ impl Outcome {
 
 /// Runs the worker until the process ends.
 pub fn spawn(pool: PgPool) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let client = reqwest::Client::builder()
-            .timeout(ATTEMPT_TIMEOUT)
-            .user_agent(concat!("Latchkey-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("an HTTP client");
-        let mut listener = None;
-        loop {
-            if listener.is_none() {
-                listener = listen(&pool).await;
-            }
-            loop {
-                match deliver_one(&pool, &client).await {
-                    Ok(true) => continue,
-                    Ok(false) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "webhook delivery failed to run");
-                        break;
-                    }
-                }
-            }
-            match listener.as_mut() {
-                Some(l) => match tokio::time::timeout(LOOK_EVERY, l.try_recv()).await {
-                    Ok(Ok(Some(_))) | Err(_) => {}
-                    // The connection was lost: listen anew on the next round.
-                    Ok(Ok(None)) | Ok(Err(_)) => listener = None,
-                },
-                None => tokio::time::sleep(LOOK_EVERY).await,
-            }
-        }
-    })
-}
-
-async fn listen(pool: &PgPool) -> Option<PgListener> {
-    let mut listener = PgListener::connect_with(pool).await.ok()?;
-    listener.listen(CHANNEL).await.ok()?;
-    Some(listener)
+    let client = reqwest::Client::builder()
+        .timeout(ATTEMPT_TIMEOUT)
+        .user_agent(concat!("Latchkey-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client");
+    tokio::spawn(crate::outbox::drain(
+        pool.clone(),
+        CHANNEL,
+        "webhook delivery",
+        move || {
+            let (pool, client) = (pool.clone(), client.clone());
+            async move { deliver_one(&pool, &client).await }
+        },
+    ))
 }
 
 /// Sends one due delivery, if there is one; `true` when it did.

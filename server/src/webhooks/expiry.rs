@@ -1,10 +1,11 @@
 //! Expiry warnings before anything breaks: `token.expiring` 30, 7 and 1 days before a
 //! live token expires and `token.expired` when it has, each at most once per token, found
 //! by the housekeeping round. A token made with less time left gets only the nearest
-//! warning (one made to live five days is warned at 7, then at 1).
+//! warning (one made to live five days is warned at 7, then at 1). When SMTP is
+//! configured, each warning is also e-mailed (see [`crate::mail`]).
 
 use super::{enqueue, token_data};
-use crate::error::Result;
+use crate::{config::Settings, error::Result, mail};
 use app::{tokens::OwnerRef, webhooks::EventKind};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -19,12 +20,68 @@ struct Due {
     owner_name: String,
     owner_email: Option<String>,
     owner_kind: app::directory::UserKind,
+    /// Who created the token: the e-mail goes there when the owner has no address.
+    creator_email: Option<String>,
+}
+
+impl Due {
+    /// The warning as an e-mail: what, when, and where to replace it. No secret.
+    fn mail(&self, console_url: &str, now: DateTime<Utc>) -> Option<(String, String, String)> {
+        let to = self
+            .owner_email
+            .clone()
+            .or_else(|| self.creator_email.clone())?;
+        let when = self.expires_at.format("%Y-%m-%d %H:%M UTC");
+        let token = format!("“{}” ({})", self.name, app::tokens::masked(&self.public_id));
+        let owner = match self.owner_kind {
+            app::directory::UserKind::Service => {
+                format!("the service account {}", self.owner_name)
+            }
+            _ => self.owner_name.clone(),
+        };
+        let link = format!("{console_url}/tokens/{}", self.public_id);
+        let (subject, body) = if self.notice == "expired" {
+            (
+                format!("API token “{}” has expired", self.name),
+                format!(
+                    "The API token {token}, owned by {owner}, expired on {when}. Requests made \
+                     with it are refused.\n\nIf something still needs it, generate a \
+                     replacement:\n{link}\n\n-- Latchkey\n"
+                ),
+            )
+        } else {
+            let days = time_left(self.expires_at - now);
+            (
+                format!("API token “{}” expires {days}", self.name),
+                format!(
+                    "The API token {token}, owned by {owner}, expires on {when}, {days}. \
+                     From then on, whatever uses it is refused.\n\nRoll it before then: its \
+                     replacement can work beside it for a while, so you can swap it in \
+                     without an outage.\n{link}\n\n-- Latchkey\n"
+                ),
+            )
+        };
+        Some((to, subject, body))
+    }
+}
+
+/// How long until the expiry, as a warning says it: "in 5 days", "in 3 hours".
+fn time_left(left: chrono::Duration) -> String {
+    match left.num_hours() {
+        ..=0 => "within the hour".into(),
+        1 => "in 1 hour".into(),
+        hours @ 2..=23 => format!("in {hours} hours"),
+        hours => match (hours + 12) / 24 {
+            1 => "in 1 day".into(),
+            days => format!("in {days} days"),
+        },
+    }
 }
 
 /// Sends the warnings due at `now` (the clock is the caller's, so tests can move it);
-/// returns how many events it wrote. One transaction: the notices and their events
-/// commit together.
-pub async fn warn(pool: &PgPool, now: DateTime<Utc>) -> Result<usize> {
+/// returns how many events it wrote. One transaction: the notices, their events and
+/// their e-mails (when `settings` has SMTP) commit together.
+pub async fn warn(pool: &PgPool, settings: &Settings, now: DateTime<Utc>) -> Result<usize> {
     let mut tx = pool.begin().await?;
     let due: Vec<Due> = sqlx::query_as(
         "WITH live AS (
@@ -51,8 +108,9 @@ pub async fn warn(pool: &PgPool, now: DateTime<Utc>) -> Result<usize> {
          )
          SELECT t.public_id, t.name, t.expires_at, f.notice,
                 u.id AS owner_id, u.display_name AS owner_name, u.email AS owner_email,
-                u.kind AS owner_kind
+                u.kind AS owner_kind, c.email AS creator_email
          FROM fresh f JOIN api_tokens t ON t.id = f.token_id JOIN users u ON u.id = t.owner_id
+         LEFT JOIN users c ON c.id = t.created_by
          ORDER BY t.expires_at",
     )
     .bind(now)
@@ -74,7 +132,36 @@ pub async fn warn(pool: &PgPool, now: DateTime<Utc>) -> Result<usize> {
             EventKind::TokenExpiring
         };
         enqueue(&mut tx, kind, data).await?;
+        if settings.mail.is_some() {
+            if let Some((to, subject, body)) = d.mail(&settings.public_url, now) {
+                let mail = mail::Mail {
+                    to: &to,
+                    subject: &subject,
+                    body: &body,
+                };
+                mail::enqueue(&mut tx, mail).await?;
+            }
+        }
     }
     tx.commit().await?;
     Ok(due.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::time_left;
+    use chrono::Duration;
+
+    #[test]
+    fn time_left_is_said_in_hours_then_days() {
+        assert_eq!(time_left(Duration::minutes(20)), "within the hour");
+        assert_eq!(time_left(Duration::minutes(90)), "in 1 hour");
+        assert_eq!(time_left(Duration::hours(23)), "in 23 hours");
+        assert_eq!(time_left(Duration::hours(30)), "in 1 day");
+        assert_eq!(
+            time_left(Duration::days(5) - Duration::seconds(2)),
+            "in 5 days"
+        );
+        assert_eq!(time_left(Duration::days(30)), "in 30 days");
+    }
 }

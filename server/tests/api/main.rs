@@ -7,6 +7,7 @@ mod audit;
 mod cli;
 mod introspect;
 mod lifecycle;
+mod mail;
 mod openapi;
 mod problems;
 mod roles;

@@ -374,7 +374,11 @@ async fn expiry_warnings_fire_once_at_30_7_and_1_days_and_at_expiry(pool: PgPool
         (41.0, 1),
     ] {
         let at = now + Days::milliseconds((day * 86_400_000.0) as i64);
-        assert_eq!(warn(&app.pool, at).await.unwrap(), events, "day {day}");
+        assert_eq!(
+            warn(&app.pool, &app.state.settings, at).await.unwrap(),
+            events,
+            "day {day}"
+        );
         expected += events;
     }
     let received = receiver.until(expected).await;

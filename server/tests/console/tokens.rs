@@ -50,29 +50,14 @@ async fn the_api_page_lists_every_operation_with_its_scope(pool: PgPool) {
 /// Mia, a Member (she may create tokens for herself, and has no audit:read), created by
 /// the administrator and signed in to her own browser: her id and that browser.
 async fn signed_in_member(app: &TestApp, admin_token: &str) -> (i64, reqwest::Client) {
-    let member_role: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE name = 'Member'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    let created = app
-        .api_post(
-            "/users",
-            admin_token,
-            serde_json::json!({ "email": "mia@example.com", "display_name": "Mia",
-                                "password": "a long enough password", "role_id": member_role }),
-        )
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let id = created.json::<serde_json::Value>().await.unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let id = app.member(admin_token, "mia@example.com", "Mia").await;
     let mia = app.another_browser();
     let signed_in = call_with(
         &mia,
         &app.url("/api/sign_in"),
         &[
             ("email", "mia@example.com"),
-            ("password", "a long enough password"),
+            ("password", api::MEMBER_PASSWORD),
         ],
     )
     .await;
@@ -338,4 +323,96 @@ async fn requests_per_day_are_counted_in_batches_and_drawn_for_those_who_may_see
         .unwrap();
     assert_eq!(pruned.usage_days, 1);
     assert_eq!(counted().await, (1, Some(6)));
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn the_expiry_banner_counts_everyone_s_tokens_for_token_admins_and_her_own_for_a_member(
+    pool: PgPool,
+) {
+    use app::tokens::ExpiringSoon;
+    let app = TestApp::spawn(pool).await;
+    let (admin, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
+    let (mia, mia_browser) = signed_in_member(&app, &admin_token).await;
+    let soon = chrono::Utc::now() + chrono::Duration::days(3);
+    for (owner, name) in [
+        (mia, "Mia's export"),
+        (admin, "Ada's sync"),
+        (admin, "Ada's backup"),
+    ] {
+        let response = app
+            .api_post(
+                "/tokens",
+                &admin_token,
+                serde_json::json!({ "name": name, "owner_id": owner, "scopes": ["tokens:read"],
+                                    "expires_at": soon }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let asked = |browser: reqwest::Client| {
+        let url = app.url("/api/tokens/expiring");
+        async move {
+            let response = call_with(&browser, &url, &[]).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<ExpiringSoon>().await.unwrap()
+        }
+    };
+    let for_admin = asked(app.client.clone()).await;
+    assert_eq!(
+        for_admin,
+        ExpiringSoon {
+            yours: 2,
+            all: Some(3)
+        }
+    );
+    assert!(for_admin
+        .warning()
+        .unwrap()
+        .starts_with("3 tokens (2 of them yours) expire within 7 days"));
+    let for_mia = asked(mia_browser).await;
+    assert_eq!(
+        for_mia,
+        ExpiringSoon {
+            yours: 1,
+            all: None
+        }
+    );
+    let stranger = call_with(
+        &app.another_browser(),
+        &app.url("/api/tokens/expiring"),
+        &[],
+    )
+    .await;
+    assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_member_plants_a_canary_from_the_console_and_it_never_authorizes(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
+    let (mia, mia_browser) = signed_in_member(&app, &admin_token).await;
+    let created = call_with(
+        &mia_browser,
+        &app.url("/api/tokens/create_canary"),
+        &[
+            ("new[name]", "CI variables"),
+            ("new[description]", "planted in the build"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::OK);
+    let canary: app::tokens::CreatedToken = created.json().await.unwrap();
+    assert!(canary.summary.canary);
+    assert!(canary.summary.scopes.is_empty());
+    assert_eq!(canary.summary.owner.id, mia);
+    let used = app.api_get("/me", &canary.token).await;
+    assert_eq!(used.status(), StatusCode::UNAUTHORIZED);
+    // Anonymous callers plant nothing.
+    let stranger = call_with(
+        &app.another_browser(),
+        &app.url("/api/tokens/create_canary"),
+        &[("new[name]", "Nope")],
+    )
+    .await;
+    assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
 }

@@ -22,6 +22,9 @@ pub const ALL_ADMIN: &[&str] = &[
     "audit:read",
 ];
 
+/// The password of people made with [`TestApp::member`].
+pub const MEMBER_PASSWORD: &str = "a long enough password";
+
 impl TestApp {
     /// Creates the first administrator directly and returns their id.
     pub async fn admin(&self) -> i64 {
@@ -106,6 +109,27 @@ impl TestApp {
                 "/roles",
                 admin_token,
                 json!({ "name": name, "permissions": permissions }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// A person with the built-in Member role (tokens of their own), made through the API
+    /// with the password [`MEMBER_PASSWORD`]; returns their id.
+    pub async fn member(&self, admin_token: &str, email: &str, name: &str) -> i64 {
+        let role: i64 = sqlx::query_scalar("SELECT id FROM roles WHERE name = 'Member'")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap();
+        let response = self
+            .api_post(
+                "/users",
+                admin_token,
+                json!({ "email": email, "display_name": name,
+                        "password": MEMBER_PASSWORD, "role_id": role }),
             )
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);

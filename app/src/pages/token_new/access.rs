@@ -11,7 +11,7 @@ pub fn AccessStep(draft: Draft, facts: Facts) -> impl IntoView {
     let error = draft.error_signal();
     let next = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if draft.scopes().is_empty() {
+        if draft.scopes().is_empty() && !draft.canary.get_untracked() {
             draft.fail(AppError::invalid(
                 "scopes",
                 "Choose Read or Write for at least one module.",
@@ -51,6 +51,10 @@ pub fn AccessStep(draft: Draft, facts: Facts) -> impl IntoView {
                 </select>
                 <FieldError error field="owner_id"/>
             </Show>
+            <Show when=move || draft.canary.get()>
+                <p class="hint" role="note">"A canary has no scopes and no allowlist: every use is refused like a wrong token, and reported."</p>
+            </Show>
+            <Show when=move || !draft.canary.get()>
             <fieldset class="modules">
                 <legend>"Modules"</legend>
                 <p class="hint">"Write includes read. Choices the owner's role does not allow are disabled."</p>
@@ -70,6 +74,7 @@ pub fn AccessStep(draft: Draft, facts: Facts) -> impl IntoView {
                 prop:value=move || draft.allowed_ips.get()
                 on:input=move |ev| draft.allowed_ips.set(event_target_value(&ev))></textarea>
             <FieldError error field="allowed_ips"/>
+            </Show>
             <StepActions draft submit="Next"/>
         </form>
     }

@@ -27,6 +27,13 @@ pub fn DetailsStep(draft: Draft, check_name: ServerAction<CheckTokenName>) -> im
                 prop:value=move || draft.description.get()
                 on:input=move |ev| draft.description.set(event_target_value(&ev))></textarea>
             <FieldError error field="description"/>
+            <label class="choice canary-choice">
+                <input type="checkbox" aria-describedby="token-canary-hint"
+                    prop:checked=move || draft.canary.get()
+                    on:change=move |ev| draft.canary.set(event_target_checked(&ev))/>
+                "Canary token"
+            </label>
+            <p class="hint" id="token-canary-hint">"A canary never authorizes anything: plant it where a leak would show, and any use alerts you."</p>
             <div class="wizard-actions">
                 <a href="/" class="btn">"Cancel"</a>
                 <button type="submit" class="btn btn-primary" disabled=move || check_name.pending().get()>"Next"</button>

@@ -22,12 +22,14 @@ pub fn ExpiryStep(draft: Draft, max_days: Signal<Option<u32>>) -> impl IntoView 
         ev.prevent_default();
         match draft.expires_at() {
             Ok(_) => draft.go_to(Step::Review),
+            Err(_) if draft.canary.get_untracked() => draft.go_to(Step::Review),
             Err(e) => draft.fail(e),
         }
     };
     view! {
         <form on:submit=next novalidate>
             <h2>"Expiry"</h2>
+            <Show when=move || !draft.canary.get()>
             <fieldset class="choices">
                 <legend>"The token stops working"</legend>
                 {PRESETS.iter().map(|&(days, label)| {
@@ -70,7 +72,8 @@ pub fn ExpiryStep(draft: Draft, max_days: Signal<Option<u32>>) -> impl IntoView 
                     "A token that never expires works until someone revokes it. Prefer an expiry, and rotate tokens."
                 </div>
             </Show>
-            <p class="result" aria-live="polite">{move || expiry_text(draft)}</p>
+            </Show>
+            <p class="result" aria-live="polite">{move || expiry_text(draft, max_days.get())}</p>
             <FieldError error field="expires_at"/>
             <StepActions draft submit="Next"/>
         </form>

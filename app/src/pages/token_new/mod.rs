@@ -12,7 +12,10 @@ use crate::{
     components::after,
     directory::{list_modules, Module},
     permissions::TOKENS_ADMIN,
-    tokens::{get_token_policy, token_owners, CheckTokenName, CreateToken, NewToken, OwnerChoice},
+    tokens::{
+        get_token_policy, token_owners, CheckTokenName, CreateCanary, CreateToken, CreatedToken,
+        NewCanary, NewToken, OwnerChoice,
+    },
     AppError, CurrentUser, SignedIn,
 };
 use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
@@ -96,6 +99,9 @@ struct Draft {
     step: RwSignal<Step>,
     name: RwSignal<String>,
     description: RwSignal<String>,
+    /// A canary: never authorizes anything, and alerts when used (no scopes, no expiry to
+    /// choose).
+    canary: RwSignal<bool>,
     /// `None`: the signed-in user.
     owner: RwSignal<Option<i64>>,
     access: RwSignal<BTreeMap<String, Access>>,
@@ -114,6 +120,7 @@ impl Draft {
             step: RwSignal::new(Step::Details),
             name: RwSignal::new(String::new()),
             description: RwSignal::new(String::new()),
+            canary: RwSignal::new(false),
             owner: RwSignal::new(None),
             access: RwSignal::new(BTreeMap::new()),
             allowed_ips: RwSignal::new(String::new()),
@@ -172,6 +179,15 @@ impl Draft {
             expires_at: self.expires_at()?,
             allowed_ips: self.allowed_ips(),
         })
+    }
+
+    /// What creating a canary asks the server for.
+    fn new_canary(&self) -> NewCanary {
+        NewCanary {
+            name: self.name.get_untracked(),
+            description: Some(self.description.get_untracked()).filter(|d| !d.trim().is_empty()),
+            owner_id: self.owner.get_untracked(),
+        }
     }
 
     fn go_to(&self, step: Step) {
@@ -253,26 +269,40 @@ pub fn NewTokenPage() -> impl IntoView {
     let draft = Draft::new();
     let check_name = ServerAction::<CheckTokenName>::new();
     let create = ServerAction::<CreateToken>::new();
+    let create_canary = ServerAction::<CreateCanary>::new();
     after(check_name, move |answer| match answer {
         Ok(()) => draft.go_to(Step::Access),
         Err(e) => draft.fail(e.clone()),
     });
-    after(create, move |answer| {
+    let refused = move |answer: &Result<CreatedToken, AppError>| {
         if let Err(e) = answer {
             draft.fail(e.clone());
         }
-    });
-    let created = move || create.value().get().and_then(Result::ok);
+    };
+    after(create, refused);
+    after(create_canary, refused);
+    let created = move || {
+        create
+            .value()
+            .get()
+            .or_else(|| create_canary.value().get())
+            .and_then(Result::ok)
+    };
     let navigate = use_navigate();
     let done = Callback::new(move |()| {
         // Forget the plaintext before leaving.
         create.value().set(None);
+        create_canary.value().set(None);
         navigate("/", Default::default());
     });
 
     view! {
         <Title text="Generate token"/>
         {move || match created() {
+            Some(token) if token.summary.canary => view! {
+                <reveal::Reveal token on_done=done title="Canary generated"
+                    note=Some(CANARY_PLANTING.to_owned())/>
+            }.into_any(),
             Some(token) => view! { <reveal::Reveal token on_done=done/> }.into_any(),
             None => view! {
                 <h1>"Generate an API token"</h1>
@@ -292,13 +322,16 @@ pub fn NewTokenPage() -> impl IntoView {
                         Step::Details => view! { <details::DetailsStep draft check_name/> }.into_any(),
                         Step::Access => view! { <access::AccessStep draft facts/> }.into_any(),
                         Step::Expiry => view! { <expiry::ExpiryStep draft max_days=facts.max_days/> }.into_any(),
-                        Step::Review => view! { <review::ReviewStep draft facts create/> }.into_any(),
+                        Step::Review => view! { <review::ReviewStep draft facts create create_canary/> }.into_any(),
                     }}
                 </section>
             }.into_any(),
         }}
     }
 }
+
+/// Where to put a canary, as the reveal says it.
+const CANARY_PLANTING: &str = "Plant it where a leak would show: a config file, a CI variable, a wiki page. It never authorizes anything; any use is refused like a wrong token, flagged in the list and sent to webhooks as canary.triggered, with the caller's address.";
 
 /// Back and the step's submit button, at the foot of a wizard step. The submit button is
 /// disabled while `busy` (a request is under way).
@@ -318,7 +351,13 @@ fn StepActions(
 }
 
 /// The expiry as the Expiry and Review steps state it.
-fn expiry_text(draft: Draft) -> String {
+fn expiry_text(draft: Draft, max_days: Option<u32>) -> String {
+    if draft.canary.get() {
+        return match max_days {
+            Some(days) => format!("Lives the longest the policy allows: {days} days."),
+            None => "Never expires: a canary is planted to be found years on.".into(),
+        };
+    }
     match draft.expires_at() {
         Ok(Some(at)) => format!(
             "Expires on {} ({}).",

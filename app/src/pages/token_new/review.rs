@@ -3,14 +3,25 @@
 use super::{expiry_text, Draft, Facts, StepActions};
 use crate::{
     components::{Chips, FormError},
-    tokens::CreateToken,
+    tokens::{CreateCanary, CreateToken},
 };
 use leptos::prelude::*;
 
 #[component]
-pub fn ReviewStep(draft: Draft, facts: Facts, create: ServerAction<CreateToken>) -> impl IntoView {
+pub fn ReviewStep(
+    draft: Draft,
+    facts: Facts,
+    create: ServerAction<CreateToken>,
+    create_canary: ServerAction<CreateCanary>,
+) -> impl IntoView {
     let generate = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if draft.canary.get_untracked() {
+            create_canary.dispatch(CreateCanary {
+                new: draft.new_canary(),
+            });
+            return;
+        }
         match draft.new_token() {
             Ok(new) => {
                 create.dispatch(CreateToken { new });
@@ -34,15 +45,19 @@ pub fn ReviewStep(draft: Draft, facts: Facts, create: ServerAction<CreateToken>)
                 <dt>"Name"</dt><dd>{move || draft.name.get()}</dd>
                 <dt>"Description"</dt><dd>{description}</dd>
                 <dt>"Owner"</dt><dd>{move || facts.owner(draft).map(|o| facts.owner_label(&o)).unwrap_or_default()}</dd>
-                <dt>"Scopes"</dt><dd>{move || view! { <Chips items=draft.scopes() label="Scopes"/> }}</dd>
-                <dt>"Allowed addresses"</dt><dd>{move || {
-                    let ips = draft.allowed_ips();
-                    if ips.is_empty() { "Any".to_owned() } else { ips.join(", ") }
-                }}</dd>
-                <dt>"Expiry"</dt><dd>{move || expiry_text(draft)}</dd>
+                <dt>"Kind"</dt><dd>{move || if draft.canary.get() { "Canary: never authorizes anything, reports every use" } else { "API token" }}</dd>
+                <Show when=move || !draft.canary.get()>
+                    <dt>"Scopes"</dt><dd>{move || view! { <Chips items=draft.scopes() label="Scopes"/> }}</dd>
+                    <dt>"Allowed addresses"</dt><dd>{move || {
+                        let ips = draft.allowed_ips();
+                        if ips.is_empty() { "Any".to_owned() } else { ips.join(", ") }
+                    }}</dd>
+                </Show>
+                <dt>"Expiry"</dt><dd>{move || expiry_text(draft, facts.max_days.get())}</dd>
             </dl>
             <p class="hint">"A token cannot be changed once generated: to change it, roll it (its replacement may be narrower) or revoke it and generate another."</p>
-            <StepActions draft submit="Generate token" busy=create.pending()/>
+            <StepActions draft submit="Generate token"
+                busy=Signal::derive(move || create.pending().get() || create_canary.pending().get())/>
         </form>
     }
 }
