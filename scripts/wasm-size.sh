@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prints what the browser downloads of the release build: every Wasm and JS file the
-# build emits (raw and gzip bytes), then, per page, the first visit's download: the main
-# module and its JS, plus the chunks that page needs (from the split manifest), HTML and
-# CSS aside. Run after `cargo xtask build` (run.sh and test.sh do).
+# build emits (raw bytes, and the gzip and brotli bytes the server sends: the .gz and .br
+# files `cargo xtask build` writes beside each), then, per page, the first visit's
+# download: the main module and its JS, plus the chunks that page needs (from the split
+# manifest), HTML and CSS aside. Run after `cargo xtask build` (run.sh and test.sh do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-target/site/pkg}"
@@ -13,38 +14,40 @@ import gzip, json, os, sys
 pkg = sys.argv[1]
 measured = {}
 def sizes(name):
-    """Raw and gzip bytes of a file, each file compressed once."""
+    """Raw, gzip and brotli bytes of a file: its precompressed twins where the build wrote
+    them (what the server sends), else gzip -9 and no brotli."""
     if name not in measured:
-        data = open(os.path.join(pkg, name), "rb").read()
-        measured[name] = (len(data), len(gzip.compress(data, 9)))
+        path = os.path.join(pkg, name)
+        data = open(path, "rb").read()
+        def twin(ending):
+            return os.path.getsize(path + ending) if os.path.exists(path + ending) else None
+        gz = twin(".gz") or len(gzip.compress(data, 9))
+        measured[name] = (len(data), gz, twin(".br") or 0)
     return measured[name]
+
+def row(label, names):
+    total = [sum(sizes(f)[i] for f in names) for i in range(3)]
+    br = str(total[2]) if total[2] else "-"
+    print(f"{label:<58} {total[0]:>10} {total[1]:>10} {br:>10}")
 
 files = sorted(f for f in os.listdir(pkg) if f.endswith((".wasm", ".js")))
 chunks = [f for f in files if f.startswith("chunk_")]
-print(f"{'file':<58} {'raw bytes':>10} {'gzip bytes':>10}")
+print(f"{'file':<58} {'raw bytes':>10} {'gzip bytes':>10} {'br bytes':>10}")
 for f in files:
     if f not in chunks:
-        print(f"{f:<58} {sizes(f)[0]:>10} {sizes(f)[1]:>10}")
+        row(f, [f])
 if chunks:
-    raw = sum(sizes(f)[0] for f in chunks)
-    gz = sum(sizes(f)[1] for f in chunks)
-    print(f"{f'{len(chunks)} shared chunks (chunk_*.wasm)':<58} {raw:>10} {gz:>10}")
-raw = sum(sizes(f)[0] for f in files)
-gz = sum(sizes(f)[1] for f in files)
-print(f"{'all of them':<58} {raw:>10} {gz:>10}")
+    row(f"{len(chunks)} shared chunks (chunk_*.wasm)", chunks)
+row("all of them", files)
 
 main = [f for f in files if f == "latchkey.wasm" or f.endswith(".js")]
-base_raw = sum(sizes(f)[0] for f in main)
-base_gz = sum(sizes(f)[1] for f in main)
 print()
-print(f"{'first visit to a page (main module, JS, its chunks)':<58} {'raw bytes':>10} {'gzip bytes':>10}")
-print(f"{'main module and JS alone':<58} {base_raw:>10} {base_gz:>10}")
+print(f"{'first visit to a page (main module, JS, its chunks)':<58} {'raw bytes':>10} {'gzip bytes':>10} {'br bytes':>10}")
+row("main module and JS alone", main)
 manifest = os.path.join(pkg, "__wasm_split_manifest.json")
 if os.path.exists(manifest):
     for split, needs in sorted(json.load(open(manifest)).items()):
         page = split.strip("_").rsplit("_", 1)[0].removesuffix("_route_view")
         parts = [n + ".wasm" for n in needs if os.path.exists(os.path.join(pkg, n + ".wasm"))]
-        raw = base_raw + sum(sizes(f)[0] for f in parts)
-        gz = base_gz + sum(sizes(f)[1] for f in parts)
-        print(f"{page + f' ({len(parts)} files)':<58} {raw:>10} {gz:>10}")
+        row(page + f" ({len(parts)} files)", main + parts)
 EOF

@@ -1,7 +1,11 @@
 //! Security headers on every answer: a Content-Security-Policy (with a fresh nonce for
 //! the console's inline scripts), no framing, no sniffing, no referrer, HSTS under
 //! https, and `Cache-Control: no-store` on everything but the built browser files, so
-//! that no page or answer carrying a plaintext token is kept by a cache.
+//! that no page or answer carrying a plaintext token is kept by a cache. The browser files
+//! are sent compressed where the browser accepts it (their `.br` and `.gz` twins, written
+//! at build time), so they say that their answer varies with `Accept-Encoding`. Nothing
+//! else is compressed: a compressed page that reflects what a visitor typed beside a
+//! secret would leak the secret's length (BREACH).
 
 use crate::{secrets, AppState};
 use axum::{
@@ -45,7 +49,9 @@ pub async fn security_headers(
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "no-referrer");
     set(header::X_FRAME_OPTIONS, "DENY");
-    if !is_asset {
+    if is_asset {
+        set(header::VARY, "accept-encoding");
+    } else {
         set(header::CACHE_CONTROL, "no-store");
     }
     if state.settings.secure_cookies {

@@ -154,6 +154,12 @@ fn build_site() -> Result<()> {
     )
     .map_err(|e| format!("cannot copy {STYLE_FILE}: {e}"))?;
 
+    let downloads = site_files(&pkg)?;
+    say(&format!(
+        "compressing {} files ahead of time (zopfli gzip, brotli)",
+        downloads.len()
+    ));
+    precompress(&downloads.iter().collect::<Vec<_>>())?;
     Ok(())
 }
 
@@ -170,9 +176,12 @@ fn build_server() -> Result<()> {
     Ok(())
 }
 
-/// Runs `wasm-opt -Oz` over `files`, as many at a time as there are cores. Its output is
-/// shown only when it fails (it warns about every chunk's name section otherwise).
-fn optimise(files: &[&PathBuf]) -> Result<()> {
+/// Runs `work` on each of `files`, as many at a time as there are cores; the first
+/// failure is the answer.
+fn in_parallel<F>(files: &[&PathBuf], work: F) -> Result<()>
+where
+    F: Fn(&Path) -> Result<()> + Sync,
+{
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -184,31 +193,94 @@ fn optimise(files: &[&PathBuf]) -> Result<()> {
                         let Some(file) = files.get(i) else {
                             return Ok(());
                         };
-                        let output = Command::new("wasm-opt")
-                            .args(["-Oz", "--enable-bulk-memory"])
-                            .arg("--enable-nontrapping-float-to-int")
-                            // Toolchain notes no browser reads: ~190 bytes a chunk.
-                            .args(["--strip-producers", "--strip-target-features"])
-                            .arg(file)
-                            .arg("-o")
-                            .arg(file)
-                            .output()
-                            .map_err(|e| format!("cannot start wasm-opt: {e}"))?;
-                        if !output.status.success() {
-                            return Err(format!(
-                                "wasm-opt failed on {}: {}",
-                                file.display(),
-                                String::from_utf8_lossy(&output.stderr)
-                            ));
-                        }
+                        work(file)?;
                     }
                 })
             })
             .collect();
         handles
             .into_iter()
-            .try_for_each(|h| h.join().expect("a wasm-opt worker panicked"))
+            .try_for_each(|h| h.join().expect("a worker panicked"))
     })
+}
+
+/// Runs `wasm-opt -Oz` over `files`. Its output is shown only when it fails (it warns
+/// about every chunk's name section otherwise).
+fn optimise(files: &[&PathBuf]) -> Result<()> {
+    in_parallel(files, |file| {
+        let output = Command::new("wasm-opt")
+            .args(["-Oz", "--enable-bulk-memory"])
+            .arg("--enable-nontrapping-float-to-int")
+            // Toolchain notes no browser reads: ~190 bytes a chunk.
+            .args(["--strip-producers", "--strip-target-features"])
+            .arg(file)
+            .arg("-o")
+            .arg(file)
+            .output()
+            .map_err(|e| format!("cannot start wasm-opt: {e}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "wasm-opt failed on {}: {}",
+                file.display(),
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        }
+    })
+}
+
+/// Writes each file's compressed twins beside it, which the server sends to browsers that
+/// accept them (`Content-Encoding`): `.gz` by zopfli (gzip that any decoder reads, a few
+/// per cent smaller than `gzip -9`) and `.br` by brotli at its best quality. Compressing
+/// once at build time lets both take their time; the server compresses nothing as it
+/// answers.
+fn precompress(files: &[&PathBuf]) -> Result<()> {
+    in_parallel(files, |file| {
+        let data = fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let mut gz = Vec::new();
+        zopfli::compress(
+            zopfli::Options::default(),
+            zopfli::Format::Gzip,
+            &data[..],
+            &mut gz,
+        )
+        .map_err(|e| format!("cannot gzip {}: {e}", file.display()))?;
+        let mut br = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            lgwin: 22,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut &data[..], &mut br, &params)
+            .map_err(|e| format!("cannot brotli {}: {e}", file.display()))?;
+        for (ending, bytes) in [("gz", gz), ("br", br)] {
+            let mut name = file.as_os_str().to_owned();
+            name.push(format!(".{ending}"));
+            fs::write(&name, bytes)
+                .map_err(|e| format!("cannot write {}: {e}", Path::new(&name).display()))?;
+        }
+        Ok(())
+    })
+}
+
+/// The files of `pkg` that browsers download: the Wasm, the JavaScript and the CSS.
+fn site_files(pkg: &Path) -> Result<Vec<PathBuf>> {
+    let entries = fs::read_dir(pkg).map_err(|e| format!("cannot list {}: {e}", pkg.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot list {}: {e}", pkg.display()))?
+            .path();
+        if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("wasm" | "js" | "css")
+        ) {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Minifies an ES module in place with `terser` (npm, beside `wasm-opt`): wasm-bindgen's
