@@ -3,7 +3,8 @@
 //! the person who created the token. Messages are written to an outbox in the same
 //! transaction as the warning ([`enqueue`]) and sent by a worker in each instance, taken
 //! with `FOR UPDATE SKIP LOCKED` so no two instances send one, and retried with the
-//! webhooks' backoff for 24 hours. A message names the token and links to its page; it
+//! webhooks' backoff for 24 hours (a message the server refuses for good, `5xx`, is not
+//! retried). A message names the token and links to its page; it
 //! never holds a secret.
 
 use crate::error::Result;
@@ -129,12 +130,13 @@ pub async fn send_one(
         return Ok(false);
     };
     let attempts = due.attempts + 1;
+    // What went wrong, and whether trying again could help.
     let error = match message(from, &due) {
         Ok(message) => match transport.send(message).await {
             Ok(_) => None,
-            Err(e) => Some(describe(&e)),
+            Err(e) => Some((describe(&e), e.is_permanent())),
         },
-        Err(reason) => Some(reason),
+        Err(reason) => Some((reason, true)),
     };
     match error {
         None => {
@@ -148,10 +150,15 @@ pub async fn send_one(
             .execute(&mut *tx)
             .await?;
         }
-        Some(error) => {
-            tracing::warn!(id = due.id, attempts, %error, "an e-mail could not be sent; trying again later");
-            let given_up = chrono::Utc::now() - due.created_at
-                > chrono::Duration::hours(crate::webhooks::deliver::GIVE_UP_AFTER_HOURS);
+        Some((error, permanent)) => {
+            let given_up = permanent
+                || chrono::Utc::now() - due.created_at
+                    > chrono::Duration::hours(crate::webhooks::deliver::GIVE_UP_AFTER_HOURS);
+            if given_up {
+                tracing::warn!(id = due.id, attempts, %error, "an e-mail could not be sent; given up");
+            } else {
+                tracing::warn!(id = due.id, attempts, %error, "an e-mail could not be sent; trying again later");
+            }
             sqlx::query(
                 "UPDATE mail_outbox
                  SET status = CASE WHEN $4 THEN 'failed' ELSE 'pending' END,

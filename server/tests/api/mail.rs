@@ -47,12 +47,15 @@ impl Received {
 }
 
 /// An SMTP server of the least kind: it answers every command a client sends to deliver a
-/// message, keeps the messages, and answers `451` to the first `refusals` of them.
+/// message, keeps the messages, and answers `451` (try later) to the first `refusals` of
+/// them, or `550` (never) to every message for `refused@example.com`.
 #[derive(Clone, Default)]
 struct Sink {
     received: Arc<Mutex<Vec<Received>>>,
     refusals: Arc<AtomicUsize>,
 }
+
+const REFUSED: &str = "refused@example.com";
 
 impl Sink {
     async fn start(refusals: usize) -> (Self, SocketAddr) {
@@ -84,7 +87,11 @@ impl Sink {
                 "250 OK"
             } else if let Some(rest) = upper.strip_prefix("RCPT TO:") {
                 to.push(line[line.len() - rest.len()..].to_owned());
-                "250 OK"
+                if line.contains(REFUSED) {
+                    "550 5.1.1 no such mailbox"
+                } else {
+                    "250 OK"
+                }
             } else if upper == "DATA" {
                 write.write_all(b"354 go ahead\r\n").await.unwrap();
                 let mut data = String::new();
@@ -314,4 +321,25 @@ async fn without_smtp_no_mail_is_written(pool: PgPool) {
     token_expiring(&app, &admin_token, admin, "Nightly backup", 2).await;
     assert_eq!(warn_now(&app).await, 1);
     assert!(outbox(&app).await.is_empty());
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_message_the_mail_server_refuses_for_good_is_not_tried_again(pool: PgPool) {
+    let (sink, addr) = Sink::start(0).await;
+    let app = TestApp::spawn_with(pool, mailing_to(addr)).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let gone = app.member(&admin_token, REFUSED, "Gone").await;
+    token_expiring(&app, &admin_token, gone, "Old laptop", 3).await;
+    assert_eq!(warn_now(&app).await, 1);
+    let rows = outbox_when(&app, |rows| rows[0].1 != "pending").await;
+    let (to, status, attempts, error) = &rows[0];
+    assert_eq!(
+        (to.as_str(), status.as_str(), *attempts),
+        (REFUSED, "failed", 1)
+    );
+    assert_eq!(
+        error.as_deref(),
+        Some("the mail server refused the message (550)")
+    );
+    assert!(sink.received.lock().unwrap().is_empty());
 }
