@@ -159,7 +159,12 @@ fn build_site() -> Result<()> {
         "compressing {} files ahead of time (zopfli gzip, brotli)",
         downloads.len()
     ));
+    let started = std::time::Instant::now();
     precompress(&downloads.iter().collect::<Vec<_>>())?;
+    say(&format!(
+        "compressed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
     Ok(())
 }
 
