@@ -26,28 +26,22 @@ pub struct ExpiringSoon {
 impl ExpiringSoon {
     /// The home page's warning, or `None` when nothing expires soon.
     pub fn warning(&self) -> Option<String> {
-        let days = EXPIRES_SOON_DAYS;
-        match (self.all, self.yours) {
-            (Some(0), _) | (None, 0) => None,
-            (Some(1), yours) => Some(format!(
-                "1 token{} expires within {days} days: generate its replacement before it stops working.",
-                if yours == 1 { " (yours)" } else { "" }
-            )),
-            (Some(n), yours) => Some(format!(
-                "{n} tokens{} expire within {days} days: generate their replacements before they stop working.",
-                match yours {
-                    0 => String::new(),
-                    1 => " (1 of them yours)".to_owned(),
-                    _ => format!(" ({yours} of them yours)"),
-                }
-            )),
-            (None, 1) => Some(format!(
-                "1 of your tokens expires within {days} days: generate its replacement before it stops working."
-            )),
-            (None, n) => Some(format!(
-                "{n} of your tokens expire within {days} days: generate their replacements before they stop working."
-            )),
-        }
+        let n = self.all.unwrap_or(self.yours);
+        let tokens = match (self.all, n, self.yours) {
+            (_, 0, _) => return None,
+            (None, _, _) => format!("{n} of your tokens"),
+            (Some(_), 1, 1) => "1 token (yours)".to_owned(),
+            (Some(_), _, 0) => format!("{n} token{}", if n == 1 { "" } else { "s" }),
+            (Some(_), _, yours) => format!("{n} tokens ({yours} of them yours)"),
+        };
+        let (expire, replace, stop) = if n == 1 {
+            ("expires", "its replacement", "it stops")
+        } else {
+            ("expire", "their replacements", "they stop")
+        };
+        Some(format!(
+            "{tokens} {expire} within {EXPIRES_SOON_DAYS} days: generate {replace} before {stop} working."
+        ))
     }
 }
 

@@ -3,11 +3,11 @@
 //! the person who created the token. Messages are written to an outbox in the same
 //! transaction as the warning ([`enqueue`]) and sent by a worker in each instance, taken
 //! with `FOR UPDATE SKIP LOCKED` so no two instances send one, and retried with the
-//! webhooks' backoff for 24 hours (a message the server refuses for good, `5xx`, is not
+//! outboxes' backoff for 24 hours (a message the server refuses for good, `5xx`, is not
 //! retried). A message names the token and links to its page; it
 //! never holds a secret.
 
-use crate::error::Result;
+use crate::{error::Result, outbox};
 use lettre::{message::Mailbox, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::PgPool;
 use std::{fmt, time::Duration};
@@ -62,19 +62,19 @@ pub struct MailSettings {
 }
 
 /// A message to send.
-pub struct Mail<'a> {
-    pub to: &'a str,
-    pub subject: &'a str,
-    pub body: &'a str,
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
 }
 
 /// Writes `mail` to the outbox, inside the caller's transaction: it is sent if and only
 /// if that transaction commits.
-pub async fn enqueue(tx: &mut sqlx::PgConnection, mail: Mail<'_>) -> Result<()> {
+pub async fn enqueue(tx: &mut sqlx::PgConnection, mail: &Mail) -> Result<()> {
     sqlx::query("INSERT INTO mail_outbox (recipient, subject, body) VALUES ($1, $2, $3)")
-        .bind(mail.to)
-        .bind(mail.subject)
-        .bind(mail.body)
+        .bind(&mail.to)
+        .bind(&mail.subject)
+        .bind(&mail.body)
         .execute(&mut *tx)
         .await?;
     sqlx::query("SELECT pg_notify($1, '')")
@@ -88,7 +88,7 @@ pub async fn enqueue(tx: &mut sqlx::PgConnection, mail: Mail<'_>) -> Result<()> 
 pub fn spawn(pool: PgPool, settings: MailSettings) -> tokio::task::JoinHandle<()> {
     let transport = settings.smtp.transport();
     let from = settings.from;
-    tokio::spawn(crate::outbox::drain(
+    tokio::spawn(outbox::drain(
         pool.clone(),
         CHANNEL,
         "sending e-mail",
@@ -151,9 +151,7 @@ pub async fn send_one(
             .await?;
         }
         Some((error, permanent)) => {
-            let given_up = permanent
-                || chrono::Utc::now() - due.created_at
-                    > chrono::Duration::hours(crate::webhooks::deliver::GIVE_UP_AFTER_HOURS);
+            let given_up = permanent || outbox::past_retrying(due.created_at);
             if given_up {
                 tracing::warn!(id = due.id, attempts, %error, "an e-mail could not be sent; given up");
             } else {
@@ -170,7 +168,7 @@ pub async fn send_one(
             .bind(attempts)
             .bind(&error)
             .bind(given_up)
-            .bind(crate::webhooks::deliver::backoff(attempts).as_secs_f64())
+            .bind(outbox::backoff(attempts).as_secs_f64())
             .execute(&mut *tx)
             .await?;
         }

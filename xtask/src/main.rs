@@ -160,7 +160,7 @@ fn build_site() -> Result<()> {
         downloads.len()
     ));
     let started = std::time::Instant::now();
-    precompress(&downloads.iter().collect::<Vec<_>>())?;
+    precompress(&downloads)?;
     say(&format!(
         "compressed in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -183,8 +183,9 @@ fn build_server() -> Result<()> {
 
 /// Runs `work` on each of `files`, as many at a time as there are cores; the first
 /// failure is the answer.
-fn in_parallel<F>(files: &[&PathBuf], work: F) -> Result<()>
+fn in_parallel<P, F>(files: &[P], work: F) -> Result<()>
 where
+    P: AsRef<Path> + Sync,
     F: Fn(&Path) -> Result<()> + Sync,
 {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -198,7 +199,7 @@ where
                         let Some(file) = files.get(i) else {
                             return Ok(());
                         };
-                        work(file)?;
+                        work(file.as_ref())?;
                     }
                 })
             })
@@ -240,7 +241,7 @@ fn optimise(files: &[&PathBuf]) -> Result<()> {
 /// per cent smaller than `gzip -9`) and `.br` by brotli at its best quality. Compressing
 /// once at build time lets both take their time; the server compresses nothing as it
 /// answers.
-fn precompress(files: &[&PathBuf]) -> Result<()> {
+fn precompress(files: &[PathBuf]) -> Result<()> {
     in_parallel(files, |file| {
         let data = fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
         let mut gz = Vec::new();

@@ -7,9 +7,9 @@
 //! order, and no two instances send the same one. Should an instance die mid-attempt, the
 //! transaction rolls back and another sends it again (receivers dedupe by `webhook-id`).
 //! New deliveries wake the workers through a notice sent on commit; a worker also looks
-//! every second, for retries that fall due ([`crate::outbox::drain`]).
+//! every second, for retries that fall due ([`outbox::drain`]).
 
-use crate::error::Result;
+use crate::{error::Result, outbox};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -22,8 +22,6 @@ use std::time::Duration;
 pub const CHANNEL: &str = "latchkey_webhooks";
 /// How long an attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// After how long an event's delivery is given up.
-pub const GIVE_UP_AFTER_HOURS: i64 = 24;
 
 /// The signature of a delivery: `v1,<base64 of HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`,
 /// the key being the base64 after `whsec_`. `None` for a secret that is not one.
@@ -37,12 +35,6 @@ pub fn sign(secret: &str, event_id: &str, timestamp: i64, body: &str) -> Option<
         "v1,{}",
         base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
     ))
-}
-
-/// How long to wait after `attempts` failed attempts: 5 s, 15 s, 45 s, … at most 2 hours.
-pub fn backoff(attempts: i32) -> Duration {
-    let exponent = attempts.saturating_sub(1).clamp(0, 10) as u32;
-    Duration::from_secs(5 * 3u64.pow(exponent)).min(Duration::from_secs(2 * 3600))
 }
 
 #[derive(sqlx::FromRow)]
@@ -76,7 +68,7 @@ pub fn spawn(pool: PgPool) -> tokio::task::JoinHandle<()> {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTP client");
-    tokio::spawn(crate::outbox::drain(
+    tokio::spawn(outbox::drain(
         pool.clone(),
         CHANNEL,
         "webhook delivery",
@@ -123,7 +115,7 @@ pub async fn deliver_one(pool: &PgPool, client: &reqwest::Client) -> Result<bool
         .execute(&mut *tx)
         .await?;
     } else {
-        let given_up = Utc::now() - due.event_at > chrono::Duration::hours(GIVE_UP_AFTER_HOURS);
+        let given_up = outbox::past_retrying(due.event_at);
         sqlx::query(
             "UPDATE webhook_deliveries
              SET status = CASE WHEN $5 THEN 'failed' ELSE 'pending' END,
@@ -136,7 +128,7 @@ pub async fn deliver_one(pool: &PgPool, client: &reqwest::Client) -> Result<bool
         .bind(outcome.status_code)
         .bind(&outcome.error)
         .bind(given_up)
-        .bind(backoff(attempts).as_secs_f64())
+        .bind(outbox::backoff(attempts).as_secs_f64())
         .execute(&mut *tx)
         .await?;
     }
@@ -186,14 +178,6 @@ async fn attempt(client: &reqwest::Client, due: &Due) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_grows_to_two_hours() {
-        assert_eq!(backoff(1), Duration::from_secs(5));
-        assert_eq!(backoff(2), Duration::from_secs(15));
-        assert_eq!(backoff(3), Duration::from_secs(45));
-        assert_eq!(backoff(20), Duration::from_secs(7200));
-    }
 
     #[test]
     fn a_secret_that_is_not_one_signs_nothing() {

@@ -26,7 +26,7 @@ struct Due {
 
 impl Due {
     /// The warning as an e-mail: what, when, and where to replace it. No secret.
-    fn mail(&self, console_url: &str, now: DateTime<Utc>) -> Option<(String, String, String)> {
+    fn mail(&self, console_url: &str, now: DateTime<Utc>) -> Option<mail::Mail> {
         let to = self
             .owner_email
             .clone()
@@ -61,7 +61,7 @@ impl Due {
                 ),
             )
         };
-        Some((to, subject, body))
+        Some(mail::Mail { to, subject, body })
     }
 }
 
@@ -133,13 +133,8 @@ pub async fn warn(pool: &PgPool, settings: &Settings, now: DateTime<Utc>) -> Res
         };
         enqueue(&mut tx, kind, data).await?;
         if settings.mail.is_some() {
-            if let Some((to, subject, body)) = d.mail(&settings.public_url, now) {
-                let mail = mail::Mail {
-                    to: &to,
-                    subject: &subject,
-                    body: &body,
-                };
-                mail::enqueue(&mut tx, mail).await?;
+            if let Some(mail) = d.mail(&settings.public_url, now) {
+                mail::enqueue(&mut tx, &mail).await?;
             }
         }
     }
