@@ -3,7 +3,8 @@
 # build emits (raw bytes, and the gzip and brotli bytes the server sends: the .gz and .br
 # files `cargo xtask build` writes beside each), then, per page, the first visit's
 # download: the main module and its JS, plus the chunks that page needs (from the split
-# manifest), HTML and CSS aside. Run after `cargo xtask build` (run.sh and test.sh do).
+# manifest), HTML and CSS aside, and fails when a first page (set-up, sign-in) is over its
+# gzip budget. Run after `cargo xtask build` (run.sh and test.sh do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-target/site/pkg}"
@@ -12,6 +13,9 @@ python3 - "$dir" <<'EOF'
 import gzip, json, os, sys
 
 pkg = sys.argv[1]
+FIRST_PAGES = ("setup", "sign_in")
+BUDGET = 270_000
+first = {}
 measured = {}
 def sizes(name):
     """Raw, gzip and brotli bytes of a file: its precompressed twins where the build wrote
@@ -50,4 +54,15 @@ if os.path.exists(manifest):
         page = split.strip("_").rsplit("_", 1)[0].removesuffix("_route_view")
         parts = [n + ".wasm" for n in needs if os.path.exists(os.path.join(pkg, n + ".wasm"))]
         row(page + f" ({len(parts)} files)", main + parts)
+        if page in FIRST_PAGES:
+            first[page] = sum(sizes(f)[1] for f in main + parts)
+
+# The budget: the first page a newcomer meets (set-up) and a returning user's (sign-in)
+# download at most this much as gzip, HTML and CSS aside. Growing past it fails the tests.
+over = {page: gz for page, gz in first.items() if gz > BUDGET}
+print()
+for page, gz in sorted(first.items()):
+    print(f"budget: {page} sends {gz:,} bytes as gzip of {BUDGET:,} allowed" + (" - OVER" if page in over else ""))
+if over:
+    sys.exit(1)
 EOF

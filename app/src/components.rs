@@ -5,7 +5,7 @@ use crate::{
     session::SignOut,
     AppError, SignedIn,
 };
-use leptos::{form::ActionForm, prelude::*, wasm_bindgen::JsCast};
+use leptos::{prelude::*, wasm_bindgen::JsCast};
 use leptos_router::components::A;
 
 #[component]
@@ -34,15 +34,57 @@ pub fn NavBar() -> impl IntoView {
                             <div class="who">
                                 <span class="who-name">{u.display_name}</span>
                                 <span class="badge">{u.role}</span>
-                                <ActionForm action=sign_out>
+                                <ServerForm action=sign_out read=|_| SignOut {}>
                                     <button type="submit" class="btn btn-quiet">"Sign out"</button>
-                                </ActionForm>
+                                </ServerForm>
                             </div>
                         }
                     })
                 })}
             </Transition>
         </header>
+    }
+}
+
+/// The fields of a submitted form, by name.
+pub struct Fields(web_sys::FormData);
+
+impl Fields {
+    /// The text in the field called `name` ("" when there is none).
+    pub fn text(&self, name: &str) -> String {
+        self.0.get(name).as_string().unwrap_or_default()
+    }
+}
+
+/// A form that sends its fields to a server function. Before the Wasm has loaded the
+/// browser posts it by itself and the server answers with a redirect; after, it runs
+/// `action` with the input `read` takes from the fields, and the page stays.
+///
+/// It does what Leptos's `ActionForm` does, but the fields are read by name rather than
+/// decoded by `serde_qs`, whose decoder was a thirtieth of the main Wasm module.
+#[component]
+pub fn ServerForm<I>(
+    action: ServerAction<I>,
+    read: fn(&Fields) -> I,
+    children: Children,
+) -> impl IntoView
+where
+    I: server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    I::Output: Clone + Send + Sync + 'static,
+{
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        let form = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
+        if let Some(data) = form.and_then(|f| web_sys::FormData::new_with_form(&f).ok()) {
+            ev.prevent_default();
+            action.dispatch(read(&Fields(data)));
+        }
+    };
+    view! {
+        <form method="post" action=I::url() on:submit=submit>
+            {children()}
+        </form>
     }
 }
 

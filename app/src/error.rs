@@ -8,7 +8,11 @@ use server_fn::{
     error::{FromServerFnError, ServerFnErrorErr},
 };
 
+/// On the wire it is a list of strings, its kind and then its fields in order
+/// (`["invalid", "name", "…"]`): that decodes with the code that reads any list of strings,
+/// where a derived enum decoder cost the browser's main Wasm module some 13 KB.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[serde(into = "Vec<String>", try_from = "Vec<String>")]
 pub enum AppError {
     #[error("Your session has ended. Sign in to continue.")]
     Unauthenticated,
@@ -34,8 +38,10 @@ pub enum AppError {
     /// The database cannot be reached for now; the request may be sent again shortly.
     #[error("Latchkey cannot reach its database right now. Try again in a few seconds.")]
     Unavailable,
+    /// The server-function layer failed (a request that did not decode, say). Its message
+    /// travels as text: decoding its own error type too would cost the browser's Wasm.
     #[error("{0}")]
-    ServerFn(ServerFnErrorErr),
+    ServerFn(String),
 }
 
 impl AppError {
@@ -77,10 +83,115 @@ impl AppError {
     }
 }
 
+impl From<AppError> for Vec<String> {
+    fn from(error: AppError) -> Self {
+        let kind = |k: &str| k.to_owned();
+        match error {
+            AppError::Unauthenticated => vec![kind("unauthenticated")],
+            AppError::Forbidden(what) => vec![kind("forbidden"), what],
+            AppError::MissingPermission { permission, what } => {
+                vec![kind("missing_permission"), permission, what]
+            }
+            AppError::NotFound(what) => vec![kind("not_found"), what],
+            AppError::Invalid { field, message } => vec![kind("invalid"), field, message],
+            AppError::Conflict { field, message } => vec![kind("conflict"), field, message],
+            AppError::WrongCredentials => vec![kind("wrong_credentials")],
+            AppError::TooManyRequests(message) => vec![kind("too_many_requests"), message],
+            AppError::Internal => vec![kind("internal")],
+            AppError::Unavailable => vec![kind("unavailable")],
+            AppError::ServerFn(message) => vec![kind("server_fn"), message],
+        }
+    }
+}
+
+impl TryFrom<Vec<String>> for AppError {
+    type Error = String;
+
+    fn try_from(parts: Vec<String>) -> Result<Self, String> {
+        let mut parts = parts.into_iter();
+        let kind = parts.next().unwrap_or_default();
+        let mut next = || {
+            parts
+                .next()
+                .ok_or_else(|| format!("the error `{kind}` lacks a part"))
+        };
+        Ok(match kind.as_str() {
+            "unauthenticated" => Self::Unauthenticated,
+            "forbidden" => Self::Forbidden(next()?),
+            "missing_permission" => Self::MissingPermission {
+                permission: next()?,
+                what: next()?,
+            },
+            "not_found" => Self::NotFound(next()?),
+            "invalid" => Self::Invalid {
+                field: next()?,
+                message: next()?,
+            },
+            "conflict" => Self::Conflict {
+                field: next()?,
+                message: next()?,
+            },
+            "wrong_credentials" => Self::WrongCredentials,
+            "too_many_requests" => Self::TooManyRequests(next()?),
+            "internal" => Self::Internal,
+            "unavailable" => Self::Unavailable,
+            "server_fn" => Self::ServerFn(next()?),
+            _ => return Err(format!("unknown error kind `{kind}`")),
+        })
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::ServerFn(value)
+        Self::ServerFn(value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+
+    #[test]
+    fn every_error_crosses_the_wire_unchanged() {
+        let errors = [
+            AppError::Unauthenticated,
+            AppError::Forbidden("manage users".into()),
+            AppError::MissingPermission {
+                permission: "users:write".into(),
+                what: "change users".into(),
+            },
+            AppError::NotFound("The token".into()),
+            AppError::invalid("name", "A name is needed."),
+            AppError::conflict("name", "You have a token of that name."),
+            AppError::WrongCredentials,
+            AppError::TooManyRequests("Wait a minute.".into()),
+            AppError::Internal,
+            AppError::Unavailable,
+            AppError::ServerFn("missing field `code`".into()),
+        ];
+        for error in errors {
+            let wire = serde_json::to_string(&error).unwrap();
+            assert_eq!(
+                serde_json::from_str::<AppError>(&wire).unwrap(),
+                error,
+                "{wire}"
+            );
+        }
+        assert_eq!(
+            serde_json::to_string(&AppError::invalid("name", "A name is needed.")).unwrap(),
+            r#"["invalid","name","A name is needed."]"#
+        );
+    }
+
+    #[test]
+    fn a_malformed_error_is_refused_with_a_reason() {
+        let lacking = serde_json::from_str::<AppError>(r#"["invalid","name"]"#).unwrap_err();
+        assert!(lacking
+            .to_string()
+            .contains("the error `invalid` lacks a part"));
+        let unknown = serde_json::from_str::<AppError>(r#"["teapot"]"#).unwrap_err();
+        assert!(unknown.to_string().contains("unknown error kind `teapot`"));
     }
 }

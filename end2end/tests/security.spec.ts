@@ -78,3 +78,17 @@ test('the account page lists where one is signed in, and ends another browser\'s
   await expect(laptop).toHaveURL(/\/login$/);
   await other.close();
 });
+
+test('changing the password says, under the field and in place, that the two new ones differ', async ({ page }) => {
+  await signInAs(page, ADMIN.email, ADMIN.password);
+  await page.goto('/account');
+  await hydrated(page);
+  await page.getByLabel('Current password', { exact: true }).fill(ADMIN.password);
+  await page.getByLabel('New password', { exact: true }).fill('a brand new passphrase');
+  await page.getByLabel('New password, again', { exact: true }).fill('another passphrase');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.locator('#confirm_password-error')).toHaveText('The two new passwords differ.');
+  // The form was sent by the page, not posted by the browser: what was typed is still there.
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByLabel('New password', { exact: true })).toHaveValue('a brand new passphrase');
+});

@@ -1,5 +1,6 @@
 //! `cargo xtask build` and `cargo xtask serve`: Latchkey's release build without a build
-//! tool to install first. It runs cargo for the server and for the browser's Wasm, splits
+//! tool to install first. It runs cargo for the server and, at the same time, for the
+//! browser's Wasm, splits
 //! the Wasm into a main module and one chunk a page (the lazy routes in `app::pages`),
 //! then `wasm-bindgen` (the pinned CLI) and `wasm-opt` (npm `binaryen`), and lays the site
 //! out in `target/site` as the server expects it, with the environment cargo-leptos gives.
@@ -27,15 +28,13 @@ type Result<T> = std::result::Result<T, String>;
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let outcome = match args.first().map(String::as_str) {
-        Some("build") => build_site().and_then(|()| build_server()),
+        Some("build") => build_all(),
         Some("site") => build_site(),
-        Some("serve") => build_site()
-            .and_then(|()| build_server())
-            .and_then(|()| serve()),
+        Some("serve") => build_all().and_then(|()| serve()),
         _ => {
             eprintln!(
                 "usage: cargo xtask <build|site|serve>\n  \
-                 build  release build of the server and the site in {SITE_ROOT}\n  \
+                 build  release build of the server and the site in {SITE_ROOT}, side by side\n  \
                  site   the site alone (Wasm, JS, CSS)\n  \
                  serve  build, then run Latchkey on http://{SITE_ADDR}"
             );
@@ -104,14 +103,16 @@ fn build_site() -> Result<()> {
     fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
 
     say("building the browser's Wasm (frontend, profile wasm-release)");
-    run(cargo(&root).args([
-        "build",
-        "--package=frontend",
-        "--lib",
-        "--target=wasm32-unknown-unknown",
-        "--no-default-features",
-        "--profile=wasm-release",
-    ]))?;
+    run(cargo(&root)
+        .args([
+            "build",
+            "--package=frontend",
+            "--lib",
+            "--target=wasm32-unknown-unknown",
+            "--no-default-features",
+            "--profile=wasm-release",
+        ])
+        .args(remap_source_paths(&root)))?;
     let target = env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| root.join("target"), PathBuf::from)
         .join("wasm32-unknown-unknown/wasm-release");
@@ -168,15 +169,59 @@ fn build_site() -> Result<()> {
     Ok(())
 }
 
-fn build_server() -> Result<()> {
-    say("building the server (release)");
-    run(cargo(&root()).args([
-        "build",
-        "--package=server",
-        "--bin=server",
-        "--no-default-features",
-        "--release",
-    ]))?;
+/// Shortens the source paths that panic messages carry into the Wasm (a crate's path in
+/// cargo's registry is some 60 bytes before the crate's own name) to the part after the
+/// registry or the workspace. Cargo adds these flags to the ones `.cargo/config.toml` sets.
+fn remap_source_paths(root: &Path) -> Vec<String> {
+    let cargo_home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")));
+    let mut prefixes: Vec<PathBuf> = vec![root.to_path_buf()];
+    if let Some(Ok(indexes)) = cargo_home.map(|home| fs::read_dir(home.join("registry/src"))) {
+        prefixes.extend(indexes.filter_map(|entry| Some(entry.ok()?.path())));
+    }
+    let flags: Vec<String> = prefixes
+        .iter()
+        .map(|prefix| format!("\"--remap-path-prefix={}/=\"", prefix.display()))
+        .collect();
+    vec![
+        "--config".into(),
+        format!(
+            "target.wasm32-unknown-unknown.rustflags=[{}]",
+            flags.join(", ")
+        ),
+    ]
+}
+
+/// The server and the site at the same time. They share no build output, and cargo locks
+/// each profile's folder apart, so neither waits for the other; on a machine of few cores
+/// each fills the other's single-threaded stretches (the Wasm's link-time optimisation,
+/// `wasm-opt` on the main module, the server's last crates and link).
+fn build_all() -> Result<()> {
+    say("building the server (release), beside the site");
+    let mut server = cargo(&root())
+        .args([
+            "build",
+            "--package=server",
+            "--bin=server",
+            "--no-default-features",
+            "--release",
+        ])
+        // Two progress bars on one terminal would garble each other: the site keeps its.
+        .env("CARGO_TERM_PROGRESS_WHEN", "never")
+        .spawn()
+        .map_err(|e| format!("cannot start cargo for the server: {e}"))?;
+    let site = build_site();
+    if site.is_err() {
+        let _ = server.kill();
+    }
+    let status = server
+        .wait()
+        .map_err(|e| format!("cannot wait for the server's build: {e}"))?;
+    site?;
+    if !status.success() {
+        return Err(format!("the server's build failed ({status})"));
+    }
     say(&format!("built: target/release/server and {SITE_ROOT}"));
     Ok(())
 }

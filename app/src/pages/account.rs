@@ -1,10 +1,12 @@
 use crate::{
-    components::{action_error, ErrorAlert, FieldError, FormError, PasswordInput, ShowError},
+    components::{
+        action_error, ErrorAlert, FieldError, FormError, PasswordInput, ServerForm, ShowError,
+    },
     session::{list_sessions, ChangePassword, EndSession},
     time::When,
     SignedIn,
 };
-use leptos::{form::ActionForm, prelude::*};
+use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
@@ -31,7 +33,7 @@ pub fn AccountPage() -> impl IntoView {
         </Transition>
         <section class="card">
             <h2>"Change password"</h2>
-            <ActionForm action>
+            <ServerForm action read=|f| ChangePassword { current_password: f.text("current_password"), new_password: f.text("new_password"), confirm_password: f.text("confirm_password") }>
                 <FormError error/>
                 <Show when=changed>
                     <div class="alert alert-ok" role="status">"Your password was changed. Other sessions were signed out."</div>
@@ -46,7 +48,7 @@ pub fn AccountPage() -> impl IntoView {
                 <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
                     "Change password"
                 </button>
-            </ActionForm>
+            </ServerForm>
         </section>
         <Sessions/>
     }

@@ -1,8 +1,8 @@
 use crate::{
-    components::{action_error, FieldError, FormError, PasswordInput},
+    components::{action_error, FieldError, FormError, PasswordInput, ServerForm},
     session::SetUp,
 };
-use leptos::{form::ActionForm, prelude::*};
+use leptos::prelude::*;
 use leptos_meta::Title;
 
 /// First run: creates the first administrator, guarded by the code in the server's log.
@@ -19,7 +19,7 @@ pub fn SetupPage() -> impl IntoView {
                 "each time it starts, until set-up is done, so that nobody else on the network "
                 "can claim this instance."
             </p>
-            <ActionForm action>
+            <ServerForm action read=|f| SetUp { code: f.text("code"), email: f.text("email"), display_name: f.text("display_name"), password: f.text("password") }>
                 <FormError error/>
                 <label for="code">"Set-up code"</label>
                 <input id="code" name="code" autocomplete="off" spellcheck="false" required
@@ -37,7 +37,7 @@ pub fn SetupPage() -> impl IntoView {
                 <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
                     "Create administrator"
                 </button>
-            </ActionForm>
+            </ServerForm>
         </section>
     }
 }

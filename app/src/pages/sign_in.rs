@@ -1,8 +1,8 @@
 use crate::{
-    components::{action_error, FormError, PasswordInput},
+    components::{action_error, FormError, PasswordInput, ServerForm},
     session::SignIn,
 };
-use leptos::{form::ActionForm, prelude::*};
+use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
@@ -14,7 +14,7 @@ pub fn SignInPage() -> impl IntoView {
         <section class="card auth-card">
             <h1>"Sign in"</h1>
             <p class="lead">"Manage API tokens, service accounts and roles."</p>
-            <ActionForm action>
+            <ServerForm action read=|f| SignIn { email: f.text("email"), password: f.text("password") }>
                 <FormError error/>
                 <label for="email">"Email"</label>
                 <input id="email" name="email" type="email" autocomplete="username" required/>
@@ -22,7 +22,7 @@ pub fn SignInPage() -> impl IntoView {
                 <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
                     "Sign in"
                 </button>
-            </ActionForm>
+            </ServerForm>
         </section>
     }
 }
