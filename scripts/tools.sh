@@ -3,8 +3,6 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
-# The CLI must match the wasm-bindgen crate pinned in Cargo.toml to the patch version.
-WASM_BINDGEN_VERSION="$(sed -nE 's/^wasm-bindgen = "=([0-9.]+)".*/\1/p' "$ROOT/Cargo.toml")"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -39,11 +37,7 @@ ensure_rust_tools() {
   ensure_pinned_toolchain
   rustup target list --installed | grep -qx wasm32-unknown-unknown ||
     { say "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
-  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
-    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked --force ||
-      cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
-  fi
+  # No wasm-bindgen CLI to install: the xtask links its library, pinned in Cargo.toml.
 }
 
 # The supply-chain check: licenses, bans and sources of every dependency.

@@ -1,9 +1,10 @@
 //! `cargo xtask build` and `cargo xtask serve`: Latchkey's release build without a build
 //! tool to install first. It runs cargo for the server and, at the same time, for the
-//! browser's Wasm, splits
-//! the Wasm into a main module and one chunk a page (the lazy routes in `app::pages`),
-//! then `wasm-bindgen` (the pinned CLI) and `wasm-opt` (npm `binaryen`), and lays the site
-//! out in `target/site` as the server expects it, with the environment cargo-leptos gives.
+//! browser's Wasm; splits the Wasm into a main module and one chunk a page (the lazy
+//! routes in `app::pages`); generates its JavaScript with wasm-bindgen's own library
+//! (pinned beside the `wasm-bindgen` crate), optimises it with `wasm-opt` (npm
+//! `binaryen`), and lays the site out in `target/site` as the server expects it, with the
+//! environment cargo-leptos gives.
 //!
 //! `cargo leptos watch --split` still works for development: the workspace keeps its
 //! `[[workspace.metadata.leptos]]` section, which this file follows.
@@ -122,14 +123,7 @@ fn build_site() -> Result<()> {
     let chunks = split(&target.join("frontend.wasm"), &split_main, &pkg)?;
 
     say("generating the JavaScript bindings (wasm-bindgen)");
-    run(Command::new("wasm-bindgen")
-        .arg("--target=web")
-        .arg("--keep-lld-exports")
-        .arg("--no-demangle")
-        .arg(format!("--out-name={OUTPUT_NAME}"))
-        .arg("--out-dir")
-        .arg(&pkg)
-        .arg(&split_main))?;
+    bindings(&split_main, &pkg)?;
     let main_wasm = pkg.join(format!("{OUTPUT_NAME}.wasm"));
     fs::rename(pkg.join(format!("{OUTPUT_NAME}_bg.wasm")), &main_wasm)
         .map_err(|e| format!("cannot rename wasm-bindgen's output: {e}"))?;
@@ -224,6 +218,26 @@ fn build_all() -> Result<()> {
     }
     say(&format!("built: target/release/server and {SITE_ROOT}"));
     Ok(())
+}
+
+/// What `wasm-bindgen --target=web --keep-lld-exports --no-demangle --no-typescript
+/// --out-name=latchkey --out-dir <pkg>` does, by the library the CLI is made of (pinned
+/// beside the `wasm-bindgen` crate in the workspace): `latchkey.js` and `latchkey_bg.wasm`.
+/// The lld exports stay because the split chunks import the main module's by those names.
+fn bindings(input: &Path, pkg: &Path) -> Result<()> {
+    let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+    bindgen
+        .input_path(input)
+        .web(true)
+        .map_err(|e| format!("wasm-bindgen: {e:#}"))?
+        .keep_lld_exports(true)
+        .demangle(false)
+        .typescript(false)
+        // As the CLI: the default module path stays in the JS.
+        .omit_default_module_path(false)
+        .out_name(OUTPUT_NAME)
+        .generate(pkg)
+        .map_err(|e| format!("wasm-bindgen failed on {}: {e:#}", input.display()))
 }
 
 /// Runs `work` on each of `files`, as many at a time as there are cores; the first
