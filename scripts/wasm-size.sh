@@ -59,6 +59,9 @@ if os.path.exists(manifest):
 
 # The budget: the first page a newcomer meets (set-up) and a returning user's (sign-in)
 # download at most this much as gzip, HTML and CSS aside. Growing past it fails the tests.
+missing = [page for page in FIRST_PAGES if page not in first]
+if missing:
+    sys.exit(f"budget: no split for {', '.join(missing)} in the manifest: was a page renamed?")
 over = {page: gz for page, gz in first.items() if gz > BUDGET}
 print()
 for page, gz in sorted(first.items()):

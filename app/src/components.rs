@@ -88,7 +88,6 @@ where
     }
 }
 
-/// The message of an error that belongs to `field`, shown under that field.
 /// What a revocation reached, once it is done: how many running instances confirmed.
 #[component]
 pub fn RevocationReceipt(action: ServerAction<crate::tokens::RevokeToken>) -> impl IntoView {
@@ -100,6 +99,7 @@ pub fn RevocationReceipt(action: ServerAction<crate::tokens::RevokeToken>) -> im
     }
 }
 
+/// The message of an error that belongs to `field`, shown under that field.
 #[component]
 pub fn FieldError(error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
     move || {

@@ -1,6 +1,7 @@
 use crate::{
     components::{
-        action_error, ErrorAlert, FieldError, FormError, PasswordInput, ServerForm, ShowError,
+        action_error, ErrorAlert, FieldError, Fields, FormError, PasswordInput, ServerForm,
+        ShowError,
     },
     session::{list_sessions, ChangePassword, EndSession},
     time::When,
@@ -33,7 +34,7 @@ pub fn AccountPage() -> impl IntoView {
         </Transition>
         <section class="card">
             <h2>"Change password"</h2>
-            <ServerForm action read=|f| ChangePassword { current_password: f.text("current_password"), new_password: f.text("new_password"), confirm_password: f.text("confirm_password") }>
+            <ServerForm action read=fields>
                 <FormError error/>
                 <Show when=changed>
                     <div class="alert alert-ok" role="status">"Your password was changed. Other sessions were signed out."</div>
@@ -106,5 +107,14 @@ fn Sessions() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The server function's input, from the form's fields.
+fn fields(form: &Fields) -> ChangePassword {
+    ChangePassword {
+        current_password: form.text("current_password"),
+        new_password: form.text("new_password"),
+        confirm_password: form.text("confirm_password"),
     }
 }

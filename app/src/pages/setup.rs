@@ -1,5 +1,5 @@
 use crate::{
-    components::{action_error, FieldError, FormError, PasswordInput, ServerForm},
+    components::{action_error, FieldError, Fields, FormError, PasswordInput, ServerForm},
     session::SetUp,
 };
 use leptos::prelude::*;
@@ -19,7 +19,7 @@ pub fn SetupPage() -> impl IntoView {
                 "each time it starts, until set-up is done, so that nobody else on the network "
                 "can claim this instance."
             </p>
-            <ServerForm action read=|f| SetUp { code: f.text("code"), email: f.text("email"), display_name: f.text("display_name"), password: f.text("password") }>
+            <ServerForm action read=fields>
                 <FormError error/>
                 <label for="code">"Set-up code"</label>
                 <input id="code" name="code" autocomplete="off" spellcheck="false" required
@@ -39,5 +39,15 @@ pub fn SetupPage() -> impl IntoView {
                 </button>
             </ServerForm>
         </section>
+    }
+}
+
+/// The server function's input, from the form's fields.
+fn fields(form: &Fields) -> SetUp {
+    SetUp {
+        code: form.text("code"),
+        email: form.text("email"),
+        display_name: form.text("display_name"),
+        password: form.text("password"),
     }
 }

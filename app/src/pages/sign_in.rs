@@ -1,5 +1,5 @@
 use crate::{
-    components::{action_error, FormError, PasswordInput, ServerForm},
+    components::{action_error, Fields, FormError, PasswordInput, ServerForm},
     session::SignIn,
 };
 use leptos::prelude::*;
@@ -14,7 +14,7 @@ pub fn SignInPage() -> impl IntoView {
         <section class="card auth-card">
             <h1>"Sign in"</h1>
             <p class="lead">"Manage API tokens, service accounts and roles."</p>
-            <ServerForm action read=|f| SignIn { email: f.text("email"), password: f.text("password") }>
+            <ServerForm action read=fields>
                 <FormError error/>
                 <label for="email">"Email"</label>
                 <input id="email" name="email" type="email" autocomplete="username" required/>
@@ -24,5 +24,13 @@ pub fn SignInPage() -> impl IntoView {
                 </button>
             </ServerForm>
         </section>
+    }
+}
+
+/// The server function's input, from the form's fields.
+fn fields(form: &Fields) -> SignIn {
+    SignIn {
+        email: form.text("email"),
+        password: form.text("password"),
     }
 }
