@@ -2,9 +2,9 @@
 //! tool to install first. It runs cargo for the server and, at the same time, for the
 //! browser's Wasm; splits the Wasm into a main module and one chunk a page (the lazy
 //! routes in `app::pages`); generates its JavaScript with wasm-bindgen's own library
-//! (pinned beside the `wasm-bindgen` crate), optimises it with `wasm-opt` (npm
-//! `binaryen`), and lays the site out in `target/site` as the server expects it, with the
-//! environment cargo-leptos gives.
+//! (pinned beside the `wasm-bindgen` crate); optimises it as `wasm-opt -Oz` does, with
+//! npm `binaryen`'s library (`wasm-opt.mjs`); and lays the site out in `target/site` as
+//! the server expects it, with the environment cargo-leptos gives.
 //!
 //! `cargo leptos watch --split` still works for development: the workspace keeps its
 //! `[[workspace.metadata.leptos]]` section, which this file follows.
@@ -133,7 +133,7 @@ fn build_site() -> Result<()> {
         "optimising {} Wasm files (wasm-opt -Oz)",
         files.len()
     ));
-    optimise(&files)?;
+    optimise(&root, &files)?;
 
     say("minifying the JavaScript (terser)");
     for script in [
@@ -240,25 +240,24 @@ fn bindings(input: &Path, pkg: &Path) -> Result<()> {
         .map_err(|e| format!("wasm-bindgen failed on {}: {e:#}", input.display()))
 }
 
-/// Runs `work` on each of `files`, as many at a time as there are cores; the first
+/// Runs `work` on each of `items`, as many at a time as there are cores; the first
 /// failure is the answer.
-fn in_parallel<P, F>(files: &[P], work: F) -> Result<()>
+fn in_parallel<T, F>(items: &[T], work: F) -> Result<()>
 where
-    P: AsRef<Path> + Sync,
-    F: Fn(&Path) -> Result<()> + Sync,
+    T: Sync,
+    F: Fn(&T) -> Result<()> + Sync,
 {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
+        let handles: Vec<_> = (0..cores())
             .map(|_| {
                 scope.spawn(|| -> Result<()> {
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(file) = files.get(i) else {
+                        let Some(item) = items.get(i) else {
                             return Ok(());
                         };
-                        work(file.as_ref())?;
+                        work(item)?;
                     }
                 })
             })
@@ -269,30 +268,70 @@ where
     })
 }
 
-/// Runs `wasm-opt -Oz` over `files`. Its output is shown only when it fails (it warns
-/// about every chunk's name section otherwise).
-fn optimise(files: &[&PathBuf]) -> Result<()> {
-    in_parallel(files, |file| {
-        let output = Command::new("wasm-opt")
-            .args(["-Oz", "--enable-bulk-memory"])
-            .arg("--enable-nontrapping-float-to-int")
-            // Toolchain notes no browser reads: ~190 bytes a chunk.
-            .args(["--strip-producers", "--strip-target-features"])
-            .arg(file)
-            .arg("-o")
-            .arg(file)
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `wasm-opt -Oz` over `files`, by binaryen's library (npm `binaryen`, installed in
+/// `end2end/` with the browser tests): `wasm-opt.mjs` beside this crate, once a core, each
+/// given a share of the files of about equal bytes. Its output is shown only when it fails
+/// (binaryen warns about every chunk's name section otherwise).
+fn optimise(root: &Path, files: &[&PathBuf]) -> Result<()> {
+    let binaryen = root.join("end2end/node_modules/binaryen/index.js");
+    if !binaryen.exists() {
+        return Err(format!(
+            "{} is missing: install the packages of end2end/ (npm ci there; run.sh and \
+             test.sh do)",
+            binaryen.display()
+        ));
+    }
+    let script = root.join("xtask/wasm-opt.mjs");
+    let shares = shares_by_size(files, cores())?;
+    in_parallel(&shares, |share| {
+        let output = Command::new("node")
+            .arg(&script)
+            .arg(&binaryen)
+            .args(share)
             .output()
-            .map_err(|e| format!("cannot start wasm-opt: {e}"))?;
+            .map_err(|e| format!("cannot start node for wasm-opt.mjs: {e}"))?;
         if output.status.success() {
             Ok(())
         } else {
             Err(format!(
-                "wasm-opt failed on {}: {}",
-                file.display(),
+                "wasm-opt.mjs failed ({}): {}{}",
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr)
             ))
         }
     })
+}
+
+/// `files` in `count` shares of about equal bytes (the largest file first, each into the
+/// share that has the fewest bytes so far), leaving out empty shares.
+fn shares_by_size<'a>(files: &[&'a PathBuf], count: usize) -> Result<Vec<Vec<&'a PathBuf>>> {
+    let mut sized = Vec::with_capacity(files.len());
+    for &file in files {
+        let bytes = fs::metadata(file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?
+            .len();
+        sized.push((bytes, file));
+    }
+    sized.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let mut shares: Vec<(u64, Vec<&PathBuf>)> = vec![(0, Vec::new()); count.max(1)];
+    for (bytes, file) in sized {
+        let lightest = shares
+            .iter_mut()
+            .min_by_key(|(total, _)| *total)
+            .expect("at least one share");
+        lightest.0 += bytes;
+        lightest.1.push(file);
+    }
+    Ok(shares
+        .into_iter()
+        .map(|(_, share)| share)
+        .filter(|share| !share.is_empty())
+        .collect())
 }
 
 /// Writes each file's compressed twins beside it, which the server sends to browsers that
