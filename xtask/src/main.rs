@@ -28,16 +28,20 @@ type Result<T> = std::result::Result<T, String>;
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
-    let outcome = match args.first().map(String::as_str) {
-        Some("build") => build_all(),
-        Some("site") => build_site(),
-        Some("serve") => build_all().and_then(|()| serve()),
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let outcome = match args[..] {
+        ["build"] => build_all(Server::Release),
+        ["site"] => build_site(),
+        ["serve"] => build_all(Server::Debug).and_then(|()| serve(Server::Debug)),
+        ["serve", "--release"] => build_all(Server::Release).and_then(|()| serve(Server::Release)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <build|site|serve>\n  \
-                 build  release build of the server and the site in {SITE_ROOT}, side by side\n  \
-                 site   the site alone (Wasm, JS, CSS)\n  \
-                 serve  build, then run Latchkey on http://{SITE_ADDR}"
+                "usage: cargo xtask <build|site|serve [--release]>\n  \
+                 build            release build of the server and the site in {SITE_ROOT}, side by side\n  \
+                 site             the site alone (Wasm, JS, CSS)\n  \
+                 serve            the site and a debug build of the server (a third of the\n                   \
+                 release build's time), then run Latchkey on http://{SITE_ADDR}\n  \
+                 serve --release  the same with the release build of the server"
             );
             return ExitCode::from(2);
         }
@@ -114,9 +118,7 @@ fn build_site() -> Result<()> {
             "--profile=wasm-release",
         ])
         .args(remap_source_paths(&root)))?;
-    let target = env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), PathBuf::from)
-        .join("wasm32-unknown-unknown/wasm-release");
+    let target = target_dir(&root).join("wasm32-unknown-unknown/wasm-release");
     let split_main = target.join("frontend_split.wasm");
 
     say("splitting it: a main module and a chunk a page");
@@ -187,20 +189,49 @@ fn remap_source_paths(root: &Path) -> Vec<String> {
     ]
 }
 
+/// Which build of the server: the site is always the release build (what the browser
+/// downloads is what users get), the server either.
+#[derive(Clone, Copy)]
+enum Server {
+    /// Cargo's release profile: for use, and what the browser tests run.
+    Release,
+    /// Cargo's dev profile, as the Rust tests are built (password hashing optimised all
+    /// the same, see Cargo.toml): built from nothing in 6½ min of CPU where the release
+    /// build takes 17½ (4 min and 9 min on two cores), for a quick first run
+    /// (`scripts/run.sh`).
+    Debug,
+}
+
+impl Server {
+    fn profile_dir(self) -> &'static str {
+        match self {
+            Server::Release => "release",
+            Server::Debug => "debug",
+        }
+    }
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
 /// The server and the site at the same time. They share no build output, and cargo locks
 /// each profile's folder apart, so neither waits for the other; on a machine of few cores
 /// each fills the other's single-threaded stretches (the Wasm's link-time optimisation,
 /// `wasm-opt` on the main module, the server's last crates and link).
-fn build_all() -> Result<()> {
-    say("building the server (release), beside the site");
+fn build_all(build: Server) -> Result<()> {
+    say(&format!(
+        "building the server ({}), beside the site",
+        build.profile_dir()
+    ));
     let mut server = cargo(&root())
         .args([
             "build",
             "--package=server",
             "--bin=server",
             "--no-default-features",
-            "--release",
         ])
+        .args(matches!(build, Server::Release).then_some("--release"))
         // Two progress bars on one terminal would garble each other: the site keeps its.
         .env("CARGO_TERM_PROGRESS_WHEN", "never")
         .spawn()
@@ -216,7 +247,10 @@ fn build_all() -> Result<()> {
     if !status.success() {
         return Err(format!("the server's build failed ({status})"));
     }
-    say(&format!("built: target/release/server and {SITE_ROOT}"));
+    say(&format!(
+        "built: target/{}/server and {SITE_ROOT}",
+        build.profile_dir()
+    ));
     Ok(())
 }
 
@@ -416,12 +450,12 @@ fn split(input: &Path, main_out: &Path, pkg: &Path) -> Result<Vec<PathBuf>> {
     Ok(split.split_modules)
 }
 
-/// Replaces this process with the release server, run from the workspace root as
-/// `cargo leptos serve` ran it.
-fn serve() -> Result<()> {
+/// Replaces this process with the server `build_all` built, run from the workspace root
+/// as `cargo leptos serve` ran it.
+fn serve(build: Server) -> Result<()> {
     use std::os::unix::process::CommandExt;
     let root = root();
-    let server = root.join("target/release/server");
+    let server = target_dir(&root).join(build.profile_dir()).join("server");
     say(&format!("starting Latchkey on http://{SITE_ADDR}"));
     let error = Command::new(&server)
         .current_dir(&root)
