@@ -84,7 +84,7 @@ ensure_advisory_db() {
   fi
 }
 
-# Playwright, and wasm-opt (npm package binaryen) for the release build.
+# Playwright, and for the release build binaryen (wasm-opt's library) and terser.
 ensure_node_tools() {
   command -v npm >/dev/null || apt_install nodejs npm
   if [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] ||
