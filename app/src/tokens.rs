@@ -314,11 +314,14 @@ pub struct RollToken {
     #[serde(default)]
     pub overlap: Overlap,
     /// The new token's expiry; absent for the old token's lifetime counted from now (or
-    /// never, when it never expired and the server allows it).
+    /// never, when it never expired and the server allows it). A roll never lengthens a
+    /// token's life: at most the old token's lifetime (`expires_at - created_at`) from
+    /// now, and never beyond the expiry of the token that made the old one or of the
+    /// token rolling it (422 otherwise).
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
-    /// Whether the new token never expires (where the server allows it); not together
-    /// with `expires_at`.
+    /// Whether the new token never expires: only when the old one never expired and the
+    /// server allows it; not together with `expires_at`.
     #[serde(default)]
     pub never_expires: bool,
     /// Fewer scopes than the old token's; absent for the same.

@@ -27,6 +27,10 @@ pub enum EventKind {
     /// A secret scanner reported the token found in public (with the URL).
     #[serde(rename = "token.leaked")]
     TokenLeaked,
+    /// A rolled token was used after its overlap window: it leaked, or a system was
+    /// missed. Its whole family is revoked.
+    #[serde(rename = "token.used_after_replacement")]
+    TokenUsedAfterReplacement,
     /// A token was used from an address not among its recent clients.
     #[serde(rename = "token.used_from_new_address")]
     TokenUsedFromNewAddress,
@@ -43,7 +47,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// What an endpoint may subscribe to.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
@@ -51,6 +55,7 @@ impl EventKind {
         Self::TokenExpired,
         Self::CanaryTriggered,
         Self::TokenLeaked,
+        Self::TokenUsedAfterReplacement,
         Self::TokenUsedFromNewAddress,
         Self::UserDisabled,
         Self::RoleChanged,
@@ -65,6 +70,7 @@ impl EventKind {
             Self::TokenExpired => "token.expired",
             Self::CanaryTriggered => "canary.triggered",
             Self::TokenLeaked => "token.leaked",
+            Self::TokenUsedAfterReplacement => "token.used_after_replacement",
             Self::TokenUsedFromNewAddress => "token.used_from_new_address",
             Self::UserDisabled => "user.disabled",
             Self::RoleChanged => "role.changed",

@@ -76,6 +76,18 @@ impl Principal {
         }
     }
 
+    /// Reuse detection: a rolled token was used after its overlap window, from `client`;
+    /// may revoke its family.
+    pub fn reuse_detection(client: Option<IpAddr>) -> Self {
+        Self {
+            user_id: None,
+            label: "reuse detection".into(),
+            permissions: vec![permissions::ALL.into()],
+            token: None,
+            client_addr: client,
+        }
+    }
+
     pub fn can(&self, permission: &str) -> bool {
         let granted = permissions::grants(&self.permissions, permission);
         if let Some(token) = self

@@ -329,7 +329,7 @@ pub async fn delete(pool: &PgPool, p: &Principal, id: i64, options: DeleteOption
     .await?;
     // Their tokens go with them, and so does what those tokens made for others.
     let rows: Vec<i64> = owned.iter().map(|(row, _)| *row).collect();
-    let mut made = tokens::revoke_descendants(&mut tx, p, &rows).await?;
+    let mut made = tokens::revoke_lineage(&mut tx, p, &rows).await?;
     if options.revoke_created_tokens == Some(true) {
         made.extend(tokens::revoke_created_by(&mut tx, p, id).await?);
     }

@@ -29,7 +29,7 @@ use crate::{
     error::Result,
     secrets,
     tokens::{
-        format,
+        self, format,
         verify::{self, Rejection, Verified},
     },
 };
@@ -212,9 +212,9 @@ impl Verifier {
     }
 
     /// Verifies a presented token, from memory when it can. The outer `Result` is for
-    /// the database failing. A rolled token used after its overlap window is recorded in
-    /// the audit log (at most once in ten minutes per token): it leaked, or a system was
-    /// missed.
+    /// the database failing. A rolled token used after its overlap window leaked, or a
+    /// system was missed: before the answer goes out its whole family is revoked (see
+    /// [`tokens::revoke_reused`]) and the use is in the audit log.
     pub async fn verify(
         &self,
         presented: &str,
@@ -226,35 +226,37 @@ impl Verifier {
         };
         let answer = self.check(presented, &parsed, client).await?;
         if let Err(Rejection::Replaced { .. }) = answer {
-            self.note_use_after_replacement(parsed.public_id, client);
+            self.note_use_after_replacement(parsed.public_id, client)
+                .await;
         }
         Ok(answer)
     }
 
-    /// Writes the audit event of a replaced token's use, once in [`REPLACED_USE_QUIET`]
-    /// per token and instance (and once across instances, by the audit log's own quiet
-    /// window): a flood of such requests costs no write each.
-    fn note_use_after_replacement(&self, public_id: &str, client: Option<IpAddr>) {
+    /// Revokes a replaced token's family and writes the audit event of its use, once in
+    /// [`REPLACED_USE_QUIET`] per token and instance (and once across instances, by the
+    /// audit log's own quiet window): a flood of such requests costs no write each.
+    async fn note_use_after_replacement(&self, public_id: &str, client: Option<IpAddr>) {
         if self.inner.replaced_uses.contains_key(public_id) {
             return;
         }
+        let pool = &self.inner.pool;
+        if let Err(e) = tokens::revoke_reused(pool, public_id, client).await {
+            tracing::error!(error = %e, token = %public_id, "could not revoke the family of a reused token");
+            return;
+        }
         self.inner.replaced_uses.insert(public_id.to_owned(), ());
-        let pool = self.inner.pool.clone();
-        let public_id = public_id.to_owned();
-        tokio::spawn(async move {
-            let recorded = audit::record_once_per(
-                &pool,
-                &format!("used-after-replacement {public_id}"),
-                chrono::Duration::from_std(REPLACED_USE_QUIET).expect("ten minutes"),
-                &audit::Actor::anonymous(client),
-                AuditAction::TokenUsedAfterReplacement,
-                audit::Target::Token(&public_id),
-            )
-            .await;
-            if let Err(e) = recorded {
-                tracing::warn!(error = %e, "could not record the use of a replaced token");
-            }
-        });
+        let recorded = audit::record_once_per(
+            pool,
+            &format!("used-after-replacement {public_id}"),
+            chrono::Duration::from_std(REPLACED_USE_QUIET).expect("ten minutes"),
+            &audit::Actor::anonymous(client),
+            AuditAction::TokenUsedAfterReplacement,
+            audit::Target::Token(public_id),
+        )
+        .await;
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "could not record the use of a replaced token");
+        }
     }
 
     async fn check(

@@ -222,6 +222,7 @@ async fn create_with(
             parent_id: parent.map(|t| t.row_id),
             allowed_ips: &allowed_ips,
             canary,
+            family: None,
         },
     )
     .await?;
@@ -273,6 +274,14 @@ struct NewRow<'a> {
     parent_id: Option<i64>,
     allowed_ips: &'a [String],
     canary: bool,
+    /// For a roll: the family the new token joins and the token it replaces (row ids).
+    family: Option<Family>,
+}
+
+/// Where a rolled token's successor stands in its lineage.
+struct Family {
+    id: i64,
+    replaces: i64,
 }
 
 /// Writes a new token's row (creation and roll alike); returns its row id.
@@ -284,8 +293,8 @@ async fn insert(
     Ok(sqlx::query_scalar(
         "INSERT INTO api_tokens
              (public_id, secret_digest, name, description, owner_id, created_by, scopes,
-              expires_at, parent_id, allowed_ips, canary)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+              expires_at, parent_id, allowed_ips, canary, family_id, replaces)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(&generated.public_id)
     .bind(&generated.secret_digest)
@@ -298,6 +307,8 @@ async fn insert(
     .bind(row.parent_id)
     .bind(row.allowed_ips)
     .bind(row.canary)
+    .bind(row.family.as_ref().map(|f| f.id))
+    .bind(row.family.as_ref().map(|f| f.replaces))
     .fetch_one(&mut *tx)
     .await?)
 }
@@ -611,25 +622,60 @@ async fn revoke_in(
         webhooks::token_data(public_id, &token.name, &token.owner, &p.label),
     )
     .await?;
-    revoke_descendants(tx, p, &[row_id]).await?;
+    revoke_lineage(tx, p, &[row_id]).await?;
     let revoked = fetch(&mut *tx, row_id).await?;
     Ok((revoked, true))
 }
 
-/// Revokes every live token made, directly or through others, by the tokens `roots`,
-/// each with its audit row; returns their public ids.
-pub async fn revoke_descendants(
+/// A rolled token used after its overlap window: it leaked, or a system was missed. As
+/// refresh-token reuse detection does in OAuth, the token's whole family is revoked, with
+/// everything its members made, and `token.used_after_replacement` fires; in one
+/// transaction. Returns the public ids revoked besides the token itself.
+pub async fn revoke_reused(
+    pool: &PgPool,
+    public_id: &str,
+    client: Option<std::net::IpAddr>,
+) -> Result<Vec<String>> {
+    let p = Principal::reuse_detection(client);
+    let mut tx = pool.begin().await?;
+    let (token, _) = revoke_in(&mut tx, &p, public_id).await?;
+    let family: Vec<String> = sqlx::query_scalar(
+        "SELECT t.public_id FROM api_tokens t JOIN api_tokens r ON r.family_id = t.family_id
+         WHERE r.public_id = $1 AND t.public_id <> $1 AND t.revoked_by = $2
+           AND t.revoked_at = now()",
+    )
+    .bind(public_id)
+    .bind(&p.label)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut data = webhooks::token_data(public_id, &token.name, &token.owner, &p.label);
+    data["revoked"] = json!(family);
+    webhooks::enqueue(&mut *tx, EventKind::TokenUsedAfterReplacement, data).await?;
+    tx.commit().await?;
+    Ok(family)
+}
+
+/// Revokes the rest of the lineage of the tokens `roots`: every live member of their
+/// families (the tokens rolled from them and those they were rolled from) and every token
+/// any of those made, directly or through others, each with its audit row; returns their
+/// public ids. Canaries are left alone: they never authorize anything, and a planted one
+/// must keep tripping.
+pub async fn revoke_lineage(
     tx: &mut sqlx::PgConnection,
     p: &Principal,
     roots: &[i64],
 ) -> Result<Vec<String>> {
     let revoked: Vec<(String, String)> = sqlx::query_as(
-        "WITH RECURSIVE lineage AS (
-             SELECT id FROM api_tokens WHERE parent_id = ANY($1)
-             UNION SELECT t.id FROM api_tokens t JOIN lineage l ON t.parent_id = l.id
+        "WITH RECURSIVE lineage (id, family_id) AS (
+             SELECT id, family_id FROM api_tokens WHERE id = ANY($1)
+             UNION
+             SELECT t.id, t.family_id FROM api_tokens t JOIN lineage l
+                 ON t.parent_id = l.id OR t.family_id = l.family_id
          )
          UPDATE api_tokens t SET revoked_at = now(), revoked_by = $2
-         FROM lineage l WHERE t.id = l.id AND t.revoked_at IS NULL
+         FROM lineage l
+         WHERE t.id = l.id AND t.revoked_at IS NULL AND NOT t.canary
+           AND (t.expires_at IS NULL OR t.expires_at > now())
          RETURNING t.public_id, t.name",
     )
     .bind(roots)
@@ -637,7 +683,14 @@ pub async fn revoke_descendants(
     .fetch_all(&mut *tx)
     .await?;
     for (public_id, name) in &revoked {
-        audit_revocation(tx, p, public_id, name, "the token that made it was revoked").await?;
+        audit_revocation(
+            tx,
+            p,
+            public_id,
+            name,
+            "a token of its lineage (the one it was rolled from or into, or the one that made it) was revoked",
+        )
+        .await?;
     }
     Ok(revoked
         .into_iter()
@@ -699,7 +752,7 @@ pub async fn revoke_created_by(
         .into_iter()
         .map(|(_, public_id, _)| public_id)
         .collect();
-    revoked.extend(revoke_descendants(tx, p, &rows).await?);
+    revoked.extend(revoke_lineage(tx, p, &rows).await?);
     Ok(revoked)
 }
 

@@ -2,7 +2,9 @@
 //! owner, scopes and allowlist (or narrower ones), while the old one keeps working for an
 //! overlap window and is then refused as replaced.
 
-use super::{allowlist, check_expiry, fetch, format, insert, owner_for_update, within, NewRow};
+use super::{
+    allowlist, check_expiry, fetch, format, insert, owner_for_update, within, Family, NewRow,
+};
 use crate::{
     audit::{self, Target},
     error::Result,
@@ -20,7 +22,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 
-/// Which token to roll.
+/// Which token to roll. Whoever rolls, the successor stays in the custody of the old
+/// token's family: it joins the family (revoking any member revokes them all), keeps the
+/// family's creator as its `created_by`, never lives longer than the old token would
+/// have, and never outlives the token that rolls it.
 #[derive(Debug, Clone, Copy)]
 pub enum ToRoll<'a> {
     /// The token with this public id: its owner's, or any for a token admin.
@@ -42,6 +47,8 @@ struct Old {
     created_at: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
     parent_id: Option<i64>,
+    created_by: Option<i64>,
+    family_id: i64,
     revoked: bool,
     canary: bool,
     replaced_by: Option<String>,
@@ -73,7 +80,8 @@ pub async fn roll(
     let mut tx = pool.begin().await?;
     let old: Option<Old> = sqlx::query_as(
         "SELECT t.id, t.public_id, t.owner_id, t.name, t.description, t.scopes, t.allowed_ips,
-                t.created_at, t.expires_at, t.parent_id, t.revoked_at IS NOT NULL AS revoked, t.canary,
+                t.created_at, t.expires_at, t.parent_id, t.created_by, t.family_id,
+                t.revoked_at IS NOT NULL AS revoked, t.canary,
                 (SELECT n.public_id FROM api_tokens n WHERE n.id = t.replaced_by) AS replaced_by,
                 COALESCE(t.expires_at <= now(), false) AS ended,
                 (SELECT p.expires_at FROM api_tokens p WHERE p.id = t.parent_id) AS parent_expires_at
@@ -142,7 +150,16 @@ pub async fn roll(
             entries
         }
     };
-    let expires_at = new_expiry(policy, &old, &roll.expires_at, roll.never_expires)?;
+    // A token rolling another (not itself) is answerable for the successor: it never
+    // outlives the roller, and is revoked with it.
+    let roller = p.token.as_ref().filter(|t| t.row_id != old.id);
+    let expires_at = new_expiry(
+        policy,
+        &old,
+        &roll.expires_at,
+        roll.never_expires,
+        roller.map(|t| t.expires_at),
+    )?;
 
     let generated = format::generate();
     let new_id = insert(
@@ -152,12 +169,16 @@ pub async fn roll(
             name: &old.name,
             description: &old.description,
             owner_id: old.owner_id,
-            created_by: p.user_id,
+            created_by: old.created_by,
             scopes: &scopes,
             expires_at,
-            parent_id: old.parent_id,
+            parent_id: roller.map(|t| t.row_id).or(old.parent_id),
             allowed_ips: &allowed_ips,
             canary: false,
+            family: Some(Family {
+                id: old.family_id,
+                replaces: old.id,
+            }),
         },
     )
     .await?;
@@ -248,16 +269,21 @@ fn narrower_scopes(old: &[String], asked: Vec<String>) -> Result<Vec<String>, Ap
     Ok(scopes)
 }
 
-/// The new token's expiry: as asked (checked as at creation), or by default the old
-/// token's lifetime counted from now, capped by the policy. Never beyond the expiry of
-/// the token that made the old one.
+/// The new token's expiry. A successor never lives longer than the token it replaces
+/// would have: at most the old token's lifetime (`expires_at - created_at`) counted from
+/// now, and never "never" unless the old one was; by default exactly that. It is capped
+/// by the policy, by the expiry of the token that made the old one, and by that of the
+/// token rolling it (`roller`: `Some(None)` for one that never expires). So rolling on
+/// schedule goes on for ever; lengthening a token's life never does.
 fn new_expiry(
     policy: &TokenPolicy,
     old: &Old,
     asked: &Option<DateTime<Utc>>,
     never: bool,
+    roller: Option<Option<DateTime<Utc>>>,
 ) -> Result<Option<DateTime<Utc>>, AppError> {
     let now = Utc::now();
+    let longest = old.expires_at.map(|at| now + (at - old.created_at));
     let at = match (asked, never) {
         (Some(_), true) => {
             return Err(AppError::invalid(
@@ -265,16 +291,45 @@ fn new_expiry(
                 "Give an expiry or ask for none, not both.",
             ))
         }
-        (Some(at), false) => check_expiry(policy.max_lifetime_days, Some(*at))?,
-        (None, true) => check_expiry(policy.max_lifetime_days, None)?,
+        (Some(at), false) => {
+            let at = check_expiry(policy.max_lifetime_days, Some(*at))?;
+            if let (Some(at), Some(longest)) = (at, longest) {
+                if at > longest {
+                    return Err(AppError::invalid(
+                        "expires_at",
+                        format!(
+                            "A roll cannot lengthen a token's life: the new token may live \
+                             until {} at the latest (the old token's lifetime, counted from now).",
+                            longest.format("%Y-%m-%d %H:%M UTC")
+                        ),
+                    ));
+                }
+            }
+            at
+        }
+        (None, true) => {
+            check_expiry(policy.max_lifetime_days, None)?;
+            if old.expires_at.is_some() {
+                return Err(AppError::invalid(
+                    "never_expires",
+                    "A roll cannot lengthen a token's life: the old token expires, so the new \
+                     one must too.",
+                ));
+            }
+            None
+        }
         (None, false) => {
             let cap = policy
                 .max_lifetime_days
                 .map(|days| now + Duration::days(days.into()));
-            within(old.expires_at.map(|at| now + (at - old.created_at)), cap)
+            within(longest, cap)
         }
     };
-    Ok(within(at, old.parent_expires_at))
+    let at = within(at, old.parent_expires_at);
+    Ok(match roller {
+        Some(limit) => within(at, limit),
+        None => at,
+    })
 }
 
 #[cfg(test)]
