@@ -47,6 +47,8 @@ export default defineConfig({
       LATCHKEY_DATA_DIR: DATA_DIR,
       LEPTOS_SITE_ROOT: 'target/site',
       RUST_LOG: 'info',
+      // The webhook tests' receivers listen on this machine's loopback.
+      LATCHKEY_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
     },
     gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
   },

@@ -93,6 +93,12 @@ pub struct Config {
     #[arg(long, env = "LATCHKEY_MAIL_FROM", value_parser = crate::mail::parse_sender)]
     pub mail_from: Option<lettre::message::Mailbox>,
 
+    /// Networks webhook deliveries may reach although they are internal (loopback,
+    /// private, link-local, …): comma-separated CIDRs or addresses. Unset: none.
+    #[arg(long, env = "LATCHKEY_WEBHOOK_ALLOWED_NETWORKS",
+          value_parser = crate::webhooks::destinations::Destinations::parse)]
+    pub webhook_allowed_networks: Option<crate::webhooks::destinations::Destinations>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -137,6 +143,8 @@ pub struct Settings {
     pub leak_action: crate::leaks::LeakAction,
     /// E-mail of expiry warnings; `None` sends none.
     pub mail: Option<crate::mail::MailSettings>,
+    /// Where webhook deliveries may go.
+    pub webhook_destinations: crate::webhooks::destinations::Destinations,
 }
 
 impl Settings {
@@ -174,6 +182,7 @@ impl Settings {
                 .clone()
                 .zip(config.mail_from.clone())
                 .map(|(smtp, from)| crate::mail::MailSettings { smtp, from }),
+            webhook_destinations: config.webhook_allowed_networks.clone().unwrap_or_default(),
         }
     }
 }
@@ -193,6 +202,7 @@ impl Default for Settings {
             leak_report_key: None,
             leak_action: Default::default(),
             mail: None,
+            webhook_destinations: Default::default(),
         }
     }
 }

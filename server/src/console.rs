@@ -277,7 +277,15 @@ impl Console for ConsoleService {
         caller: &Caller,
         new: NewWebhookEndpoint,
     ) -> Result<CreatedWebhookEndpoint, AppError> {
-        answer(webhooks::register(self.pool(), &Principal::from_caller(caller)?, new).await)
+        answer(
+            webhooks::register(
+                self.pool(),
+                &Principal::from_caller(caller)?,
+                &self.0.settings.webhook_destinations,
+                new,
+            )
+            .await,
+        )
     }
 
     async fn delete_webhook(&self, caller: &Caller, id: String) -> Result<(), AppError> {

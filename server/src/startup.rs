@@ -143,7 +143,10 @@ impl Application {
             HOUSEKEEPING_EVERY,
         );
         let verifier = state.verifier.spawn();
-        let webhooks = crate::webhooks::deliver::spawn(state.pool.clone());
+        let webhooks = crate::webhooks::deliver::spawn(
+            state.pool.clone(),
+            state.settings.webhook_destinations.clone(),
+        );
         let mail = state
             .settings
             .mail

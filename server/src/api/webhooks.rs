@@ -40,7 +40,13 @@ async fn create_webhook(
     auth: Bearer,
     ApiJson(new): ApiJson<NewWebhookEndpoint>,
 ) -> ApiResult<(StatusCode, Json<CreatedWebhookEndpoint>)> {
-    let created = webhooks::register(&state.pool, &auth.principal, new).await?;
+    let created = webhooks::register(
+        &state.pool,
+        &auth.principal,
+        &state.settings.webhook_destinations,
+        new,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 

@@ -9,6 +9,7 @@
 //! New deliveries wake the workers through a notice sent on commit; a worker also looks
 //! every second, for retries that fall due ([`outbox::drain`]).
 
+use super::destinations::{self, Destinations};
 use crate::{error::Result, outbox};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -16,6 +17,7 @@ use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 use sqlx::PgPool;
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// Where [`super::enqueue`] announces new deliveries.
@@ -60,14 +62,15 @@ impl Outcome {
     }
 }
 
-/// Runs the worker until the process ends.
-pub fn spawn(pool: PgPool) -> tokio::task::JoinHandle<()> {
-    let client = reqwest::Client::builder()
-        .timeout(ATTEMPT_TIMEOUT)
-        .user_agent(concat!("Latchkey-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("an HTTP client");
+/// Runs the worker until the process ends, sending only where `destinations` allow.
+pub fn spawn(pool: PgPool, destinations: Destinations) -> tokio::task::JoinHandle<()> {
+    let client = Client {
+        http: destinations.client(
+            ATTEMPT_TIMEOUT,
+            concat!("Latchkey-Webhooks/", env!("CARGO_PKG_VERSION")),
+        ),
+        destinations,
+    };
     tokio::spawn(outbox::drain(
         pool.clone(),
         CHANNEL,
@@ -80,7 +83,7 @@ pub fn spawn(pool: PgPool) -> tokio::task::JoinHandle<()> {
 }
 
 /// Sends one due delivery, if there is one; `true` when it did.
-pub async fn deliver_one(pool: &PgPool, client: &reqwest::Client) -> Result<bool> {
+pub async fn deliver_one(pool: &PgPool, client: &Client) -> Result<bool> {
     let mut tx = pool.begin().await?;
     let due: Option<Due> = sqlx::query_as(
         "SELECT d.id, d.attempts, e.public_id AS event_id, e.payload, e.created_at AS event_at,
@@ -136,7 +139,38 @@ pub async fn deliver_one(pool: &PgPool, client: &reqwest::Client) -> Result<bool
     Ok(true)
 }
 
-async fn attempt(client: &reqwest::Client, due: &Due) -> Outcome {
+/// The delivery client, and the rules it sends by.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    destinations: Destinations,
+}
+
+/// The answer of an attempt that sent nothing: the destination is not allowed.
+fn not_allowed() -> Outcome {
+    Outcome {
+        status_code: None,
+        error: Some("address not allowed".into()),
+    }
+}
+
+async fn attempt(client: &Client, due: &Due) -> Outcome {
+    // An address written in the URL is checked here; a name, by the client's resolver,
+    // which connects only to the addresses it checked.
+    let Some(host) = reqwest::Url::parse(&due.url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+    else {
+        return not_allowed();
+    };
+    let literal = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .ok();
+    if literal.is_some_and(|a| client.destinations.refusal(a).is_some()) {
+        return not_allowed();
+    }
     let body = due.payload.to_string();
     let timestamp = Utc::now().timestamp();
     let Some(signature) = sign(&due.secret, &due.event_id, timestamp, &body) else {
@@ -146,6 +180,7 @@ async fn attempt(client: &reqwest::Client, due: &Due) -> Outcome {
         };
     };
     let sent = client
+        .http
         .post(&due.url)
         .header("content-type", "application/json")
         .header("webhook-id", &due.event_id)
@@ -162,6 +197,7 @@ async fn attempt(client: &reqwest::Client, due: &Due) -> Outcome {
                 error: (!status.is_success()).then(|| format!("answered {status}")),
             }
         }
+        Err(e) if destinations::refused_in(&e).is_some() => not_allowed(),
         Err(e) => Outcome {
             status_code: None,
             error: Some(if e.is_timeout() {

@@ -3,6 +3,7 @@
 //! event exists if and only if its change committed. [`deliver`] sends them.
 
 pub mod deliver;
+pub mod destinations;
 pub mod expiry;
 
 use crate::{
@@ -22,6 +23,7 @@ use app::{
 };
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use destinations::{Checked, Destinations};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -52,8 +54,9 @@ impl From<EndpointRow> for WebhookEndpoint {
     }
 }
 
-/// The `url` field: absolute `http` or `https`, with a host.
-fn check_url(url: &str) -> Result<String, AppError> {
+/// The `url` field: absolute `http` or `https`, with a host whose every address is one
+/// deliveries may reach (see [`destinations`]).
+async fn check_url(url: &str, destinations: &Destinations) -> Result<String, AppError> {
     let url = url.trim();
     let parsed = reqwest::Url::parse(url).map_err(|_| {
         AppError::invalid(
@@ -61,19 +64,35 @@ fn check_url(url: &str) -> Result<String, AppError> {
             "Give an absolute URL, like https://erp.example.com/hooks/latchkey.",
         )
     })?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+    let Some(host) = parsed
+        .host_str()
+        .filter(|_| matches!(parsed.scheme(), "http" | "https"))
+    else {
         return Err(AppError::invalid(
             "url",
             "The URL must use http or https and name a host.",
         ));
-    }
+    };
     if url.len() > URL_MAX {
         return Err(AppError::invalid(
             "url",
             format!("At most {URL_MAX} characters."),
         ));
     }
-    Ok(url.to_owned())
+    match destinations.check_host(host).await {
+        Checked::Allowed => Ok(url.to_owned()),
+        Checked::Refused(refused) => Err(AppError::invalid(
+            "url",
+            format!(
+                "{refused}: webhooks may not reach internal networks (an operator may allow \
+                 one with LATCHKEY_WEBHOOK_ALLOWED_NETWORKS)."
+            ),
+        )),
+        Checked::Unresolved(host) => Err(AppError::invalid(
+            "url",
+            format!("The host {host} cannot be resolved: check the URL."),
+        )),
+    }
 }
 
 /// The `events` field: each kind once, in the order given.
@@ -94,10 +113,11 @@ fn check_events(events: &[EventKind]) -> Result<Vec<String>, AppError> {
 pub async fn register(
     pool: &PgPool,
     p: &Principal,
+    destinations: &Destinations,
     new: NewWebhookEndpoint,
 ) -> Result<CreatedWebhookEndpoint> {
     p.require(WEBHOOKS_WRITE, "register webhook endpoints")?;
-    let url = check_url(&new.url)?;
+    let url = check_url(&new.url, destinations).await?;
     let events = check_events(&new.events)?;
     let description = fields::text("description", new.description.as_deref(), DESCRIPTION_MAX)?;
     let public_id = format!("ep_{}", secrets::random_string(BASE62, 12));

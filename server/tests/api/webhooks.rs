@@ -557,7 +557,7 @@ async fn a_signed_leak_report_revokes_the_token_and_the_next_request_is_refused(
     );
     let settings = server::config::Settings {
         leak_report_key: Some(server::leaks::ReportKey::parse(&pem).unwrap()),
-        ..Default::default()
+        ..settings()
     };
     let app = TestApp::spawn_with(pool, settings).await;
     app.listening().await;
@@ -792,4 +792,105 @@ async fn new_addresses_disabled_users_and_changed_roles_are_told(pool: PgPool) {
         json!(["audit:read", "users:read"])
     );
     assert_eq!(events[3]["data"]["tokens"][0]["id"], made["id"]);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn webhooks_never_reach_internal_addresses_unless_the_operator_allows_them(pool: PgPool) {
+    // No LATCHKEY_WEBHOOK_ALLOWED_NETWORKS: nothing internal is reachable.
+    let app = TestApp::spawn_with(pool, server::config::Settings::default()).await;
+    let (_, admin_token) = app.admin_with_token(SCOPES).await;
+    for (url, rule) in [
+        ("http://localhost/hooks", "a loopback address"),
+        ("http://127.0.0.1:8080/hooks", "a loopback address"),
+        ("http://[::1]/hooks", "a loopback address"),
+        ("http://[::ffff:127.0.0.1]/hooks", "a loopback address"),
+        ("http://2130706433/hooks", "a loopback address"),
+        ("http://0x7f.1/hooks", "a loopback address"),
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "a link-local address",
+        ),
+        ("http://[fe80::1]/hooks", "a link-local address"),
+        ("https://10.0.0.7/hooks", "a private address"),
+        ("https://172.16.4.2/hooks", "a private address"),
+        ("https://192.168.1.10/hooks", "a private address"),
+        ("http://[fd00::1]/hooks", "a unique-local address"),
+        ("http://0.0.0.0/hooks", "an unspecified address"),
+        ("http://224.0.0.1/hooks", "a multicast address"),
+        ("http://intranet.invalid/hooks", "cannot be resolved"),
+    ] {
+        let refused = problem_of(
+            app.api_post(
+                "/webhooks",
+                &admin_token,
+                json!({ "url": url, "events": ["token.created"] }),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(refused.0, StatusCode::UNPROCESSABLE_ENTITY, "{url}");
+        assert_eq!(refused.1["errors"][0]["field"], "url", "{url}");
+        let message = refused.1["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(message.contains(rule), "{url}: {message}");
+    }
+    let endpoints: i64 = sqlx::query_scalar("SELECT count(*) FROM webhook_endpoints")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(endpoints, 0);
+
+    // Endpoints already stored (registered under another setting, or a name that resolves
+    // elsewhere now) are checked again at delivery: nothing is sent.
+    let (receiver, addr) = Receiver::start(0).await;
+    for (id, url) in [
+        ("ep_literal0001", format!("http://{addr}/hooks")),
+        (
+            "ep_byname00001",
+            format!("http://localhost:{}/hooks", addr.port()),
+        ),
+    ] {
+        sqlx::query(
+            "INSERT INTO webhook_endpoints (public_id, url, events, secret)
+             VALUES ($1, $2, '{token.created}', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')",
+        )
+        .bind(id)
+        .bind(url)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+        let sent = app
+            .api_post(&format!("/webhooks/{id}/test"), &admin_token, json!({}))
+            .await;
+        assert!(sent.status().is_success(), "{}", sent.status());
+    }
+    let mut errors: Vec<Option<String>> = Vec::new();
+    for _ in 0..200 {
+        errors = sqlx::query_scalar(
+            "SELECT d.last_error FROM webhook_deliveries d WHERE d.attempts > 0 ORDER BY d.id",
+        )
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        if errors.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        errors,
+        [
+            Some("address not allowed".to_owned()),
+            Some("address not allowed".to_owned())
+        ]
+    );
+    assert!(receiver.received().is_empty(), "no request was sent");
+}
+
+/// A problem answer's status and body.
+async fn problem_of(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    (status, response.json().await.unwrap())
 }

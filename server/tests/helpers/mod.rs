@@ -25,8 +25,10 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Latchkey with the test's settings: webhooks may reach this machine's loopback
+    /// receivers (`LATCHKEY_WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8, ::1`).
     pub async fn spawn(pool: PgPool) -> Self {
-        Self::spawn_with(pool, Settings::default()).await
+        Self::spawn_with(pool, settings()).await
     }
 
     /// Latchkey as `main` builds it, on a free port of 127.0.0.1.
@@ -134,6 +136,18 @@ fn new_browser() -> reqwest::Client {
         .redirect(Policy::none())
         .build()
         .unwrap()
+}
+
+/// The settings tests start from: the defaults, with the loopback receivers of webhook
+/// tests allowed.
+pub fn settings() -> Settings {
+    Settings {
+        webhook_destinations: server::webhooks::destinations::Destinations::parse(
+            "127.0.0.0/8, ::1",
+        )
+        .unwrap(),
+        ..Settings::default()
+    }
 }
 
 pub async fn call_with(client: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> Response {
