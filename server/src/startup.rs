@@ -115,6 +115,13 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
+        for net in settings.trusted_proxies.too_wide() {
+            tracing::warn!(
+                "LATCHKEY_TRUSTED_PROXIES trusts {net}: every host in it may name any client \
+                 address (and so pass IP allowlists); name the proxies themselves, or a /24 \
+                 (IPv4) or /64 (IPv6) at most"
+            );
+        }
         let setup = SetupGate::open(&pool, &settings.public_url).await?;
         let state = AppState::new(pool, settings, setup, leptos_options(addr)?);
         Ok(Self { listener, state })

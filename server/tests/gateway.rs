@@ -12,6 +12,7 @@ mod helpers;
 use axum::{http::HeaderMap, routing::get, Json, Router};
 use helpers::{
     api::{json, ALL_ADMIN},
+    logs::capture_logs,
     TestApp,
 };
 use reqwest::{Method, StatusCode};
@@ -81,6 +82,7 @@ impl Drop for Nginx {
 /// The configuration the README shows, with test paths: `/shipping/` needs
 /// `shipping:read`, `/admin/` needs `shipping:write`.
 fn config(dir: &Path, port: u16, latchkeys: &[SocketAddr], upstream: SocketAddr) -> String {
+    let vouching = free_port();
     let servers: String = latchkeys.iter().map(|a| format!("server {a};\n")).collect();
     let dir = dir.display();
     format!(
@@ -107,9 +109,11 @@ http {{
             proxy_pass_request_body off;
             proxy_set_header Content-Length "";
             proxy_set_header X-Latchkey-Scope $latchkey_scope;
+            proxy_set_header X-Forwarded-For $remote_addr;
         }}
         location /shipping/ {{
             set $latchkey_scope "shipping:read";
+            proxy_set_header X-Forwarded-For $remote_addr;
             auth_request /_latchkey;
             auth_request_set $token_id $upstream_http_x_latchkey_token_id;
             auth_request_set $owner_id $upstream_http_x_latchkey_owner_id;
@@ -129,9 +133,38 @@ http {{
             proxy_pass http://app;
         }}
     }}
+    # An edge tier that saw the client at 192.0.2.10 and says so: the same block, with the
+    # address it vouches for instead of its own peer's (VOUCHING_PORT).
+    server {{
+        listen 127.0.0.1:{vouching};
+        location = /_latchkey {{
+            internal;
+            proxy_pass http://latchkey/forward-auth;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_set_header X-Latchkey-Scope "shipping:read";
+            proxy_set_header X-Forwarded-For 192.0.2.10;
+        }}
+        location /shipping/ {{
+            auth_request /_latchkey;
+            proxy_pass http://app;
+        }}
+    }}
 }}
+# VOUCHING_PORT={vouching}
 "#
     )
+}
+
+/// The port of the block that vouches for 192.0.2.10, read back from the configuration.
+fn vouching_port(nginx: &Nginx) -> u16 {
+    let conf = std::fs::read_to_string(nginx.dir.join("nginx.conf")).unwrap();
+    conf.rsplit("VOUCHING_PORT=")
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 async fn start_nginx(latchkeys: &[SocketAddr], upstream: SocketAddr) -> Option<Nginx> {
@@ -249,5 +282,115 @@ async fn nginx_forward_auth_lets_through_only_what_a_token_may_do(pool: sqlx::Pg
     println!(
         "revocation confirmed by {} instances, the slowest after {} ms",
         receipt["propagation"]["confirmed"], receipt["propagation"]["slowest_ms"]
+    );
+}
+
+/// Behind nginx configured as the README shows, a client's own `X-Forwarded-For` is not
+/// believed: nginx writes the address it saw, and Latchkey trusts only nginx.
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_forged_forwarded_address_does_not_pass_an_allowlist(pool: sqlx::PgPool) {
+    let logs = capture_logs();
+    let settings = server::config::Settings {
+        trusted_proxies: server::proxies::TrustedProxies::parse("127.0.0.1, 10.0.0.0/8").unwrap(),
+        ..helpers::settings()
+    };
+    let app = TestApp::spawn_with(pool, settings).await;
+    assert!(
+        !logs
+            .lines_with(&["LATCHKEY_TRUSTED_PROXIES trusts 10.0.0.0/8", "WARN"])
+            .is_empty(),
+        "a trusted /8 is warned about at start-up"
+    );
+    app.listening().await;
+    let upstream = upstream().await;
+    let Some(nginx) = start_nginx(&[app.addr], upstream).await else {
+        return;
+    };
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let module = app
+        .api_post("/modules", &admin_token, json!({ "slug": "shipping" }))
+        .await;
+    assert_eq!(module.status(), StatusCode::CREATED);
+    let admin_token = app
+        .token_for(
+            admin,
+            "Gateway provisioning",
+            &["tokens:write", "shipping:read"],
+        )
+        .await;
+    let create = |name: &'static str, allowed: &'static str| {
+        let (app, admin_token) = (&app, &admin_token);
+        async move {
+            let made = app
+                .api_post(
+                    "/tokens",
+                    admin_token,
+                    json!({ "name": name, "scopes": ["shipping:read"], "allowed_ips": [allowed] }),
+                )
+                .await;
+            assert_eq!(made.status(), StatusCode::CREATED);
+            json(made).await["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let office = create("Office scanner", "192.0.2.10").await;
+    let second_host = create("Second host", "127.0.0.2").await;
+
+    let from = |source: &str| {
+        reqwest::Client::builder()
+            .local_address(source.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap()
+    };
+    let through = |client: reqwest::Client,
+                   port: u16,
+                   token: String,
+                   forged: Option<&'static str>| async move {
+        let mut request = client
+            .get(format!("http://127.0.0.1:{port}/shipping/orders"))
+            .bearer_auth(token);
+        if let Some(forged) = forged {
+            request = request.header("x-forwarded-for", forged);
+        }
+        request.send().await.unwrap().status()
+    };
+
+    // The real client is 127.0.0.1; what it writes itself is not believed.
+    for forged in [
+        Some("192.0.2.10"),
+        Some("192.0.2.10, 127.0.0.1"),
+        Some("::ffff:192.0.2.10"),
+        None,
+    ] {
+        assert_eq!(
+            through(from("127.0.0.1"), nginx.port, office.clone(), forged).await,
+            StatusCode::FORBIDDEN,
+            "{forged:?}"
+        );
+    }
+    // A client really at another address is seen at it.
+    assert_eq!(
+        through(from("127.0.0.2"), nginx.port, second_host.clone(), None).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        through(
+            from("127.0.0.1"),
+            nginx.port,
+            second_host.clone(),
+            Some("127.0.0.2")
+        )
+        .await,
+        StatusCode::FORBIDDEN
+    );
+    // Where the gateway itself vouches for 192.0.2.10, the token is let through.
+    assert_eq!(
+        through(
+            from("127.0.0.1"),
+            vouching_port(&nginx),
+            office.clone(),
+            None
+        )
+        .await,
+        StatusCode::OK
     );
 }
