@@ -92,7 +92,8 @@ pub fn spawn(pool: PgPool, settings: MailSettings) -> tokio::task::JoinHandle<()
         pool.clone(),
         CHANNEL,
         "sending e-mail",
-        move || {
+        1,
+        move |_| {
             let (pool, transport, from) = (pool.clone(), transport.clone(), from.clone());
             async move { send_one(&pool, &transport, &from).await }
         },
@@ -109,6 +110,15 @@ struct Due {
     created_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// The next message to send: the one due first (through `mail_outbox_due`, whatever the
+/// backlog), not being sent by another instance.
+pub const CLAIM: &str = "
+    SELECT id, attempts, recipient, subject, body, created_at FROM mail_outbox
+    WHERE status = 'pending' AND next_attempt_at <= now()
+    ORDER BY next_attempt_at, id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED";
+
 /// Sends one due message, if there is one; `true` when it tried. The row stays locked
 /// until its outcome is written.
 pub async fn send_one(
@@ -117,15 +127,7 @@ pub async fn send_one(
     from: &Mailbox,
 ) -> Result<bool> {
     let mut tx = pool.begin().await?;
-    let due: Option<Due> = sqlx::query_as(
-        "SELECT id, attempts, recipient, subject, body, created_at FROM mail_outbox
-         WHERE status = 'pending' AND next_attempt_at <= now()
-         ORDER BY next_attempt_at, id
-         LIMIT 1
-         FOR UPDATE SKIP LOCKED",
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    let due: Option<Due> = sqlx::query_as(CLAIM).fetch_optional(&mut *tx).await?;
     let Some(due) = due else {
         return Ok(false);
     };

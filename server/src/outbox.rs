@@ -6,7 +6,8 @@
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 use sqlx::{postgres::PgListener, PgPool};
-use std::{future::Future, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
+use tokio::{sync::Notify, task::JoinSet};
 
 /// After how long since it was written something is no longer tried again.
 pub const GIVE_UP_AFTER_HOURS: i64 = 24;
@@ -25,33 +26,59 @@ pub fn past_retrying(written_at: DateTime<Utc>) -> bool {
 /// How often a worker looks for retries that fell due, without a notice.
 const LOOK_EVERY: Duration = Duration::from_secs(1);
 
-/// Runs `take_one` (which answers whether it took something) until the process ends.
-/// `what` names the work in the log when a round fails.
-pub async fn drain<F, Fut>(pool: PgPool, channel: &'static str, what: &'static str, take_one: F)
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = Result<bool>>,
+/// Runs `workers` workers until the process ends. Each calls `take_one(worker)` (which
+/// answers whether it took something) until nothing is left, then waits for a notice on
+/// `channel` or at most a second. One listening connection wakes them all. `what` names
+/// the work in the log when a round fails.
+pub async fn drain<F, Fut>(
+    pool: PgPool,
+    channel: &'static str,
+    what: &'static str,
+    workers: usize,
+    take_one: F,
+) where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<bool>> + Send,
 {
+    let wake = Arc::new(Notify::new());
+    let take_one = Arc::new(take_one);
+    // Dropped (and so stopped) with this future.
+    let mut running = JoinSet::new();
+    for worker in 0..workers {
+        let (wake, take_one) = (wake.clone(), take_one.clone());
+        running.spawn(async move {
+            loop {
+                // Registered before looking, so that a notice sent meanwhile is not lost.
+                let notified = wake.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                loop {
+                    match take_one(worker).await {
+                        Ok(true) => continue,
+                        Ok(false) => break,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "{what} failed to run");
+                            break;
+                        }
+                    }
+                }
+                tokio::select! {
+                    _ = notified => {}
+                    _ = tokio::time::sleep(LOOK_EVERY) => {}
+                }
+            }
+        });
+    }
     let mut listener = None;
     loop {
         if listener.is_none() {
             listener = listen(&pool, channel).await;
         }
-        loop {
-            match take_one().await {
-                Ok(true) => continue,
-                Ok(false) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "{what} failed to run");
-                    break;
-                }
-            }
-        }
         match listener.as_mut() {
-            Some(l) => match tokio::time::timeout(LOOK_EVERY, l.try_recv()).await {
-                Ok(Ok(Some(_))) | Err(_) => {}
-                // The connection was lost: listen anew on the next round.
-                Ok(Ok(None)) | Ok(Err(_)) => listener = None,
+            Some(l) => match l.try_recv().await {
+                Ok(Some(_)) => wake.notify_waiters(),
+                // The connection was lost: listen anew.
+                Ok(None) | Err(_) => listener = None,
             },
             None => tokio::time::sleep(LOOK_EVERY).await,
         }

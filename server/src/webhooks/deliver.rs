@@ -1,16 +1,19 @@
 //! The delivery worker: takes due deliveries from the outbox and sends them, signed the
 //! Standard Webhooks way, retrying with exponential backoff for up to 24 hours.
 //!
-//! Each delivery is taken with `FOR UPDATE SKIP LOCKED` inside a transaction that lasts
-//! until its attempt is written, and only an endpoint's oldest pending delivery is
-//! eligible: so with any number of instances, an endpoint gets one delivery at a time, in
-//! order, and no two instances send the same one. Should an instance die mid-attempt, the
-//! transaction rolls back and another sends it again (receivers dedupe by `webhook-id`).
+//! Each instance runs [`WORKERS`] workers. A worker takes a delivery by leasing it (see
+//! [`CLAIM`]: `FOR UPDATE SKIP LOCKED`, then `lease_until`, in one statement), and only
+//! an endpoint's oldest pending delivery, not leased, is eligible: so with any number of
+//! instances and workers, an endpoint gets one delivery at a time, in order, no two
+//! workers send the same one, and a slow endpoint holds up only itself. No database
+//! connection is held during an attempt. Should an instance die mid-attempt, another
+//! sends the delivery again when its lease ends (receivers dedupe by `webhook-id`).
 //! New deliveries wake the workers through a notice sent on commit; a worker also looks
 //! every second, for retries that fall due ([`outbox::drain`]).
 
 use super::destinations::{self, Destinations};
 use crate::{error::Result, outbox};
+use app::webhooks::EventKind;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
@@ -39,6 +42,41 @@ pub fn sign(secret: &str, event_id: &str, timestamp: i64, body: &str) -> Option<
     ))
 }
 
+/// How long a taken delivery is left to its worker: longer than an attempt may take.
+pub const LEASE_SECONDS: f64 = 30.0;
+
+/// Takes the next delivery to send: among each endpoint's oldest pending delivery (found
+/// through `webhook_deliveries_pending_idx`, one probe per endpoint) that is due and not
+/// being sent, the one due first, leased for [`LEASE_SECONDS`] in one statement.
+/// `$1`: the event kinds a lane keeps to, or null for any; `$2`: [`LEASE_SECONDS`].
+pub const CLAIM: &str = "
+    WITH heads AS (
+        SELECT h.id
+        FROM webhook_endpoints w
+        CROSS JOIN LATERAL (
+            SELECT x.id, x.next_attempt_at, x.lease_until FROM webhook_deliveries x
+            WHERE x.endpoint_id = w.id AND x.status = 'pending'
+            ORDER BY x.id LIMIT 1
+        ) h
+        WHERE h.next_attempt_at <= now() AND (h.lease_until IS NULL OR h.lease_until <= now())
+    ),
+    taken AS (
+        SELECT d.id FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+        WHERE d.id IN (SELECT id FROM heads)
+          -- Checked again on the row as locked: another worker may have leased it since.
+          AND d.status = 'pending' AND d.next_attempt_at <= now()
+          AND (d.lease_until IS NULL OR d.lease_until <= now())
+          AND ($1::text[] IS NULL OR e.kind = ANY($1))
+        ORDER BY d.next_attempt_at, d.id
+        LIMIT 1
+        FOR UPDATE OF d SKIP LOCKED
+    )
+    UPDATE webhook_deliveries d SET lease_until = now() + make_interval(secs => $2)
+    FROM taken, webhook_events e, webhook_endpoints w
+    WHERE d.id = taken.id AND e.id = d.event_id AND w.id = d.endpoint_id
+    RETURNING d.id, d.attempts, e.public_id AS event_id, e.payload, e.created_at AS event_at,
+              w.url, w.secret";
+
 #[derive(sqlx::FromRow)]
 struct Due {
     id: i64,
@@ -62,7 +100,25 @@ impl Outcome {
     }
 }
 
-/// Runs the worker until the process ends, sending only where `destinations` allow.
+/// How many deliveries an instance sends at once, to as many endpoints: a slow endpoint
+/// holds up only its own deliveries.
+pub const WORKERS: usize = 8;
+
+/// Which deliveries a worker takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Any endpoint's next delivery.
+    Any,
+    /// Only security events (a canary tripped, a token leaked): one worker of each
+    /// instance keeps to them, so they never wait behind other endpoints' slow deliveries.
+    Security,
+}
+
+/// The events of [`Lane::Security`].
+pub const SECURITY_EVENTS: [EventKind; 2] = [EventKind::CanaryTriggered, EventKind::TokenLeaked];
+
+/// Runs the workers until the process ends, sending only where `destinations` allow:
+/// [`WORKERS`] of them, the first keeping to [`Lane::Security`].
 pub fn spawn(pool: PgPool, destinations: Destinations) -> tokio::task::JoinHandle<()> {
     let client = Client {
         http: destinations.client(
@@ -75,31 +131,33 @@ pub fn spawn(pool: PgPool, destinations: Destinations) -> tokio::task::JoinHandl
         pool.clone(),
         CHANNEL,
         "webhook delivery",
-        move || {
+        WORKERS,
+        move |worker| {
             let (pool, client) = (pool.clone(), client.clone());
-            async move { deliver_one(&pool, &client).await }
+            let lane = if worker == 0 {
+                Lane::Security
+            } else {
+                Lane::Any
+            };
+            async move { deliver_one(&pool, &client, lane).await }
         },
     ))
 }
 
-/// Sends one due delivery, if there is one; `true` when it did.
-pub async fn deliver_one(pool: &PgPool, client: &Client) -> Result<bool> {
-    let mut tx = pool.begin().await?;
-    let due: Option<Due> = sqlx::query_as(
-        "SELECT d.id, d.attempts, e.public_id AS event_id, e.payload, e.created_at AS event_at,
-                w.url, w.secret
-         FROM webhook_deliveries d
-         JOIN webhook_events e ON e.id = d.event_id
-         JOIN webhook_endpoints w ON w.id = d.endpoint_id
-         WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-           AND d.id = (SELECT min(x.id) FROM webhook_deliveries x
-                       WHERE x.endpoint_id = d.endpoint_id AND x.status = 'pending')
-         ORDER BY d.next_attempt_at, d.id
-         LIMIT 1
-         FOR UPDATE OF d SKIP LOCKED",
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+/// Sends one due delivery of `lane`, if there is one; `true` when it did.
+///
+/// Only an endpoint's oldest pending delivery may be sent (one at a time per endpoint, in
+/// order). The heads are found endpoint by endpoint through the pending index, so taking
+/// the next delivery costs about the same with a backlog of 100,000 as with 10: it grows
+/// with the number of endpoints, not with what waits behind them.
+pub async fn deliver_one(pool: &PgPool, client: &Client, lane: Lane) -> Result<bool> {
+    let kinds: Option<Vec<&str>> =
+        (lane == Lane::Security).then(|| SECURITY_EVENTS.iter().map(|k| k.as_str()).collect());
+    let due: Option<Due> = sqlx::query_as(CLAIM)
+        .bind(kinds)
+        .bind(LEASE_SECONDS)
+        .fetch_optional(pool)
+        .await?;
     let Some(due) = due else {
         return Ok(false);
     };
@@ -109,13 +167,13 @@ pub async fn deliver_one(pool: &PgPool, client: &Client) -> Result<bool> {
         sqlx::query(
             "UPDATE webhook_deliveries
              SET status = 'delivered', attempts = $2, last_status_code = $3, last_error = NULL,
-                 last_attempt_at = now(), delivered_at = now()
+                 last_attempt_at = now(), delivered_at = now(), lease_until = NULL
              WHERE id = $1",
         )
         .bind(due.id)
         .bind(attempts)
         .bind(outcome.status_code)
-        .execute(&mut *tx)
+        .execute(pool)
         .await?;
     } else {
         let given_up = outbox::past_retrying(due.event_at);
@@ -123,7 +181,7 @@ pub async fn deliver_one(pool: &PgPool, client: &Client) -> Result<bool> {
             "UPDATE webhook_deliveries
              SET status = CASE WHEN $5 THEN 'failed' ELSE 'pending' END,
                  attempts = $2, last_status_code = $3, last_error = $4, last_attempt_at = now(),
-                 next_attempt_at = now() + make_interval(secs => $6)
+                 next_attempt_at = now() + make_interval(secs => $6), lease_until = NULL
              WHERE id = $1",
         )
         .bind(due.id)
@@ -132,10 +190,9 @@ pub async fn deliver_one(pool: &PgPool, client: &Client) -> Result<bool> {
         .bind(&outcome.error)
         .bind(given_up)
         .bind(outbox::backoff(attempts).as_secs_f64())
-        .execute(&mut *tx)
+        .execute(pool)
         .await?;
     }
-    tx.commit().await?;
     Ok(true)
 }
 

@@ -10,6 +10,7 @@ mod introspect;
 mod lifecycle;
 mod mail;
 mod openapi;
+mod outbox;
 mod problems;
 mod roles;
 mod tokens;

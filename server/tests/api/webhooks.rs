@@ -23,6 +23,8 @@ use std::{
 struct Receiver {
     received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
     failures: Arc<AtomicUsize>,
+    /// How long it takes to answer, in milliseconds: a slow endpoint.
+    delay_ms: Arc<AtomicUsize>,
 }
 
 impl Receiver {
@@ -56,6 +58,10 @@ impl Receiver {
 
 async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
     r.received.lock().unwrap().push((headers, body));
+    let delay = r.delay_ms.load(Ordering::SeqCst) as u64;
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     let failing = r
         .failures
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -893,4 +899,56 @@ async fn webhooks_never_reach_internal_addresses_unless_the_operator_allows_them
 async fn problem_of(response: reqwest::Response) -> (StatusCode, Value) {
     let status = response.status();
     (status, response.json().await.unwrap())
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn slow_endpoints_hold_up_only_themselves_and_never_a_security_event(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.listening().await;
+    let (_, admin_token) = app.admin_with_token(SCOPES).await;
+    // As many slow endpoints as an instance has general workers, each taking 4 s to answer.
+    let general = server::webhooks::deliver::WORKERS - 1;
+    let mut slow = Vec::new();
+    for _ in 0..general {
+        let (receiver, addr) = Receiver::start(0).await;
+        receiver.delay_ms.store(4000, Ordering::SeqCst);
+        register(&app, &admin_token, addr, &["token.created"]).await;
+        slow.push(receiver);
+    }
+    let (fast, fast_addr) = Receiver::start(0).await;
+    register(&app, &admin_token, fast_addr, &["canary.triggered"]).await;
+    let started = std::time::Instant::now();
+    create_token(&app, &admin_token, "Slow day").await;
+    // Sent side by side: every slow endpoint has its request within a second, not one
+    // after another four seconds apart.
+    for receiver in &slow {
+        receiver.until(1).await;
+    }
+    let all_sent = started.elapsed();
+    assert!(all_sent < Duration::from_secs(3), "{all_sent:?}");
+
+    // Every general worker now waits on a slow endpoint; a canary trips.
+    let canary = json(
+        app.api_post("/tokens/canaries", &admin_token, json!({ "name": "Bait" }))
+            .await,
+    )
+    .await;
+    let tripped = std::time::Instant::now();
+    let refused = app.api_get("/me", canary["token"].as_str().unwrap()).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let received = fast.until(1).await;
+    let canary_after = tripped.elapsed();
+    println!(
+        "{general} slow endpoints (4 s each) were all sent theirs within {} ms; \
+         canary.triggered reached the fast endpoint {} ms after the trip",
+        all_sent.as_millis(),
+        canary_after.as_millis()
+    );
+    assert_eq!(received.len(), 1);
+    let kind = serde_json::from_slice::<Value>(&received[0].1).unwrap()["type"].clone();
+    assert_eq!(kind, "canary.triggered");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "it arrived while the slow endpoints were still answering"
+    );
 }
