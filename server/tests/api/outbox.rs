@@ -86,7 +86,7 @@ async fn backlog(pool: &PgPool, per_endpoint: i64) {
     .execute(pool)
     .await
     .unwrap();
-    sqlx::query("ANALYZE webhook_deliveries")
+    sqlx::query("VACUUM ANALYZE webhook_deliveries")
         .execute(pool)
         .await
         .unwrap();
