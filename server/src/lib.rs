@@ -17,6 +17,7 @@ pub mod leaks;
 pub mod listener;
 pub mod mail;
 pub mod maintenance;
+pub mod memory;
 pub mod modules;
 pub mod outbox;
 pub mod paging;

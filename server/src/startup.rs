@@ -111,6 +111,7 @@ impl Application {
         settings: Settings,
         listen: SocketAddr,
     ) -> anyhow::Result<Self> {
+        crate::memory::return_large_blocks();
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
