@@ -91,6 +91,10 @@ struct Inner {
     /// Bumped by every invalidation: a verification read from the database while one
     /// happened is not cached, since it may predate the change.
     epoch: AtomicU64,
+    /// Held while an invalidation bumps the epoch and drops entries, and while a read's
+    /// epoch is checked and its entry inserted: so an invalidation falls wholly before
+    /// the check (the entry is not inserted) or wholly after the insert (it drops it).
+    cache_writes: Mutex<()>,
     failures: Cache<String, Arc<Window>>,
     /// Replaced tokens whose use was written to the audit log lately, by public id.
     replaced_uses: Cache<String, ()>,
@@ -175,6 +179,7 @@ impl Verifier {
                     .build(),
                 listening: AtomicBool::new(false),
                 epoch: AtomicU64::new(0),
+                cache_writes: Mutex::default(),
                 failures: Cache::builder()
                     .max_capacity(CAPACITY)
                     .time_to_live(FAILURE_WINDOW)
@@ -310,9 +315,8 @@ impl Verifier {
         let verified = verify::verify(&inner.pool, presented).await?;
         match &verified {
             Ok(v) => {
-                // Cached only if no change was heard while the row was being read.
-                if self.cache_in_use() && inner.epoch.load(Ordering::Acquire) == epoch {
-                    inner.cache.insert(key, Arc::new(v.clone()));
+                if self.cache_in_use() {
+                    self.cache_unless_changed(key, v, epoch);
                 }
             }
             Err(_) => {
@@ -364,12 +368,25 @@ impl Verifier {
         }
     }
 
+    /// Caches what a read found, unless a change was heard since the read began (at
+    /// `epoch`): the check and the insert are one step as invalidations see them.
+    fn cache_unless_changed(&self, key: Vec<u8>, verified: &Verified, epoch: u64) {
+        let inner = &self.inner;
+        let _writes = inner.cache_writes.lock().expect("cache writes");
+        if inner.epoch.load(Ordering::Acquire) == epoch {
+            #[cfg(test)]
+            tests::pause_between_check_and_insert();
+            inner.cache.insert(key, Arc::new(verified.clone()));
+        }
+    }
+
     /// Drops the entries `which` names, and keeps reads in flight from caching what
     /// they read before the change.
     fn forget_where(
         &self,
         which: impl Fn(&Verified) -> bool + Send + Sync + 'static,
     ) -> Result<(), moka::PredicateError> {
+        let _writes = self.inner.cache_writes.lock().expect("cache writes");
         self.inner.epoch.fetch_add(1, Ordering::AcqRel);
         self.inner
             .cache
@@ -420,6 +437,7 @@ impl Verifier {
 
     /// Empties the cache while listening goes on.
     fn forget_all(&self) {
+        let _writes = self.inner.cache_writes.lock().expect("cache writes");
         self.inner.epoch.fetch_add(1, Ordering::AcqRel);
         self.inner.cache.invalidate_all();
     }
@@ -640,6 +658,71 @@ impl Drop for Receipt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    /// Set by a test: the next insert pauses between its epoch check and the insert, as
+    /// a thread descheduled there would.
+    static PAUSE: AtomicBool = AtomicBool::new(false);
+    static CHECKED: AtomicBool = AtomicBool::new(false);
+
+    pub(super) fn pause_between_check_and_insert() {
+        if PAUSE.swap(false, Ordering::SeqCst) {
+            CHECKED.store(true, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn verified(row: i64) -> Verified {
+        Verified {
+            token_row: row,
+            public_id: "Ab12Cd34Ef56".into(),
+            name: "ERP".into(),
+            scopes: vec!["audit:read".into()],
+            effective: vec!["audit:read".into()],
+            expires_at: None,
+            created_at: Utc::now(),
+            owner: app::tokens::OwnerRef {
+                id: 1,
+                display_name: "Ada".into(),
+                email: None,
+                kind: app::directory::UserKind::Human,
+            },
+            role_id: 1,
+            allowed_ips: Vec::new(),
+            allowlist: Default::default(),
+            replaced_at: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_notice_heard_between_the_epoch_check_and_the_insert_is_not_lost() {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+            .unwrap();
+        let verifier = Verifier::new(pool, true);
+        let epoch = verifier.inner.epoch.load(Ordering::Acquire);
+        PAUSE.store(true, Ordering::SeqCst);
+        let reader = {
+            let verifier = verifier.clone();
+            std::thread::spawn(move || {
+                verifier.cache_unless_changed(b"key".to_vec(), &verified(7), epoch)
+            })
+        };
+        while !CHECKED.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+        // The token is revoked while the read is between its check and its insert.
+        verifier.apply(&Notice::Revoked {
+            row: 7,
+            public_id: "Ab12Cd34Ef56",
+        });
+        reader.join().unwrap();
+        verifier.inner.cache.run_pending_tasks();
+        assert!(
+            verifier.inner.cache.get(&b"key".to_vec()).is_none(),
+            "the revoked token's entry is gone"
+        );
+    }
 
     #[test]
     fn notices_are_read_as_the_triggers_write_them() {
