@@ -66,6 +66,8 @@ const RECEIPT_WAIT: Duration = Duration::from_millis(500);
 const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 const FAILURES_PER_ADDRESS: u32 = 100;
 const FAILURES_PER_TOKEN_ID: u32 = 20;
+/// How a public id's failure budget is named.
+const ID_BUDGET: &str = "token ";
 /// How often a replaced token's use is written to the audit log, at most, per token.
 const REPLACED_USE_QUIET: Duration = Duration::from_secs(600);
 
@@ -96,6 +98,10 @@ struct Inner {
     /// the check (the entry is not inserted) or wholly after the insert (it drops it).
     cache_writes: Mutex<()>,
     failures: Cache<String, Arc<Window>>,
+    /// Secret digests of public ids over their failure budget, read once a window (or
+    /// `None`: no such id), so that the valid secret still passes while guesses are
+    /// refused from memory.
+    over_budget: Cache<String, Option<Vec<u8>>>,
     /// Replaced tokens whose use was written to the audit log lately, by public id.
     replaced_uses: Cache<String, ()>,
     /// Every token's public id and secret digest, while listening (see the module's
@@ -181,6 +187,10 @@ impl Verifier {
                 epoch: AtomicU64::new(0),
                 cache_writes: Mutex::default(),
                 failures: Cache::builder()
+                    .max_capacity(CAPACITY)
+                    .time_to_live(FAILURE_WINDOW)
+                    .build(),
+                over_budget: Cache::builder()
                     .max_capacity(CAPACITY)
                     .time_to_live(FAILURE_WINDOW)
                     .build(),
@@ -284,7 +294,12 @@ impl Verifier {
         // While listening, an id's secret is checked from memory: a wrong one costs no
         // query. An unknown id (made up, or made a moment ago elsewhere) spends its
         // address's budget. Without the ids in memory, both budgets apply.
-        let by_id = || Some((format!("token {}", parsed.public_id), FAILURES_PER_TOKEN_ID));
+        let by_id = || {
+            Some((
+                format!("{ID_BUDGET}{}", parsed.public_id),
+                FAILURES_PER_TOKEN_ID,
+            ))
+        };
         let by_address = || client.map(|a| (format!("address {a}"), FAILURES_PER_ADDRESS));
         let budgets = if self.cache_in_use() {
             let known = inner.known.read().expect("known ids");
@@ -304,6 +319,11 @@ impl Verifier {
         for (name, limit) in budgets.iter().flatten() {
             if let Some(window) = inner.failures.get(name) {
                 if window.failures.load(Ordering::Relaxed) >= *limit {
+                    // Others' guesses at an id never lock its holder out: past the id's
+                    // budget, the secret is compared with the id's digest in memory.
+                    if name.starts_with(ID_BUDGET) && self.holds_the_secret(parsed).await? {
+                        continue;
+                    }
                     let left = FAILURE_WINDOW.saturating_sub(window.opened.elapsed());
                     return Ok(Err(Rejection::Throttled {
                         retry_after: left.as_secs().max(1),
@@ -366,6 +386,29 @@ impl Verifier {
             // Closures not supported would be a build mistake; never serve stale.
             self.forget_all();
         }
+    }
+
+    /// Whether the presented secret is the one of its public id, judged from the id's
+    /// digest (read from the database once per failure window): how a token over its
+    /// id's failure budget still passes while guesses are refused without a query.
+    async fn holds_the_secret(&self, parsed: &format::Parsed<'_>) -> Result<bool> {
+        let inner = &self.inner;
+        let stored = match inner.over_budget.get(parsed.public_id) {
+            Some(stored) => stored,
+            None => {
+                let stored: Option<Vec<u8>> =
+                    sqlx::query_scalar("SELECT secret_digest FROM api_tokens WHERE public_id = $1")
+                        .bind(parsed.public_id)
+                        .fetch_optional(&inner.pool)
+                        .await?;
+                inner
+                    .over_budget
+                    .insert(parsed.public_id.to_owned(), stored.clone());
+                stored
+            }
+        };
+        let presented = secrets::sha256(parsed.secret.as_bytes());
+        Ok(stored.is_some_and(|d| secrets::constant_time_eq(&presented, &d)))
     }
 
     /// Caches what a read found, unless a change was heard since the read began (at

@@ -198,6 +198,55 @@ async fn failed_verifications_have_a_budget(pool: PgPool) {
     assert_eq!(me_status(&app, fresh).await, StatusCode::OK);
 }
 
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn guesses_at_an_id_never_lock_out_its_valid_secret_cache_or_no_cache(pool: PgPool) {
+    for cache in [false, true] {
+        let settings = server::config::Settings {
+            verifier_cache: cache,
+            ..settings()
+        };
+        let app = TestApp::spawn_with(pool.clone(), settings).await;
+        if cache {
+            app.listening().await;
+        }
+        // The first round sets Latchkey up; the second finds it set up.
+        let admin: Option<i64> = sqlx::query_scalar("SELECT id FROM users LIMIT 1")
+            .fetch_optional(&app.pool)
+            .await
+            .unwrap();
+        let admin_token = match admin {
+            Some(admin) => app.token_for(admin, "Second round", ALL_ADMIN).await,
+            None => app.admin_with_token(ALL_ADMIN).await.1,
+        };
+        let public_id = admin_token.split('_').nth(1).unwrap();
+        // Someone guesses at the token's secret: past the id's budget, 429.
+        let mut answers = Vec::new();
+        for n in 0..25 {
+            let answer = app.api_get("/me", &forged_token(public_id, n)).await;
+            answers.push(answer.status().as_u16());
+        }
+        if cache {
+            assert_eq!(answers, [401; 25], "refused from memory, no budget spent");
+        } else {
+            assert_eq!(answers[..20], [401; 20]);
+            assert_eq!(answers[20..], [429; 5]);
+        }
+        // The holder of the real secret is not refused for it...
+        assert_eq!(
+            me_status(&app, &admin_token).await,
+            StatusCode::OK,
+            "cache {cache}"
+        );
+        // ... while the guesses still are, without a query.
+        let guess = app.api_get("/me", &forged_token(public_id, 99)).await;
+        assert_eq!(
+            guess.status().as_u16(),
+            if cache { 401 } else { 429 },
+            "cache {cache}"
+        );
+    }
+}
+
 /// A well-formed token (right shape and checksum) that Latchkey never issued.
 fn forged_token(public_id: &str, n: u32) -> String {
     server::tokens::format::assemble(public_id, &format!("{n:0>32}"))
