@@ -30,6 +30,7 @@ pub enum AuditAction {
     TokenUsedAfterReplacement,
     CanaryTriggered,
     TokenLeaked,
+    TokenRefusedAddress,
     SignInSucceeded,
     SignInFailed,
     SignInThrottled,
@@ -52,13 +53,14 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 26] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
         Self::TokenUsedAfterReplacement,
         Self::CanaryTriggered,
         Self::TokenLeaked,
+        Self::TokenRefusedAddress,
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInThrottled,
@@ -89,6 +91,7 @@ impl AuditAction {
             Self::TokenUsedAfterReplacement => "token.used_after_replacement",
             Self::CanaryTriggered => "token.canary_triggered",
             Self::TokenLeaked => "token.leaked",
+            Self::TokenRefusedAddress => "token.refused_address",
             Self::SignInSucceeded => "sign_in.succeeded",
             Self::SignInFailed => "sign_in.failed",
             Self::SignInThrottled => "sign_in.throttled",

@@ -31,6 +31,10 @@ pub enum EventKind {
     /// missed. Its whole family is revoked.
     #[serde(rename = "token.used_after_replacement")]
     TokenUsedAfterReplacement,
+    /// A token was refused because its allowlist does not admit the client's address
+    /// (once per token and address in ten minutes).
+    #[serde(rename = "token.refused_address")]
+    TokenRefusedAddress,
     /// A token was used from an address not among its recent clients.
     #[serde(rename = "token.used_from_new_address")]
     TokenUsedFromNewAddress,
@@ -47,7 +51,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// What an endpoint may subscribe to.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
@@ -56,6 +60,7 @@ impl EventKind {
         Self::CanaryTriggered,
         Self::TokenLeaked,
         Self::TokenUsedAfterReplacement,
+        Self::TokenRefusedAddress,
         Self::TokenUsedFromNewAddress,
         Self::UserDisabled,
         Self::RoleChanged,
@@ -71,6 +76,7 @@ impl EventKind {
             Self::CanaryTriggered => "canary.triggered",
             Self::TokenLeaked => "token.leaked",
             Self::TokenUsedAfterReplacement => "token.used_after_replacement",
+            Self::TokenRefusedAddress => "token.refused_address",
             Self::TokenUsedFromNewAddress => "token.used_from_new_address",
             Self::UserDisabled => "user.disabled",
             Self::RoleChanged => "role.changed",

@@ -107,18 +107,19 @@ impl Target<'_> {
     }
 }
 
+/// Writes one event; returns its id.
 pub async fn record<'e>(
     db: impl sqlx::PgExecutor<'e>,
     actor: &Actor,
     action: AuditAction,
     target: Target<'_>,
     details: Value,
-) -> Result<()> {
-    sqlx::query(
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
         "INSERT INTO audit_events
              (actor_user_id, actor, action, target, client_addr, details, actor_token,
               target_kind, target_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(actor.user_id)
     .bind(&actor.label)
@@ -129,13 +130,14 @@ pub async fn record<'e>(
     .bind(&actor.token)
     .bind(target.kind())
     .bind(target.id())
-    .execute(db)
-    .await?;
-    Ok(())
+    .fetch_one(db)
+    .await?)
 }
 
 /// Records an event that can repeat without end (refusals an attacker can provoke) at
-/// most once per `key` and `window`; returns whether it was recorded.
+/// most once per `key` and `window`; each repeat within the window adds one to the
+/// recorded event's `details.repeated` instead of writing a row. Returns whether it was
+/// recorded.
 pub async fn record_once_per(
     pool: &PgPool,
     key: &str,
@@ -147,7 +149,7 @@ pub async fn record_once_per(
     let mut tx = pool.begin().await?;
     let first: Option<i32> = sqlx::query_scalar(
         "INSERT INTO audit_quiet (key, until) VALUES ($1, now() + $2)
-         ON CONFLICT (key) DO UPDATE SET until = excluded.until
+         ON CONFLICT (key) DO UPDATE SET until = excluded.until, event_id = NULL
              WHERE audit_quiet.until <= now()
          RETURNING 1",
     )
@@ -156,13 +158,28 @@ pub async fn record_once_per(
     .fetch_optional(&mut *tx)
     .await?;
     if first.is_some() {
-        record(
+        let id = record(
             &mut *tx,
             actor,
             action,
             target,
             Value::Object(Default::default()),
         )
+        .await?;
+        sqlx::query("UPDATE audit_quiet SET event_id = $2 WHERE key = $1")
+            .bind(key)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    } else {
+        sqlx::query(
+            "UPDATE audit_events e
+             SET details = jsonb_set(e.details, '{repeated}',
+                                     to_jsonb(COALESCE((e.details->>'repeated')::bigint, 0) + 1))
+             FROM audit_quiet q WHERE q.key = $1 AND e.id = q.event_id",
+        )
+        .bind(key)
+        .execute(&mut *tx)
         .await?;
     }
     tx.commit().await?;

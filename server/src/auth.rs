@@ -21,7 +21,7 @@ use sqlx::PgPool;
 
 /// The answer while a key's budget is spent.
 fn too_many(wait: throttle::Wait) -> AppError {
-    let throttle::Wait(seconds) = wait;
+    let seconds = wait.seconds;
     let when = match seconds {
         0 | 1 => "in a second".to_owned(),
         s if s < 90 => format!("in {s} seconds"),
@@ -51,10 +51,12 @@ pub async fn sign_in(
     let attempt = match throttle::reserve(pool, &keys).await? {
         Ok(attempt) => attempt,
         Err(wait) => {
-            // Once a minute per account: a flood of refused guesses is one line in the log.
+            // Once a minute per key over budget (the address, whatever e-mail each guess
+            // names, or the account): a flood of refused guesses is one line in the log,
+            // counting its repeats.
             audit::record_once_per(
                 pool,
-                &format!("throttled:{}", keys[0]),
+                &format!("throttled:{}", wait.key),
                 chrono::Duration::minutes(1),
                 &anonymous,
                 AuditAction::SignInThrottled,
@@ -263,8 +265,10 @@ pub async fn change_password(
 ) -> Result<()> {
     let user = caller.user()?;
     passwords::check_new("new_password", &new, &[&user.email, &user.display_name])?;
-    // Guesses at the current password count against the same budget as sign-in's.
-    let keys = [throttle::account_key(&user.email)];
+    // Guesses at the current password count against the same budgets as sign-in's: the
+    // account's, and the address's (so the guesser's address is not a fresh one).
+    let mut keys = vec![throttle::account_key(&user.email)];
+    keys.extend(throttle::address_key(caller.client_addr));
     let attempt = throttle::reserve(pool, &keys).await?.map_err(too_many)?;
     let stored = users::password_hash(pool, user.id).await?;
     if !passwords.verify(current, stored).await? {

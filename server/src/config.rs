@@ -62,10 +62,10 @@ pub struct Config {
     #[arg(long, env = "LATCHKEY_TRUSTED_PROXIES", value_parser = crate::proxies::TrustedProxies::parse)]
     pub trusted_proxies: Option<crate::proxies::TrustedProxies>,
 
-    /// Audit events older than this many days are deleted. Unset: kept for ever.
-    #[arg(long, env = "LATCHKEY_AUDIT_RETENTION_DAYS",
-          value_parser = clap::value_parser!(u32).range(1..=36_500))]
-    pub audit_retention_days: Option<u32>,
+    /// Audit events older than this many days are deleted; 0 keeps them for ever.
+    #[arg(long, env = "LATCHKEY_AUDIT_RETENTION_DAYS", default_value_t = DEFAULT_AUDIT_RETENTION_DAYS,
+          value_parser = clap::value_parser!(u32).range(0..=36_500))]
+    pub audit_retention_days: u32,
 
     /// `false` verifies every token against the database (no cache of verified tokens):
     /// for measuring, or for distrust.
@@ -127,6 +127,10 @@ pub enum Command {
     },
 }
 
+/// How long audit events are kept unless the operator says otherwise: past a year, so
+/// that a yearly review finds the whole year.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 400;
+
 /// What the running server needs of the configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -168,7 +172,7 @@ impl Settings {
             session_idle_minutes: config.session_idle_minutes as i32,
             session_max_days: config.session_max_days as i32,
             max_token_lifetime_days: config.max_token_lifetime_days,
-            audit_retention_days: config.audit_retention_days,
+            audit_retention_days: Some(config.audit_retention_days).filter(|d| *d > 0),
             timeouts: crate::listener::Timeouts {
                 header_read: std::time::Duration::from_secs(config.header_timeout_seconds),
                 request: std::time::Duration::from_secs(config.request_timeout_seconds),
@@ -195,7 +199,7 @@ impl Default for Settings {
             session_idle_minutes: 120,
             session_max_days: 7,
             max_token_lifetime_days: None,
-            audit_retention_days: None,
+            audit_retention_days: Some(DEFAULT_AUDIT_RETENTION_DAYS),
             timeouts: crate::listener::Timeouts::default(),
             trusted_proxies: Default::default(),
             verifier_cache: true,

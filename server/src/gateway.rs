@@ -54,7 +54,7 @@ pub async fn forward_auth(State(state): State<AppState>, req: Request) -> Respon
         }
     };
     if !verified.allowlist.admits(client) {
-        state.usage.refused(verified.token_row);
+        crate::tokens::allowlist::refused(&state, &verified, client);
         return (StatusCode::FORBIDDEN, address_refused(client)).into_response();
     }
     let required: Vec<&str> = required_scopes(headers).collect();

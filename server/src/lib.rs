@@ -24,6 +24,7 @@ pub mod paging;
 pub mod passwords;
 pub mod principal;
 pub mod proxies;
+pub mod quiet;
 pub mod roles;
 pub mod secrets;
 pub mod sessions;

@@ -2,13 +2,16 @@
 //! services that live as long as the server.
 
 use crate::{
-    config::Settings, passwords::Passwords, setup::SetupGate, tokens::usage::UsageRecorder,
-    verifier::Verifier,
+    config::Settings, passwords::Passwords, quiet::Quiet, setup::SetupGate,
+    tokens::usage::UsageRecorder, verifier::Verifier,
 };
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
+
+/// The window of [`AppState::refusals`]' budgets.
+const REFUSALS_WINDOW: Duration = Duration::from_secs(600);
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -19,6 +22,8 @@ pub struct AppState {
     pub passwords: Passwords,
     pub usage: UsageRecorder,
     pub verifier: Verifier,
+    /// Budgets of the refusals written to the audit log (see [`crate::quiet`]).
+    pub refusals: Quiet,
 }
 
 impl AppState {
@@ -36,6 +41,7 @@ impl AppState {
             setup: Arc::new(setup),
             passwords: Passwords::default(),
             usage: UsageRecorder::default(),
+            refusals: Quiet::new(REFUSALS_WINDOW, 10_000),
         }
     }
 }

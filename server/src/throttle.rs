@@ -4,6 +4,11 @@
 //! most `LONGEST_WAIT`): guessing stays slow, yet nobody can lock an administrator out
 //! for more than minutes. Kept in PostgreSQL, so it holds across restarts.
 //!
+//! The account's wait binds only addresses that have failed lately: from an address with
+//! no failure in the last hour, the owner's right password is checked (and a wrong one
+//! counts, so that address is bound from then on). Guessing from many addresses costs an
+//! address each time; the owner is never locked out by others' failures.
+//!
 //! An attempt is reserved before its password is checked, atomically for all its keys
 //! (each key's advisory lock serialises the count and the insert), and counts as a
 //! failure unless it is forgiven: however many guesses arrive at once, only those the
@@ -16,16 +21,23 @@ pub const MAX_FAILURES: i64 = 5;
 /// The longest an account waits between attempts.
 pub const LONGEST_WAIT_SECONDS: f64 = 300.0;
 
-/// How long to wait before the next attempt, in whole seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Wait(pub u64);
+/// How long to wait before the next attempt, in whole seconds, and the key whose budget
+/// is spent (the address, or the account).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wait {
+    pub seconds: u64,
+    pub key: String,
+}
+
+const ACCOUNT: &str = "account:";
+const ADDRESS: &str = "address:";
 
 pub fn account_key(email: &str) -> String {
-    format!("account:{email}")
+    format!("{ACCOUNT}{email}")
 }
 
 pub fn address_key(addr: Option<std::net::IpAddr>) -> Option<String> {
-    addr.map(|a| format!("address:{a}"))
+    addr.map(|a| format!("{ADDRESS}{}", a.to_canonical()))
 }
 
 /// One reserved attempt: a failure row per key, until [`Attempt::succeeded`].
@@ -58,20 +70,33 @@ pub async fn reserve(pool: &PgPool, keys: &[String]) -> Result<Result<Attempt, W
     .bind(&keys)
     .fetch_all(&mut *tx)
     .await?;
+    // An address key with no failure this hour: a client that has not failed.
+    let fresh_address = keys
+        .iter()
+        .filter(|k| k.starts_with(ADDRESS))
+        .any(|k| !recent.iter().any(|(key, ..)| key == k));
     let wait = recent
         .iter()
         .map(|(key, last_minute, last_hour, since_latest)| {
-            if key.starts_with("account:") {
-                account_wait(*last_hour, *since_latest)
+            let seconds = if key.starts_with(ACCOUNT) {
+                if fresh_address {
+                    0.0
+                } else {
+                    account_wait(*last_hour, *since_latest)
+                }
             } else if *last_minute >= MAX_FAILURES {
                 60.0
             } else {
                 0.0
-            }
+            };
+            (seconds, key)
         })
-        .fold(0.0_f64, f64::max);
-    if wait > 0.0 {
-        return Ok(Err(Wait(wait.ceil() as u64)));
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((seconds, key)) = wait.filter(|(s, _)| *s > 0.0) {
+        return Ok(Err(Wait {
+            seconds: seconds.ceil() as u64,
+            key: key.clone(),
+        }));
     }
     let rows: Vec<i64> = sqlx::query_scalar(
         "INSERT INTO sign_in_failures (key) SELECT unnest($1::text[]) RETURNING id",

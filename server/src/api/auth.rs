@@ -85,7 +85,7 @@ pub async fn authenticate(
         Err(error) => return error.into_response(),
     };
     if !verified.allowlist.admits(client_addr) {
-        state.usage.refused(verified.token_row);
+        crate::tokens::allowlist::refused(&state, &verified, client_addr);
         return ApiError::AddressRefused(client_addr).into_response();
     }
     let effective = verified.effective.join(", ");

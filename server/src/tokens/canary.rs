@@ -7,10 +7,10 @@ use super::format;
 use crate::{
     audit::{self, Actor, Target},
     error::Result,
+    quiet::Quiet,
     webhooks,
 };
 use app::{audit::AuditAction, webhooks::EventKind};
-use moka::sync::Cache;
 use serde_json::json;
 use sqlx::PgPool;
 use std::{net::IpAddr, sync::LazyLock, time::Duration};
@@ -23,14 +23,13 @@ pub struct Use {
     pub path: String,
 }
 
-/// Uses fired lately, by canary and address: a flood from one address fires once a
-/// minute, so that it costs no write per request.
-static RECENT: LazyLock<Cache<String, ()>> = LazyLock::new(|| {
-    Cache::builder()
-        .max_capacity(10_000)
-        .time_to_live(Duration::from_secs(60))
-        .build()
-});
+/// Uses fired lately: once a minute per canary and address, and at most
+/// [`PER_MINUTE`] a minute per canary and per address, so that a flood (from many
+/// addresses, or over many canaries) costs no write per request.
+static RECENT: LazyLock<Quiet> = LazyLock::new(|| Quiet::new(Duration::from_secs(60), 10_000));
+
+/// How many uses a minute one canary, or one address, fires at most.
+pub const PER_MINUTE: u32 = 20;
 
 /// Fires the canary `presented` names, in the background.
 pub fn tripped(pool: &PgPool, presented: &str, seen: Use) {
@@ -38,11 +37,15 @@ pub fn tripped(pool: &PgPool, presented: &str, seen: Use) {
         return;
     };
     let public_id = parsed.public_id.to_owned();
-    let key = format!("{public_id} {:?}", seen.client_addr);
-    if RECENT.contains_key(&key) {
+    let addr = seen.client_addr.map(|a| a.to_canonical());
+    let budgets = [
+        (format!("{public_id} {addr:?}"), 1),
+        (format!("canary {public_id}"), PER_MINUTE),
+        (format!("address {addr:?}"), PER_MINUTE),
+    ];
+    if !RECENT.admit(&budgets) {
         return;
     }
-    RECENT.insert(key, ());
     let pool = pool.clone();
     tokio::spawn(async move {
         if let Err(e) = fire(&pool, &public_id, &seen).await {

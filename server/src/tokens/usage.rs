@@ -5,8 +5,9 @@
 //! [`CLIENTS_KEPT`] clients per token.
 //!
 //! Memory is bounded whatever the traffic: counts take one entry per token and day, and
-//! clients and scopes at most [`MAX_PENDING`] entries each between two flushes (a client
-//! first seen beyond that is counted, not described, until the next flush).
+//! clients and scopes at most [`MAX_PENDING`] entries each between two flushes, clients at
+//! most [`MAX_PENDING_PER_TOKEN`] per token (a client first seen beyond that is counted,
+//! not described, until the next flush).
 
 use crate::error::Result;
 use app::tokens::{ClientUse, ScopeUse};
@@ -29,6 +30,11 @@ pub const CLIENTS_KEPT: i64 = 10;
 
 /// The most clients, and the most token scopes, noted between two flushes.
 pub const MAX_PENDING: usize = 1_000;
+
+/// The most clients one token has noted between two flushes: so that one token (a
+/// thousand user agents, or addresses) cannot fill [`MAX_PENDING`] and leave other tokens'
+/// new clients unseen.
+pub const MAX_PENDING_PER_TOKEN: usize = 20;
 
 /// How much of a user agent is kept.
 const USER_AGENT_MAX: usize = 200;
@@ -110,7 +116,9 @@ impl UsageRecorder {
             .or_default()
             .requests += 1;
         let key = (token_id, addr, agent.to_owned());
-        let room = usage.clients.len() < MAX_PENDING;
+        let room = usage.clients.len() < MAX_PENDING
+            && !usage.clients.contains_key(&key)
+            && usage.clients.keys().filter(|k| k.0 == token_id).count() < MAX_PENDING_PER_TOKEN;
         match usage.clients.get_mut(&key) {
             Some(seen) => {
                 seen.last = now;
@@ -541,5 +549,36 @@ mod tests {
         assert_eq!(recorder.pending(), (1, 2), "kept for the next flush");
         recorder.record(7, Request::default());
         assert_eq!(recorder.pending(), (1, 3), "and added to");
+    }
+
+    #[test]
+    fn one_token_cannot_fill_the_clients_and_hide_another_tokens_new_address() {
+        let recorder = UsageRecorder::default();
+        // A thousand and more user agents through one token, from one address.
+        for n in 0..1500 {
+            let agent = format!("flood/{n}");
+            recorder.record(
+                1,
+                Request {
+                    client_addr: Some("203.0.113.9".parse().unwrap()),
+                    user_agent: Some(&agent),
+                    scopes: &[],
+                },
+            );
+        }
+        recorder.record(
+            2,
+            Request {
+                client_addr: Some("198.51.100.4".parse().unwrap()),
+                user_agent: Some("ERP/1.0"),
+                scopes: &[],
+            },
+        );
+        let usage = recorder.inner.lock().unwrap();
+        let of = |token: i64| usage.clients.keys().filter(|k| k.0 == token).count();
+        assert_eq!(of(1), MAX_PENDING_PER_TOKEN);
+        assert_eq!(of(2), 1, "the other token's new client is seen");
+        let requests: i64 = usage.counts.values().map(|c| c.requests).sum();
+        assert_eq!(requests, 1501, "every request is still counted");
     }
 }

@@ -6,6 +6,7 @@ mod helpers;
 mod audit;
 mod cli;
 mod custody;
+mod floods;
 mod introspect;
 mod lifecycle;
 mod mail;

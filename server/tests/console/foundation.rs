@@ -797,17 +797,8 @@ async fn guessing_slows_an_account_down_without_locking_its_owner_out(pool: PgPo
     }
     let refused = sign_in_from("203.0.113.7", "guessing, guessing").await;
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
-    // ...and the account waits a second before the next try, from anywhere.
-    let owner = app_error(sign_in_from("198.51.100.1", ADMIN_PASSWORD).await).await;
-    assert_eq!(
-        owner,
-        AppError::TooManyRequests("Too many failed attempts. Try again in a second.".into())
-    );
-    // Seconds later (not a minute), the owner signs in from their own address.
-    sqlx::query("UPDATE sign_in_failures SET at = at - interval '2 seconds'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    // ...but the owner, from an address that has not failed, is not held back by the
+    // guesser's failures: the right password is checked, and signs them in at once.
     let owner = sign_in_from("198.51.100.1", ADMIN_PASSWORD).await;
     assert!(owner.status().is_success(), "{}", owner.status());
     // The log names the clients, not the proxy.
