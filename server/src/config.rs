@@ -75,8 +75,8 @@ pub struct Config {
 
     /// The ECDSA P-256 public key (PEM, or its base64 body) that signs leak reports sent to
     /// POST /api/v1/leaks, e.g. GitHub's secret scanning key. Unset: leak reports are off.
-    #[arg(long, env = "LATCHKEY_LEAK_REPORT_KEY", value_parser = crate::leaks::ReportKey::parse)]
-    pub leak_report_key: Option<crate::leaks::ReportKey>,
+    #[arg(long, env = "LATCHKEY_LEAK_REPORT_KEY", value_parser = crate::leaks::ReportKeys::parse)]
+    pub leak_report_key: Option<crate::leaks::ReportKeys>,
 
     /// What a leak report does with a live token of ours: `revoke` it, or only `flag` it.
     #[arg(long, env = "LATCHKEY_LEAK_ACTION", value_enum, default_value_t = crate::leaks::LeakAction::Revoke)]
@@ -143,7 +143,7 @@ pub struct Settings {
     pub timeouts: crate::listener::Timeouts,
     pub trusted_proxies: crate::proxies::TrustedProxies,
     pub verifier_cache: bool,
-    pub leak_report_key: Option<crate::leaks::ReportKey>,
+    pub leak_report_key: Option<crate::leaks::ReportKeys>,
     pub leak_action: crate::leaks::LeakAction,
     /// E-mail of expiry warnings; `None` sends none.
     pub mail: Option<crate::mail::MailSettings>,

@@ -4,7 +4,9 @@
 //! administrator configures (`LATCHKEY_LEAK_REPORT_KEY`). Every reported token that is
 //! really one of ours (its secret's digest matches) is flagged as leaked, fires
 //! `token.leaked`, is written to the audit log with the URL where it was found, and is
-//! revoked (unless `LATCHKEY_LEAK_ACTION=flag`).
+//! revoked with its family (unless `LATCHKEY_LEAK_ACTION=flag`); a canary is flagged and
+//! told, never revoked. The key may be GitHub's published list, each key chosen by the
+//! report's `Github-Public-Key-Identifier`.
 
 use crate::{
     audit::{self, Target},
@@ -17,55 +19,98 @@ use crate::{
 };
 use app::{audit::AuditAction, webhooks::EventKind};
 use base64::Engine;
+use p256::{
+    ecdsa::{signature::Verifier as _, Signature, VerifyingKey},
+    pkcs8::DecodePublicKey,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgPool;
 
-/// The DER header of a P-256 public key (SubjectPublicKeyInfo), before its 65-byte point.
-const P256_SPKI_HEADER: [u8; 26] = [
-    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
-    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
-];
-
-/// The public key leak reports are signed with.
+/// The public keys leak reports are signed with, each under the identifier the reporter
+/// sends in `Github-Public-Key-Identifier` (GitHub rotates its keys and publishes several).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportKey {
-    point: Vec<u8>,
+pub struct ReportKeys {
+    keys: Vec<(Option<String>, VerifyingKey)>,
 }
 
-impl ReportKey {
-    /// From a PEM public key (`-----BEGIN PUBLIC KEY-----`, as GitHub publishes them) or
-    /// its base64 body alone.
+/// GitHub's published list: `{"public_keys": [{"key_identifier", "key"}]}`.
+#[derive(Deserialize)]
+struct Published {
+    public_keys: Vec<PublishedKey>,
+}
+
+#[derive(Deserialize)]
+struct PublishedKey {
+    key_identifier: String,
+    key: String,
+}
+
+impl ReportKeys {
+    /// One ECDSA P-256 public key (PEM, `-----BEGIN PUBLIC KEY-----`, or its base64 body
+    /// alone), used for reports without an identifier; or GitHub's list of keys as it
+    /// publishes them (JSON), each chosen by its identifier.
     pub fn parse(text: &str) -> std::result::Result<Self, String> {
-        let body: String = text
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .flat_map(|l| l.split_whitespace())
-            .collect();
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .map_err(|_| "the leak report key is not base64 or PEM".to_owned())?;
-        match der.strip_prefix(&P256_SPKI_HEADER[..]) {
-            Some(point) if point.len() == 65 => Ok(Self {
-                point: point.to_vec(),
-            }),
-            _ => Err("the leak report key must be an ECDSA P-256 public key".into()),
+        let text = text.trim();
+        if text.starts_with('{') {
+            let published: Published = serde_json::from_str(text).map_err(|e| {
+                format!("the leak report keys are not a list of {{key_identifier, key}}: {e}")
+            })?;
+            if published.public_keys.is_empty() {
+                return Err("the leak report key list is empty".into());
+            }
+            let keys = published
+                .public_keys
+                .iter()
+                .map(|k| Ok((Some(k.key_identifier.clone()), read_key(&k.key)?)))
+                .collect::<std::result::Result<_, String>>()?;
+            return Ok(Self { keys });
         }
+        Ok(Self {
+            keys: vec![(None, read_key(text)?)],
+        })
     }
 
-    /// Whether `signature` (base64 of an ASN.1 DER ECDSA signature) signs `body`.
-    pub fn verifies(&self, body: &[u8], signature: &str) -> bool {
+    /// Whether `signature` (base64 of an ASN.1 DER ECDSA signature) signs `body` with the
+    /// key named `identifier` (or, without one, the key configured without one).
+    pub fn verifies(&self, identifier: Option<&str>, body: &[u8], signature: &str) -> bool {
+        let Some((_, key)) = self
+            .keys
+            .iter()
+            .find(|(id, _)| id.as_deref() == identifier)
+            .or_else(|| {
+                // A single key configured alone serves whatever identifier is sent.
+                (self.keys.len() == 1 && self.keys[0].0.is_none()).then(|| &self.keys[0])
+            })
+        else {
+            return false;
+        };
         let Ok(signature) = base64::engine::general_purpose::STANDARD.decode(signature.trim())
         else {
             return false;
         };
-        ring::signature::UnparsedPublicKey::new(
-            &ring::signature::ECDSA_P256_SHA256_ASN1,
-            &self.point,
-        )
-        .verify(body, &signature)
-        .is_ok()
+        let Ok(signature) = Signature::from_der(&signature) else {
+            return false;
+        };
+        key.verify(body, &signature).is_ok()
     }
+}
+
+/// An ECDSA P-256 public key from PEM (`-----BEGIN PUBLIC KEY-----`, lines of any length)
+/// or its base64 body alone: a SubjectPublicKeyInfo, read by `p256`.
+fn read_key(text: &str) -> std::result::Result<VerifyingKey, String> {
+    let body: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("-----"))
+        .flat_map(|l| l.split_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .ok()
+        .and_then(|der| VerifyingKey::from_public_key_der(&der).ok())
+        .ok_or_else(|| {
+            "the leak report key must be an ECDSA P-256 public key, PEM or base64".into()
+        })
 }
 
 /// What a leak report does with a live token of ours.
@@ -104,7 +149,19 @@ pub struct Labelled {
     pub label: String,
 }
 
-/// Handles a verified report; answers each match in order.
+/// A reported token that is one of ours.
+struct Ours {
+    public_id: String,
+    /// Revoked already (by an administrator, or an earlier report): nothing to revoke.
+    revoked: bool,
+    /// A canary is there to be found: flagged and told, never revoked by a report.
+    canary: bool,
+}
+
+/// Handles a verified report; answers each match in order. A token of ours is
+/// `true_positive` whatever became of it (revoked, expired, reported before); only the
+/// first report of a token flags it, writes the audit log and fires `token.leaked`, so a
+/// replayed report changes nothing twice.
 pub async fn report(
     pool: &PgPool,
     verifier: &Verifier,
@@ -116,9 +173,13 @@ pub async fn report(
     let mut to_revoke: Vec<String> = Vec::new();
     for r in &reported {
         let ours = flag_if_ours(pool, &reporter, r).await?;
-        if let Some(public_id) = &ours {
-            if action == LeakAction::Revoke && !to_revoke.contains(public_id) {
-                to_revoke.push(public_id.clone());
+        if let Some(ours) = &ours {
+            if action == LeakAction::Revoke
+                && !ours.revoked
+                && !ours.canary
+                && !to_revoke.contains(&ours.public_id)
+            {
+                to_revoke.push(ours.public_id.clone());
             }
         }
         answers.push(Labelled {
@@ -142,25 +203,33 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Flags a reported token if it is one of ours (its secret's digest matches, compared in
-/// constant time) and not revoked; returns its public id.
-async fn flag_if_ours(pool: &PgPool, reporter: &Principal, r: &Reported) -> Result<Option<String>> {
+/// Whether a reported token is one of ours (its secret's digest matches, compared in
+/// constant time); flags it, audits and fires `token.leaked` the first time it is reported.
+async fn flag_if_ours(pool: &PgPool, reporter: &Principal, r: &Reported) -> Result<Option<Ours>> {
     let Some(parsed) = format::parse(r.token.trim()) else {
         return Ok(None);
     };
     let mut tx = pool.begin().await?;
-    let row: Option<(i64, Vec<u8>, String)> = sqlx::query_as(
-        "SELECT id, secret_digest, name FROM api_tokens
-         WHERE public_id = $1 AND revoked_at IS NULL FOR UPDATE",
+    let row: Option<(i64, Vec<u8>, String, bool, bool, bool)> = sqlx::query_as(
+        "SELECT id, secret_digest, name, revoked_at IS NOT NULL, canary, leaked_at IS NOT NULL
+         FROM api_tokens WHERE public_id = $1 FOR UPDATE",
     )
     .bind(parsed.public_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((id, digest, name)) = row else {
+    let Some((id, digest, name, revoked, canary, reported_before)) = row else {
         return Ok(None);
     };
     if !secrets::constant_time_eq(&secrets::sha256(parsed.secret.as_bytes()), &digest) {
         return Ok(None);
+    }
+    let ours = Ours {
+        public_id: parsed.public_id.to_owned(),
+        revoked,
+        canary,
+    };
+    if reported_before {
+        return Ok(Some(ours));
     }
     sqlx::query("UPDATE api_tokens SET leaked_at = now(), leak_url = $2 WHERE id = $1")
         .bind(id)
@@ -182,5 +251,5 @@ async fn flag_if_ours(pool: &PgPool, reporter: &Principal, r: &Reported) -> Resu
     });
     webhooks::enqueue(&mut tx, EventKind::TokenLeaked, data).await?;
     tx.commit().await?;
-    Ok(Some(parsed.public_id.to_owned()))
+    Ok(Some(ours))
 }

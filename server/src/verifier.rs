@@ -106,7 +106,7 @@ struct Inner {
     replaced_uses: Cache<String, ()>,
     /// Every token's public id and secret digest, while listening (see the module's
     /// notes).
-    known: RwLock<HashMap<String, Vec<u8>>>,
+    known: RwLock<HashMap<String, Known>>,
     /// Revocations waiting for acknowledgements, by public id.
     receipts: Mutex<HashMap<String, mpsc::UnboundedSender<(String, Instant)>>>,
     /// `settle` calls waiting for their own notice to come back.
@@ -115,17 +115,38 @@ struct Inner {
     reconnect: tokio::sync::Notify,
 }
 
+/// A token as every listening instance holds it: its secret's digest, and whether it is a
+/// canary (answered from memory like a wrong secret, never looked up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Known {
+    digest: Vec<u8>,
+    canary: bool,
+}
+
 /// What a notice asks an instance to drop.
 #[derive(Debug, PartialEq, Eq)]
 enum Notice<'a> {
-    Created { public_id: &'a str, digest: Vec<u8> },
-    Deleted { row: i64, public_id: &'a str },
-    Revoked { row: i64, public_id: &'a str },
+    Created {
+        public_id: &'a str,
+        digest: Vec<u8>,
+        canary: bool,
+    },
+    Deleted {
+        row: i64,
+        public_id: &'a str,
+    },
+    Revoked {
+        row: i64,
+        public_id: &'a str,
+    },
     Token(i64),
     Owner(i64),
     Role(i64),
     All,
-    Settle { instance: &'a str, id: u64 },
+    Settle {
+        instance: &'a str,
+        id: u64,
+    },
 }
 
 /// Bytes from lower-case hexadecimal, as PostgreSQL's `encode(…, 'hex')` writes them.
@@ -146,6 +167,11 @@ impl<'a> Notice<'a> {
             "created" => Notice::Created {
                 public_id: next()?,
                 digest: hex(next()?)?,
+                canary: match next() {
+                    None => false,
+                    Some("canary") => true,
+                    Some(_) => return None,
+                },
             },
             "deleted" => Notice::Deleted {
                 row: next()?.parse().ok()?,
@@ -304,10 +330,15 @@ impl Verifier {
         let budgets = if self.cache_in_use() {
             let known = inner.known.read().expect("known ids");
             match known.get(parsed.public_id) {
-                Some(digest) => {
+                Some(token) => {
                     let presented = secrets::sha256(parsed.secret.as_bytes());
-                    if !secrets::constant_time_eq(&presented, digest) {
+                    if !secrets::constant_time_eq(&presented, &token.digest) {
                         return Ok(Err(Rejection::Invalid));
+                    }
+                    // A canary's right secret is answered as a wrong one is, from memory
+                    // after the same comparison, whatever became of the canary since.
+                    if token.canary {
+                        return Ok(Err(Rejection::Canary));
                     }
                     [None, None]
                 }
@@ -362,9 +393,16 @@ impl Verifier {
             Notice::Created {
                 public_id,
                 ref digest,
+                canary,
             } => {
                 // A new token cannot make an entry stale.
-                known().insert(public_id.to_owned(), digest.clone());
+                known().insert(
+                    public_id.to_owned(),
+                    Known {
+                        digest: digest.clone(),
+                        canary,
+                    },
+                );
                 return;
             }
             Notice::Settle { .. } => return,
@@ -572,11 +610,14 @@ impl Verifier {
         // and digests that exist now (a token made meanwhile is in the read or in a
         // notice to come).
         self.flush("reconnecting");
-        let ids: Vec<(String, Vec<u8>)> =
-            sqlx::query_as("SELECT public_id, secret_digest FROM api_tokens")
+        let ids: Vec<(String, Vec<u8>, bool)> =
+            sqlx::query_as("SELECT public_id, secret_digest, canary FROM api_tokens")
                 .fetch_all(&self.inner.pool)
                 .await?;
-        *self.inner.known.write().expect("known ids") = ids.into_iter().collect();
+        *self.inner.known.write().expect("known ids") = ids
+            .into_iter()
+            .map(|(id, digest, canary)| (id, Known { digest, canary }))
+            .collect();
         let _ = self.heartbeat().await;
         self.inner.listening.store(true, Ordering::Release);
         tracing::info!(instance = %self.inner.instance, "verifier listening for changes");
@@ -738,6 +779,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_canary_is_answered_from_memory_like_a_wrong_secret() {
+        // No database behind it: an answer that needed one would be an error.
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .acquire_timeout(Duration::from_millis(200))
+            .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+            .unwrap();
+        let verifier = Verifier::new(pool, true);
+        let canary = format::generate();
+        let public_id = canary.public_id.clone();
+        verifier.apply(&Notice::Created {
+            public_id: &public_id,
+            digest: canary.secret_digest.clone(),
+            canary: true,
+        });
+        verifier.inner.listening.store(true, Ordering::Release);
+        let wrong = format::assemble(&public_id, &"a".repeat(32));
+        assert!(matches!(
+            verifier.verify(&canary.plaintext, None).await,
+            Ok(Err(Rejection::Canary))
+        ));
+        assert!(matches!(
+            verifier.verify(&wrong, None).await,
+            Ok(Err(Rejection::Invalid))
+        ));
+    }
+
+    #[tokio::test]
     async fn a_notice_heard_between_the_epoch_check_and_the_insert_is_not_lost() {
         let pool = sqlx::postgres::PgPoolOptions::new()
             .connect_lazy("postgres://nobody@127.0.0.1:1/none")
@@ -784,9 +852,19 @@ mod tests {
             Notice::parse("created Ab12Cd34Ef56 00ff10"),
             Some(Notice::Created {
                 public_id: "Ab12Cd34Ef56",
-                digest: vec![0, 255, 16]
+                digest: vec![0, 255, 16],
+                canary: false,
             })
         );
+        assert_eq!(
+            Notice::parse("created Ab12Cd34Ef56 00ff10 canary"),
+            Some(Notice::Created {
+                public_id: "Ab12Cd34Ef56",
+                digest: vec![0, 255, 16],
+                canary: true,
+            })
+        );
+        assert_eq!(Notice::parse("created Ab12Cd34Ef56 00ff10 what"), None);
         assert_eq!(Notice::parse("created Ab12Cd34Ef56 0g"), None);
         assert_eq!(
             Notice::parse("deleted 7 Ab12Cd34Ef56"),

@@ -17,6 +17,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 /// The most matches one report may carry.
 const MAX_REPORTED: usize = 1000;
 const SIGNATURE_HEADER: &str = "github-public-key-signature";
+const IDENTIFIER_HEADER: &str = "github-public-key-identifier";
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(report_leaks))
@@ -31,7 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// text reported.
 #[utoipa::path(post, path = "/leaks", tag = "tokens", request_body = Vec<Reported>,
     params(("Github-Public-Key-Signature" = String, Header, description = "base64 ECDSA P-256 signature of the body"),
-           ("Github-Public-Key-Identifier" = Option<String>, Header, description = "which of the reporter's keys signed (informative)")),
+           ("Github-Public-Key-Identifier" = Option<String>, Header, description = "which of the configured keys signed (LATCHKEY_LEAK_REPORT_KEY may hold GitHub's list of keys)")),
     responses((status = 200, body = Vec<Labelled>),
               (status = 400, description = "The body is not a list of reported matches"),
               (status = 401, description = "The signature is missing or does not verify"),
@@ -41,21 +42,25 @@ async fn report_leaks(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Vec<Labelled>>> {
-    let Some(key) = &state.settings.leak_report_key else {
+    let Some(keys) = &state.settings.leak_report_key else {
         return Err(AppError::NotFound(
             "Leak reports (set LATCHKEY_LEAK_REPORT_KEY to enable them)".into(),
         )
         .into());
     };
+    let identifier = headers
+        .get(IDENTIFIER_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
     let signed = headers
         .get(SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|signature| key.verifies(&body, signature));
+        .is_some_and(|signature| keys.verifies(identifier, &body, signature));
     if !signed {
         return Err(ApiError::Request {
             status: StatusCode::UNAUTHORIZED,
             detail: "The report's Github-Public-Key-Signature is missing or does not verify \
-                     with the configured key."
+                     with the configured key named by Github-Public-Key-Identifier."
                 .into(),
         });
     }

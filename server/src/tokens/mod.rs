@@ -356,9 +356,18 @@ pub async fn get<'e>(
         .fetch_optional(db)
         .await?;
     match row {
-        Some(row) if p.can(TOKENS_ADMIN) || p.is(row.owner_id) => Ok(row.into()),
+        Some(row) if p.can(TOKENS_ADMIN) => Ok(row.into()),
+        Some(row) if p.is(row.owner_id) => Ok(as_owner_sees(row.into())),
         _ => Err(AppError::NotFound("That token".into()).into()),
     }
+}
+
+/// A token as someone who is not a token admin sees it: a canary is not marked as one
+/// (whoever could tell would know to leave it alone).
+fn as_owner_sees(mut token: TokenSummary) -> TokenSummary {
+    token.canary = false;
+    token.canary_triggered_at = None;
+    token
 }
 
 /// "Is this ours?": which token a pasted token (or its public id) is, for those who may
@@ -479,7 +488,11 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
     .bind(filter.unused_scopes)
     .fetch_all(pool)
     .await?;
-    Ok(paging::paginate(rows, limit, |r| r.row_id))
+    let mut page: Page<TokenSummary> = paging::paginate(rows, limit, |r| r.row_id);
+    if !p.can(TOKENS_ADMIN) {
+        page.items = page.items.into_iter().map(as_owner_sees).collect();
+    }
+    Ok(page)
 }
 
 /// A sort's ORDER BY, and the condition that keeps the rows after the cursor's ($4) row.

@@ -143,11 +143,12 @@ pub async fn verify(pool: &PgPool, presented: &str) -> Result<Result<Verified, R
         Some(row) if matches => row,
         _ => return Ok(Err(Rejection::Invalid)),
     };
-    if row.revoked {
-        return Ok(Err(Rejection::Revoked));
-    }
+    // A canary trips whatever became of it (revoked, reported leaked): checked first.
     if row.canary {
         return Ok(Err(Rejection::Canary));
+    }
+    if row.revoked {
+        return Ok(Err(Rejection::Revoked));
     }
     let verified = Verified {
         token_row: row.id,

@@ -204,3 +204,58 @@ async fn a_canary_tripped_from_many_addresses_fires_a_bounded_number_of_times(po
     assert_eq!(count(&app.pool, "token.canary_triggered").await, limit);
     assert_eq!(fired, limit, "{limit} of 60 trips written in a minute");
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn only_token_admins_see_that_a_token_is_a_canary(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let member = app.member(&admin_token, "lin@example.com", "Lin").await;
+    let canary = json(
+        app.api_post(
+            "/tokens/canaries",
+            &admin_token,
+            json!({ "name": "Lin's laptop bait", "owner_id": member }),
+        )
+        .await,
+    )
+    .await;
+    let id = canary["id"].as_str().unwrap();
+    let lin = app
+        .token_for(member, "Lin's reader", &["tokens:read"])
+        .await;
+    let as_owner = json(app.api_get(&format!("/tokens/{id}"), &lin).await).await;
+    assert_eq!(as_owner["canary"], false);
+    let listed = json(app.api_get("/tokens", &lin).await).await;
+    let listed = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .cloned()
+        .unwrap();
+    assert_eq!(listed["canary"], false);
+    let as_admin = json(app.api_get(&format!("/tokens/{id}"), &admin_token).await).await;
+    assert_eq!(as_admin["canary"], true);
+
+    // Revoked, it still trips: checked before revocation, answered like a wrong secret.
+    let revoked = app
+        .api(
+            reqwest::Method::DELETE,
+            &format!("/tokens/{id}"),
+            &admin_token,
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let used = app.api_get("/me", canary["token"].as_str().unwrap()).await;
+    assert_eq!(used.status(), StatusCode::UNAUTHORIZED);
+    let mut tripped = 0;
+    for _ in 0..100 {
+        tripped = count(&app.pool, "token.canary_triggered").await;
+        if tripped > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(tripped, 1, "a revoked canary still trips");
+}

@@ -562,7 +562,7 @@ async fn a_signed_leak_report_revokes_the_token_and_the_next_request_is_refused(
         b64.encode(&spki)
     );
     let settings = server::config::Settings {
-        leak_report_key: Some(server::leaks::ReportKey::parse(&pem).unwrap()),
+        leak_report_key: Some(server::leaks::ReportKeys::parse(&pem).unwrap()),
         ..settings()
     };
     let app = TestApp::spawn_with(pool, settings).await;
@@ -951,4 +951,140 @@ async fn slow_endpoints_hold_up_only_themselves_and_never_a_security_event(pool:
         started.elapsed() < Duration::from_secs(4),
         "it arrived while the slow endpoints were still answering"
     );
+}
+
+/// A reporter's key pair (ring), and its public half as SubjectPublicKeyInfo, base64.
+fn reporter_key() -> (ring::signature::EcdsaKeyPair, String) {
+    use base64::Engine;
+    use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+    let pair =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).unwrap();
+    let mut spki = vec![
+        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
+        0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+    ];
+    spki.extend_from_slice(pair.public_key().as_ref());
+    let public = base64::engine::general_purpose::STANDARD.encode(&spki);
+    (pair, public)
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn leak_reports_choose_their_key_change_nothing_twice_and_spare_canaries(pool: PgPool) {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let rng = ring::rand::SystemRandom::new();
+    // GitHub's published list of two keys, as LATCHKEY_LEAK_REPORT_KEY.
+    let (old_pair, old_public) = reporter_key();
+    let (new_pair, new_public) = reporter_key();
+    let published = json!({ "public_keys": [
+        { "key_identifier": "old-key", "key": format!("-----BEGIN PUBLIC KEY-----\n{old_public}\n-----END PUBLIC KEY-----\n") },
+        { "key_identifier": "new-key", "key": new_public },
+    ]})
+    .to_string();
+    let settings = server::config::Settings {
+        leak_report_key: Some(server::leaks::ReportKeys::parse(&published).unwrap()),
+        ..settings()
+    };
+    assert!(server::leaks::ReportKeys::parse("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE").is_err());
+    let app = TestApp::spawn_with(pool, settings).await;
+    app.listening().await;
+    let (_, admin_token) = app.admin_with_token(SCOPES).await;
+    let live = create_token(&app, &admin_token, "Deploy key").await;
+    let gone = create_token(&app, &admin_token, "Old deploy key").await;
+    let revoked = app
+        .api(
+            Method::DELETE,
+            &format!("/tokens/{}", gone["id"].as_str().unwrap()),
+            &admin_token,
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let canary = json(
+        app.api_post(
+            "/tokens/canaries",
+            &admin_token,
+            json!({ "name": "Wiki bait" }),
+        )
+        .await,
+    )
+    .await;
+    let body = json!([
+        { "token": live["token"], "type": "latchkey_api_token", "url": "https://github.com/acme/a", "source": "content" },
+        { "token": gone["token"], "type": "latchkey_api_token", "url": "https://github.com/acme/b", "source": "content" },
+        { "token": canary["token"], "type": "latchkey_api_token", "url": "https://github.com/acme/c", "source": "content" },
+    ])
+    .to_string();
+    let post = |identifier: &'static str, pair: &ring::signature::EcdsaKeyPair| {
+        let signature = b64.encode(pair.sign(&rng, body.as_bytes()).unwrap().as_ref());
+        let request = app
+            .another_browser()
+            .post(app.url("/api/v1/leaks"))
+            .header("content-type", "application/json")
+            .header("github-public-key-signature", signature)
+            .header("github-public-key-identifier", identifier)
+            .body(body.clone());
+        async move { request.send().await.unwrap() }
+    };
+    // Signed by one key but naming the other: refused.
+    assert_eq!(
+        post("new-key", &old_pair).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        post("no-such-key", &old_pair).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    for (identifier, pair) in [("old-key", &old_pair), ("new-key", &new_pair)] {
+        // The second is a replay, signed with the other key: the same answer, no change.
+        let answered = post(identifier, pair).await;
+        assert_eq!(answered.status(), StatusCode::OK, "{identifier}");
+        let labels: Vec<String> = json(answered)
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["label"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            labels, ["true_positive"; 3],
+            "a revoked token is still ours"
+        );
+    }
+    let leaked: Vec<(String, String)> = sqlx::query_as(
+        "SELECT action, target FROM audit_events
+         WHERE action IN ('token.leaked', 'token.revoked') ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let id = |t: &Value| t["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        leaked,
+        [
+            ("token.revoked".to_owned(), id(&gone)),
+            ("token.leaked".to_owned(), id(&live)),
+            ("token.leaked".to_owned(), id(&gone)),
+            ("token.leaked".to_owned(), id(&canary)),
+            ("token.revoked".to_owned(), id(&live)),
+        ],
+        "each token flagged once; the canary is not revoked"
+    );
+    let events: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM webhook_events WHERE kind = 'token.leaked'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(events, 3);
+    // The canary still trips: revoked or reported, it answers like a wrong secret.
+    let tripped = app.api_get("/me", canary["token"].as_str().unwrap()).await;
+    assert_eq!(tripped.status(), StatusCode::UNAUTHORIZED);
+    let canary_now = json(
+        app.api_get(&format!("/tokens/{}", id(&canary)), &admin_token)
+            .await,
+    )
+    .await;
+    assert_ne!(canary_now["status"], "revoked");
 }
