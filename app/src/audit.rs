@@ -50,10 +50,12 @@ pub enum AuditAction {
     ModuleAdded,
     WebhookCreated,
     WebhookDeleted,
+    WebhookTested,
+    WebhookSecretRotated,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 28] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
@@ -80,6 +82,8 @@ impl AuditAction {
         Self::ModuleAdded,
         Self::WebhookCreated,
         Self::WebhookDeleted,
+        Self::WebhookTested,
+        Self::WebhookSecretRotated,
     ];
 
     /// The name stored in the log and shown to people, e.g. `token.created`.
@@ -111,6 +115,8 @@ impl AuditAction {
             Self::ModuleAdded => "module.added",
             Self::WebhookCreated => "webhook.created",
             Self::WebhookDeleted => "webhook.deleted",
+            Self::WebhookTested => "webhook.tested",
+            Self::WebhookSecretRotated => "webhook.secret_rotated",
         }
     }
 

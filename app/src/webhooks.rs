@@ -114,6 +114,7 @@ pub struct NewWebhookEndpoint {
     pub description: Option<String>,
     /// One or more of `token.created`, `token.revoked`, `token.rolled`, `token.expiring`
     /// (30, 7 and 1 days before), `token.expired`, `canary.triggered`, `token.leaked`,
+    /// `token.used_after_replacement`, `token.refused_address`,
     /// `token.used_from_new_address`, `user.disabled`, `role.changed`.
     #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub events: Vec<EventKind>,
@@ -127,6 +128,27 @@ pub struct CreatedWebhookEndpoint {
     pub secret: String,
     #[serde(flatten)]
     pub endpoint: WebhookEndpoint,
+}
+
+/// What rotating an endpoint's signing secret asks for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RotateWebhookSecret {
+    /// How long deliveries are signed with the previous secret too: `now`, `1h`, `24h`
+    /// (default) or `7d`.
+    #[serde(default)]
+    pub overlap: crate::tokens::Overlap,
+}
+
+/// A rotated signing secret: the only time the new one is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RotatedWebhookSecret {
+    /// The new signing secret, `whsec_<base64>`.
+    pub secret: String,
+    /// Until when deliveries also carry a signature with the previous secret.
+    pub previous_valid_until: DateTime<Utc>,
 }
 
 /// One event's delivery to one endpoint.

@@ -99,6 +99,11 @@ pub struct Config {
           value_parser = crate::webhooks::destinations::Destinations::parse)]
     pub webhook_allowed_networks: Option<crate::webhooks::destinations::Destinations>,
 
+    /// The most webhook endpoints that may be registered.
+    #[arg(long, env = "LATCHKEY_WEBHOOK_MAX_ENDPOINTS", default_value_t = 50,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub webhook_max_endpoints: u32,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -149,6 +154,8 @@ pub struct Settings {
     pub mail: Option<crate::mail::MailSettings>,
     /// Where webhook deliveries may go.
     pub webhook_destinations: crate::webhooks::destinations::Destinations,
+    /// The most webhook endpoints that may be registered.
+    pub webhook_max_endpoints: u32,
 }
 
 impl Settings {
@@ -187,6 +194,7 @@ impl Settings {
                 .zip(config.mail_from.clone())
                 .map(|(smtp, from)| crate::mail::MailSettings { smtp, from }),
             webhook_destinations: config.webhook_allowed_networks.clone().unwrap_or_default(),
+            webhook_max_endpoints: config.webhook_max_endpoints,
         }
     }
 }
@@ -207,6 +215,7 @@ impl Default for Settings {
             leak_action: Default::default(),
             mail: None,
             webhook_destinations: Default::default(),
+            webhook_max_endpoints: 50,
         }
     }
 }

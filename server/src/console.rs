@@ -281,7 +281,7 @@ impl Console for ConsoleService {
             webhooks::register(
                 self.pool(),
                 &Principal::from_caller(caller)?,
-                &self.0.settings.webhook_destinations,
+                &self.0.settings,
                 new,
             )
             .await,

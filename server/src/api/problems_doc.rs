@@ -86,6 +86,12 @@ fn problem_statuses(
     } else if method == "post" && matches!(path, "/api/v1/users" | "/api/v1/tokens") {
         statuses.push(("404", "The role or owner the body names does not exist."));
     }
+    if path == "/api/v1/webhooks/{id}/test" {
+        statuses.push((
+            "429",
+            "At most 5 test events a minute per endpoint: try again in a minute.",
+        ));
+    }
     let changes = matches!(method, "post" | "patch" | "delete");
     if changes && (!path.starts_with("/api/v1/tokens/") || path.ends_with("/roll")) {
         statuses.push((

@@ -1,8 +1,12 @@
-//! `/webhooks`: register endpoints, list them and their deliveries, send a test event.
+//! `/webhooks`: register endpoints, list them and their deliveries, send a test event,
+//! rotate a signing secret.
 
 use super::{extract::ApiJson, ApiResult, Bearer};
 use crate::{webhooks, AppState};
-use app::webhooks::{CreatedWebhookEndpoint, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint};
+use app::webhooks::{
+    CreatedWebhookEndpoint, NewWebhookEndpoint, RotateWebhookSecret, RotatedWebhookSecret,
+    WebhookDelivery, WebhookEndpoint,
+};
 use axum::{
     extract::{Path, State},
     http::StatusCode,
@@ -18,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_deliveries))
         .routes(routes!(send_test))
         .routes(routes!(resend_delivery))
+        .routes(routes!(rotate_secret))
 }
 
 /// List the registered endpoints (never their secrets).
@@ -40,13 +45,7 @@ async fn create_webhook(
     auth: Bearer,
     ApiJson(new): ApiJson<NewWebhookEndpoint>,
 ) -> ApiResult<(StatusCode, Json<CreatedWebhookEndpoint>)> {
-    let created = webhooks::register(
-        &state.pool,
-        &auth.principal,
-        &state.settings.webhook_destinations,
-        new,
-    )
-    .await?;
+    let created = webhooks::register(&state.pool, &auth.principal, &state.settings, new).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -113,4 +112,23 @@ async fn resend_delivery(
 ) -> ApiResult<StatusCode> {
     webhooks::resend(&state.pool, &auth.principal, &id, &event_id).await?;
     Ok(StatusCode::ACCEPTED)
+}
+
+/// Give an endpoint a new signing secret, shown this once. Until the overlap ends (24 hours
+/// by default) each delivery carries two signatures, with the new secret and the previous
+/// one, so the receiver can switch without missing an event.
+#[utoipa::path(post, path = "/webhooks/{id}/secret", tag = "webhooks",
+    request_body = RotateWebhookSecret,
+    params(("id" = String, Path, description = "The endpoint's id, ep_…")),
+    security(("bearer" = ["webhooks:write"])),
+    responses((status = 200, body = RotatedWebhookSecret, description = "Rotated; the new secret is shown this once")))]
+async fn rotate_secret(
+    State(state): State<AppState>,
+    auth: Bearer,
+    Path(id): Path<String>,
+    ApiJson(rotate): ApiJson<RotateWebhookSecret>,
+) -> ApiResult<Json<RotatedWebhookSecret>> {
+    Ok(Json(
+        webhooks::rotate_secret(&state.pool, &auth.principal, &id, rotate).await?,
+    ))
 }

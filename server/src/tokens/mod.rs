@@ -663,7 +663,7 @@ pub async fn revoke_reused(
     .await?;
     let mut data = webhooks::token_data(public_id, &token.name, &token.owner, &p.label);
     data["revoked"] = json!(family);
-    webhooks::enqueue(&mut *tx, EventKind::TokenUsedAfterReplacement, data).await?;
+    webhooks::enqueue(&mut tx, EventKind::TokenUsedAfterReplacement, data).await?;
     tx.commit().await?;
     Ok(family)
 }

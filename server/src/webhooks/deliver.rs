@@ -13,12 +13,12 @@
 
 use super::destinations::{self, Destinations};
 use crate::{error::Result, outbox};
-use app::webhooks::EventKind;
-use base64::Engine;
+use app::{
+    permissions::{grants, AUDIT_READ, USERS_READ},
+    webhooks::EventKind,
+};
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
 use serde_json::Value;
-use sha2::Sha256;
 use sqlx::PgPool;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -28,18 +28,47 @@ pub const CHANNEL: &str = "latchkey_webhooks";
 /// How long an attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The signature of a delivery: `v1,<base64 of HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`,
-/// the key being the base64 after `whsec_`. `None` for a secret that is not one.
-pub fn sign(secret: &str, event_id: &str, timestamp: i64, body: &str) -> Option<String> {
-    let key = base64::engine::general_purpose::STANDARD
-        .decode(secret.strip_prefix("whsec_")?)
-        .ok()?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
-    mac.update(format!("{event_id}.{timestamp}.{body}").as_bytes());
-    Some(format!(
-        "v1,{}",
-        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-    ))
+/// The `webhook-signature` of a delivery, by the Standard Webhooks reference library: `v1,`
+/// and the base64 HMAC-SHA256 of `<id>.<timestamp>.<body>` under each secret given (the
+/// current one, then during a rotation the previous one), space-separated. `None` when a
+/// secret cannot be read.
+pub fn sign(secrets: &[&str], event_id: &str, timestamp: i64, body: &str) -> Option<String> {
+    let signatures = secrets
+        .iter()
+        .map(|secret| {
+            let key = secret.strip_prefix("whsec_")?;
+            standardwebhooks::Webhook::new(key)
+                .ok()?
+                .sign(event_id, timestamp, body.as_bytes())
+                .ok()
+        })
+        .collect::<Option<Vec<String>>>()?;
+    Some(signatures.join(" "))
+}
+
+/// What of an event the registrant may read, as the console would show it to them:
+/// e-mail addresses need `users:read`, client addresses and user agents `audit:read`.
+/// Whatever they may not read is left out, at any depth.
+pub fn redact(payload: &mut Value, permissions: &[String]) {
+    let emails = grants(permissions, USERS_READ);
+    let clients = grants(permissions, AUDIT_READ);
+    fn walk(v: &mut Value, emails: bool, clients: bool) {
+        match v {
+            Value::Object(map) => {
+                map.retain(|key, _| match key.as_str() {
+                    "email" => emails,
+                    "address" | "client_addr" | "user_agent" => clients,
+                    _ => true,
+                });
+                for v in map.values_mut() {
+                    walk(v, emails, clients);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, emails, clients)),
+            _ => {}
+        }
+    }
+    walk(payload, emails, clients);
 }
 
 /// How long a taken delivery is left to its worker: longer than an attempt may take.
@@ -72,10 +101,16 @@ pub const CLAIM: &str = "
         FOR UPDATE OF d SKIP LOCKED
     )
     UPDATE webhook_deliveries d SET lease_until = now() + make_interval(secs => $2)
-    FROM taken, webhook_events e, webhook_endpoints w
+    FROM taken, webhook_events e,
+         webhook_endpoints w
+         LEFT JOIN users u ON u.id = w.created_by AND u.active
+         LEFT JOIN roles r ON r.id = u.role_id
     WHERE d.id = taken.id AND e.id = d.event_id AND w.id = d.endpoint_id
     RETURNING d.id, d.attempts, e.public_id AS event_id, e.payload, e.created_at AS event_at,
-              w.url, w.secret";
+              w.url, w.secret,
+              CASE WHEN w.previous_secret_until > now() THEN w.previous_secret END
+                  AS previous_secret,
+              COALESCE(r.permissions, '{}') AS registrant_permissions";
 
 #[derive(sqlx::FromRow)]
 struct Due {
@@ -86,6 +121,11 @@ struct Due {
     event_at: DateTime<Utc>,
     url: String,
     secret: String,
+    /// During a rotation's overlap, the secret before: deliveries carry both signatures.
+    previous_secret: Option<String>,
+    /// What the person who registered the endpoint may read now (nothing once they are
+    /// disabled or deleted): the payload carries no more.
+    registrant_permissions: Vec<String>,
 }
 
 /// What one attempt came to.
@@ -228,9 +268,13 @@ async fn attempt(client: &Client, due: &Due) -> Outcome {
     if literal.is_some_and(|a| client.destinations.refusal(a).is_some()) {
         return not_allowed();
     }
-    let body = due.payload.to_string();
+    let mut payload = due.payload.clone();
+    redact(&mut payload, &due.registrant_permissions);
+    let body = payload.to_string();
     let timestamp = Utc::now().timestamp();
-    let Some(signature) = sign(&due.secret, &due.event_id, timestamp, &body) else {
+    let mut secrets = vec![due.secret.as_str()];
+    secrets.extend(due.previous_secret.as_deref());
+    let Some(signature) = sign(&secrets, &due.event_id, timestamp, &body) else {
         return Outcome {
             status_code: None,
             error: Some("the endpoint's signing secret cannot be read".into()),
@@ -274,7 +318,33 @@ mod tests {
 
     #[test]
     fn a_secret_that_is_not_one_signs_nothing() {
-        assert!(sign("not a secret", "msg_1", 1, "{}").is_none());
-        assert!(sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_1", 1, "{}").is_some());
+        assert!(sign(&["not a secret"], "msg_1", 1, "{}").is_none());
+        let key = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        assert!(sign(&[key], "msg_1", 1, "{}").is_some());
+        let both = sign(&[key, key], "msg_1", 1, "{}").unwrap();
+        assert_eq!(both.split(' ').count(), 2);
+    }
+
+    #[test]
+    fn a_registrant_reads_only_what_their_permissions_show() {
+        let event = || {
+            serde_json::json!({ "data": {
+                "owner": { "id": 1, "display_name": "Ada", "email": "ada@example.com" },
+                "client_addr": "203.0.113.9", "user_agent": "curl/8",
+                "tokens": [{ "id": "x", "address": "198.51.100.1" }],
+            }})
+        };
+        let mut none = event();
+        redact(&mut none, &[]);
+        assert_eq!(
+            none,
+            serde_json::json!({ "data": {
+                "owner": { "id": 1, "display_name": "Ada" },
+                "tokens": [{ "id": "x" }],
+            }})
+        );
+        let mut all = event();
+        redact(&mut all, &["users:read".into(), "audit:read".into()]);
+        assert_eq!(all, event());
     }
 }

@@ -8,6 +8,7 @@ pub mod expiry;
 
 use crate::{
     audit::{self, Target},
+    config::Settings,
     error::Result,
     fields,
     principal::Principal,
@@ -17,13 +18,15 @@ use app::{
     audit::AuditAction,
     permissions::{WEBHOOKS_READ, WEBHOOKS_WRITE},
     webhooks::{
-        CreatedWebhookEndpoint, EventKind, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint,
+        CreatedWebhookEndpoint, EventKind, NewWebhookEndpoint, RotateWebhookSecret,
+        RotatedWebhookSecret, WebhookDelivery, WebhookEndpoint,
     },
     AppError,
 };
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use destinations::{Checked, Destinations};
+
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -95,6 +98,15 @@ async fn check_url(url: &str, destinations: &Destinations) -> Result<String, App
     }
 }
 
+/// A signing secret: 32 random bytes, as Standard Webhooks libraries take a key,
+/// `whsec_<base64>`.
+fn new_secret() -> String {
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(secrets::random_bytes::<32>())
+    )
+}
+
 /// The `events` field: each kind once, in the order given.
 fn check_events(events: &[EventKind]) -> Result<Vec<String>, AppError> {
     let mut out: Vec<String> = Vec::new();
@@ -113,20 +125,34 @@ fn check_events(events: &[EventKind]) -> Result<Vec<String>, AppError> {
 pub async fn register(
     pool: &PgPool,
     p: &Principal,
-    destinations: &Destinations,
+    settings: &Settings,
     new: NewWebhookEndpoint,
 ) -> Result<CreatedWebhookEndpoint> {
     p.require(WEBHOOKS_WRITE, "register webhook endpoints")?;
-    let url = check_url(&new.url, destinations).await?;
+    let url = check_url(&new.url, &settings.webhook_destinations).await?;
     let events = check_events(&new.events)?;
     let description = fields::text("description", new.description.as_deref(), DESCRIPTION_MAX)?;
     let public_id = format!("ep_{}", secrets::random_string(BASE62, 12));
-    // 32 random bytes, as Standard Webhooks libraries take a key: `whsec_<base64>`.
-    let secret = format!(
-        "whsec_{}",
-        base64::engine::general_purpose::STANDARD.encode(secrets::random_bytes::<32>())
-    );
+    let secret = new_secret();
     let mut tx = pool.begin().await?;
+    // Counted under a lock, so that two registrations cannot both take the last place.
+    sqlx::query("LOCK TABLE webhook_endpoints IN SHARE ROW EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await?;
+    let registered: i64 = sqlx::query_scalar("SELECT count(*) FROM webhook_endpoints")
+        .fetch_one(&mut *tx)
+        .await?;
+    if registered >= i64::from(settings.webhook_max_endpoints) {
+        return Err(AppError::conflict(
+            "url",
+            format!(
+                "This server takes at most {} webhook endpoints (LATCHKEY_WEBHOOK_MAX_ENDPOINTS): \
+                 remove one first.",
+                settings.webhook_max_endpoints
+            ),
+        )
+        .into());
+    }
     let row: EndpointRow = sqlx::query_as(
         "INSERT INTO webhook_endpoints (public_id, url, description, events, secret, created_by)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -277,11 +303,34 @@ pub async fn resend(pool: &PgPool, p: &Principal, public_id: &str, event_id: &st
     Ok(())
 }
 
-/// Sends a test event to one endpoint (through the outbox, like any other).
+/// How many test events an endpoint may be sent in a minute.
+pub const TESTS_PER_MINUTE: i64 = 5;
+
+/// Sends a test event to one endpoint (through the outbox, like any other), at most
+/// [`TESTS_PER_MINUTE`] a minute per endpoint; each is in the audit log.
 pub async fn send_test(pool: &PgPool, p: &Principal, public_id: &str) -> Result<String> {
     p.require(WEBHOOKS_WRITE, "send test events")?;
-    let endpoint = endpoint_row(pool, public_id).await?;
     let mut tx = pool.begin().await?;
+    let endpoint: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM webhook_endpoints WHERE public_id = $1 FOR UPDATE")
+            .bind(public_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let endpoint = endpoint.ok_or_else(|| AppError::NotFound("That webhook endpoint".into()))?;
+    let recent: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+         WHERE d.endpoint_id = $1 AND e.kind = $2 AND e.created_at > now() - interval '1 minute'",
+    )
+    .bind(endpoint)
+    .bind(EventKind::Test.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
+    if recent >= TESTS_PER_MINUTE {
+        return Err(AppError::TooManyRequests(format!(
+            "At most {TESTS_PER_MINUTE} test events a minute per endpoint: try again in a minute."
+        ))
+        .into());
+    }
     let data = json!({ "endpoint": public_id, "actor": p.label });
     let (event_id, event_row) = insert_event(&mut tx, EventKind::Test, data).await?;
     sqlx::query("INSERT INTO webhook_deliveries (endpoint_id, event_id) VALUES ($1, $2)")
@@ -289,8 +338,54 @@ pub async fn send_test(pool: &PgPool, p: &Principal, public_id: &str) -> Result<
         .bind(event_row)
         .execute(&mut *tx)
         .await?;
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        AuditAction::WebhookTested,
+        Target::Webhook(public_id),
+        json!({ "event": event_id }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(event_id)
+}
+
+/// Gives an endpoint a new signing secret, shown this once; deliveries are signed with the
+/// previous one too until the overlap ends, so receivers switch without a gap.
+pub async fn rotate_secret(
+    pool: &PgPool,
+    p: &Principal,
+    public_id: &str,
+    rotate: RotateWebhookSecret,
+) -> Result<RotatedWebhookSecret> {
+    p.require(WEBHOOKS_WRITE, "rotate webhook signing secrets")?;
+    let secret = new_secret();
+    let mut tx = pool.begin().await?;
+    let until: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "UPDATE webhook_endpoints
+         SET previous_secret = secret, secret = $2,
+             previous_secret_until = now() + make_interval(secs => $3)
+         WHERE public_id = $1 RETURNING previous_secret_until",
+    )
+    .bind(public_id)
+    .bind(&secret)
+    .bind(rotate.overlap.seconds() as f64)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let until = until.ok_or_else(|| AppError::NotFound("That webhook endpoint".into()))?;
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        AuditAction::WebhookSecretRotated,
+        Target::Webhook(public_id),
+        json!({ "overlap": rotate.overlap.as_str(), "previous_valid_until": until }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(RotatedWebhookSecret {
+        secret,
+        previous_valid_until: until,
+    })
 }
 
 /// Writes an event, and a delivery for each endpoint that asked for its kind, inside the

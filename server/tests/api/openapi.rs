@@ -112,5 +112,5 @@ async fn every_operation_enforces_the_scope_its_document_states(pool: PgPool) {
             checked += 1;
         }
     }
-    assert_eq!(checked, 27, "operations that state a scope");
+    assert_eq!(checked, 28, "operations that state a scope");
 }

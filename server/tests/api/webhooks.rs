@@ -1088,3 +1088,148 @@ async fn leak_reports_choose_their_key_change_nothing_twice_and_spare_canaries(p
     .await;
     assert_ne!(canary_now["status"], "revoked");
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_rotated_secret_signs_beside_the_previous_one_until_the_overlap_ends(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(SCOPES).await;
+    let (receiver, addr) = Receiver::start(0).await;
+    let (endpoint, old_secret) = register(&app, &admin_token, addr, &["token.created"]).await;
+    let rotated = app
+        .api_post(
+            &format!("/webhooks/{endpoint}/secret"),
+            &admin_token,
+            json!({ "overlap": "1h" }),
+        )
+        .await;
+    assert_eq!(rotated.status(), StatusCode::OK);
+    let rotated = json(rotated).await;
+    let new_secret = rotated["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new_secret, old_secret);
+    assert!(rotated["previous_valid_until"].is_string());
+
+    create_token(&app, &admin_token, "During the overlap").await;
+    let (headers, body) = receiver.until(1).await.remove(0);
+    assert_eq!(
+        headers["webhook-signature"]
+            .to_str()
+            .unwrap()
+            .split(' ')
+            .count(),
+        2
+    );
+    for secret in [&new_secret, &old_secret] {
+        standardwebhooks::Webhook::new(secret)
+            .unwrap()
+            .verify(&body, &headers)
+            .expect("both secrets verify during the overlap");
+    }
+    // The overlap ends: the previous secret no longer signs.
+    sqlx::query("UPDATE webhook_endpoints SET previous_secret_until = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    create_token(&app, &admin_token, "After the overlap").await;
+    let (headers, body) = receiver.until(2).await.remove(1);
+    standardwebhooks::Webhook::new(&new_secret)
+        .unwrap()
+        .verify(&body, &headers)
+        .unwrap();
+    assert!(standardwebhooks::Webhook::new(&old_secret)
+        .unwrap()
+        .verify(&body, &headers)
+        .is_err());
+    assert!(app
+        .audit_actions()
+        .await
+        .iter()
+        .any(|a| a == "webhook.secret_rotated"));
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn payloads_carry_only_what_the_registrant_may_read(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(SCOPES).await;
+    // Someone who may manage webhooks, but not read users or the audit log.
+    let role: i64 = sqlx::query_scalar(
+        "INSERT INTO roles (name, description, permissions)
+         VALUES ('Integrations', '', '{webhooks:read,webhooks:write}') RETURNING id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let hooks: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, display_name, kind, password_hash, role_id)
+         VALUES ('hooks@example.com', 'Hook keeper', 'human', 'not a usable hash', $1)
+         RETURNING id",
+    )
+    .bind(role)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let keeper = app
+        .token_for(hooks, "Keeper", &["webhooks:read", "webhooks:write"])
+        .await;
+    let (limited, limited_addr) = Receiver::start(0).await;
+    register(&app, &keeper, limited_addr, &["token.created"]).await;
+    let (full, full_addr) = Receiver::start(0).await;
+    register(&app, &admin_token, full_addr, &["token.created"]).await;
+    create_token(&app, &admin_token, "Seen by both").await;
+    let limited_event: Value = serde_json::from_slice(&limited.until(1).await[0].1).unwrap();
+    let full_event: Value = serde_json::from_slice(&full.until(1).await[0].1).unwrap();
+    assert_eq!(full_event["data"]["owner"]["email"], ADMIN_EMAIL);
+    assert!(
+        limited_event["data"]["owner"].get("email").is_none(),
+        "{limited_event}"
+    );
+    assert_eq!(
+        limited_event["data"]["token"], full_event["data"]["token"],
+        "the rest is the same"
+    );
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn test_events_are_rate_limited_and_audited_and_endpoints_capped(pool: PgPool) {
+    let settings = server::config::Settings {
+        webhook_max_endpoints: 2,
+        ..settings()
+    };
+    let app = TestApp::spawn_with(pool, settings).await;
+    let (_, admin_token) = app.admin_with_token(SCOPES).await;
+    let (_receiver, addr) = Receiver::start(0).await;
+    let (endpoint, _) = register(&app, &admin_token, addr, &["token.created"]).await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let sent = app
+            .api_post(
+                &format!("/webhooks/{endpoint}/test"),
+                &admin_token,
+                json!({}),
+            )
+            .await;
+        statuses.push(sent.status().as_u16());
+    }
+    assert_eq!(statuses, [202, 202, 202, 202, 202, 429, 429]);
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'webhook.tested'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 5);
+
+    register(&app, &admin_token, addr, &["token.revoked"]).await;
+    let third = app
+        .api_post(
+            "/webhooks",
+            &admin_token,
+            json!({ "url": format!("http://{addr}/hooks"), "events": ["token.created"] }),
+        )
+        .await;
+    assert_eq!(third.status(), StatusCode::CONFLICT);
+    let body = json(third).await;
+    assert_eq!(body["errors"][0]["field"], "url");
+    assert!(
+        body["detail"].as_str().unwrap().contains("at most 2"),
+        "{body}"
+    );
+}

@@ -44,7 +44,7 @@ async fn the_api_page_lists_every_operation_with_its_scope(pool: PgPool) {
     assert!(ops
         .iter()
         .any(|o| o.path == "/api/v1/me" && o.scope.is_empty()));
-    assert_eq!(ops.len(), 31);
+    assert_eq!(ops.len(), 32);
 }
 
 /// Mia, a Member (she may create tokens for herself, and has no audit:read), created by

@@ -6,7 +6,7 @@ of schema-valid cases in line with them: permissions and scopes name modules the
 token may grant, role and user ids name ones that exist and that the token may give, an expiry lies in the future, a webhook
 URL is one the WHATWG parser takes (no pattern says which), an
 allowlist holds addresses and ranges (whose syntax, host bits included, no pattern states), a roll keeps the old token's
-scopes and addresses (narrowing them depends on the token), and a
+scopes, addresses and lifetime (narrowing them depends on the token), and a
 person has an email and a password that zxcvbn does not guess (a service account none). Cases meant to break the schema are left alone. The
 run's own token and its owner are never revoked, rolled, disabled or deleted by its cases."""
 
@@ -81,12 +81,12 @@ def map_case(context, case):
     if isinstance(body.get("allowed_ips"), list):
         body["allowed_ips"] = [ALLOWED[len(str(i)) % len(ALLOWED)] for i in body["allowed_ips"]]
     if case.path.endswith("/roll"):
-        # A roll may only narrow the old token's scopes and addresses, which the run
-        # cannot know: it keeps them.
+        # A roll may only narrow the old token's scopes and addresses, and never lengthen
+        # its life, which the run cannot know: it keeps them (and the old lifetime).
         body.pop("scopes", None)
         body.pop("allowed_ips", None)
-        if body.get("never_expires") is True:
-            body.pop("expires_at", None)
+        body.pop("expires_at", None)
+        body.pop("never_expires", None)
     if "display_name" in body and "role_id" in body:
         # A new user: people need an email and a password, service accounts have none.
         if body.get("kind") == "service":
