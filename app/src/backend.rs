@@ -15,7 +15,10 @@ use crate::{
         CreatedToken, ExpiringSoon, NewCanary, NewToken, OwnerChoice, Revoked, RollToken,
         RolledToken, TokenFilter, TokenPolicy, TokenSummary, TokenUsage,
     },
-    webhooks::{CreatedWebhookEndpoint, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint},
+    webhooks::{
+        CreatedWebhookEndpoint, NewWebhookEndpoint, RotatedSigningSecret, SecretRotation,
+        WebhookDelivery, WebhookEndpoint,
+    },
     AppError, CurrentUser, Page,
 };
 use async_trait::async_trait;
@@ -147,6 +150,12 @@ pub trait Console: Send + Sync + 'static {
         id: String,
     ) -> Result<Vec<WebhookDelivery>, AppError>;
     async fn send_test_webhook(&self, caller: &Caller, id: String) -> Result<String, AppError>;
+    async fn rotate_webhook_secret(
+        &self,
+        caller: &Caller,
+        id: String,
+        rotate: SecretRotation,
+    ) -> Result<RotatedSigningSecret, AppError>;
     async fn resend_delivery(
         &self,
         caller: &Caller,

@@ -27,6 +27,38 @@ pub fn grants<S: AsRef<str>>(held: &[S], needed: &str) -> bool {
     })
 }
 
+/// A token's scopes, each as far as its owner's permissions reach: a `write` scope whose
+/// owner may now only read becomes `read`; one the owner lost entirely goes. What a token
+/// may do, sorted.
+pub fn effective_scopes<S: AsRef<str>>(scopes: &[String], owner_permissions: &[S]) -> Vec<String> {
+    let mut out: Vec<String> = scopes
+        .iter()
+        .filter_map(|s| {
+            if grants(owner_permissions, s) {
+                Some(s.clone())
+            } else {
+                let read = format!("{}:read", s.strip_suffix(":write")?);
+                grants(owner_permissions, &read).then_some(read)
+            }
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// What a token with `scopes` could do under its owner's permissions `before` and can no
+/// longer do under `after` (a role change), in the order of its scopes.
+pub fn scopes_lost(scopes: &[String], before: &[String], after: &[String]) -> Vec<String> {
+    let now = effective_scopes(scopes, after);
+    let mut lost: Vec<String> = effective_scopes(scopes, before)
+        .into_iter()
+        .filter(|s| !grants(&now, s))
+        .collect();
+    lost.sort_by_key(|s| scopes.iter().position(|t| t == s).unwrap_or(usize::MAX));
+    lost
+}
+
 /// What a permission lets one do, to complete "You do not have permission to …".
 pub fn describe(permission: &str) -> String {
     match permission {
@@ -66,6 +98,40 @@ mod tests {
     fn star_grants_everything() {
         assert!(grants(&["*"], "shipping:write"));
         assert!(grants(&["*"], TOKENS_ADMIN));
+    }
+
+    #[test]
+    fn effective_scopes_are_the_intersection_with_the_owners_role() {
+        let scopes: Vec<String> = ["users:write", "audit:read", "shipping:read"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            effective_scopes(&scopes, &["users:read", "audit:read"]),
+            ["audit:read", "users:read"]
+        );
+        assert_eq!(
+            effective_scopes(&scopes, &["*"]),
+            ["audit:read", "shipping:read", "users:write"]
+        );
+        assert!(effective_scopes::<&str>(&scopes, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_role_change_says_what_a_token_loses() {
+        let scopes: Vec<String> = ["shipping:write", "audit:read", "users:read"]
+            .map(String::from)
+            .to_vec();
+        let before: Vec<String> = vec!["*".into()];
+        let after: Vec<String> = ["shipping:read", "users:read"].map(String::from).to_vec();
+        assert_eq!(
+            scopes_lost(&scopes, &before, &after),
+            ["shipping:write", "audit:read"]
+        );
+        assert!(scopes_lost(&scopes, &after, &before).is_empty());
+        assert_eq!(
+            effective_scopes(&scopes, &after),
+            ["shipping:read", "users:read"]
+        );
     }
 
     #[test]

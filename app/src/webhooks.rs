@@ -134,7 +134,7 @@ pub struct CreatedWebhookEndpoint {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-pub struct RotateWebhookSecret {
+pub struct SecretRotation {
     /// How long deliveries are signed with the previous secret too: `now`, `1h`, `24h`
     /// (default) or `7d`.
     #[serde(default)]
@@ -144,7 +144,7 @@ pub struct RotateWebhookSecret {
 /// A rotated signing secret: the only time the new one is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct RotatedWebhookSecret {
+pub struct RotatedSigningSecret {
     /// The new signing secret, `whsec_<base64>`.
     pub secret: String,
     /// Until when deliveries also carry a signature with the previous secret.
@@ -180,4 +180,5 @@ delegate!(#[server(endpoint = "webhooks/register")] register_webhook => register
 delegate!(#[server(endpoint = "webhooks/delete")] delete_webhook => delete_webhook(id: String) -> ());
 delegate!(#[server(endpoint = "webhooks/deliveries")] webhook_deliveries => webhook_deliveries(id: String) -> Vec<WebhookDelivery>);
 delegate!(#[server(endpoint = "webhooks/test")] send_test_webhook => send_test_webhook(id: String) -> String);
+delegate!(#[server(endpoint = "webhooks/rotate_secret")] rotate_webhook_secret => rotate_webhook_secret(id: String, rotate: SecretRotation) -> RotatedSigningSecret);
 delegate!(#[server(endpoint = "webhooks/resend")] resend_delivery => resend_delivery(id: String, event_id: String) -> ());

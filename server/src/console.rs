@@ -18,7 +18,10 @@ use app::{
         CreatedToken, ExpiringSoon, NewCanary, NewToken, OwnerChoice, Revoked, RollToken,
         RolledToken, TokenFilter, TokenPolicy, TokenSummary, TokenUsage,
     },
-    webhooks::{CreatedWebhookEndpoint, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint},
+    webhooks::{
+        CreatedWebhookEndpoint, NewWebhookEndpoint, RotatedSigningSecret, SecretRotation,
+        WebhookDelivery, WebhookEndpoint,
+    },
     AppError, Page,
 };
 use async_trait::async_trait;
@@ -298,6 +301,16 @@ impl Console for ConsoleService {
         id: String,
     ) -> Result<Vec<WebhookDelivery>, AppError> {
         answer(webhooks::deliveries(self.pool(), &Principal::from_caller(caller)?, &id).await)
+    }
+
+    async fn rotate_webhook_secret(
+        &self,
+        caller: &Caller,
+        id: String,
+        rotate: SecretRotation,
+    ) -> Result<RotatedSigningSecret, AppError> {
+        let p = Principal::from_caller(caller)?;
+        answer(webhooks::rotate_secret(self.pool(), &p, &id, rotate).await)
     }
 
     async fn send_test_webhook(&self, caller: &Caller, id: String) -> Result<String, AppError> {

@@ -5,10 +5,10 @@ use crate::{
         action_error, on_success, ConfirmDialog, ErrorAlert, FieldError, FormError, ShowError,
     },
     directory::{
-        list_roles, list_users, CreateUser, DeleteOptions, DeleteUser, NewUser, UpdateUser,
+        list_roles, list_users, CreateUser, DeleteOptions, DeleteUser, NewUser, Role, UpdateUser,
         UserFilter, UserKind, UserPatch, UserSummary,
     },
-    permissions::USERS_WRITE,
+    permissions::{scopes_lost, ALL, TOKENS_ADMIN, USERS_WRITE},
     time::When,
     tokens::{list_tokens, TokenFilter},
     SignedIn,
@@ -41,8 +41,41 @@ pub fn UsersPage() -> impl IntoView {
     );
     let roles = Resource::new(|| (), |_| list_roles());
     let removing = RwSignal::new(None::<Removal>);
+    let changing = RwSignal::new(None::<RoleChange>);
+    // What the last change said when it was saved (shown once the server agrees).
+    let saved = RwSignal::new(None::<String>);
     let patch = move |id: i64, patch: UserPatch| {
+        saved.set(None);
         update.dispatch(UpdateUser { id, patch });
+    };
+    let change_role = Callback::new(move |change: RoleChange| {
+        changing.set(None);
+        let RoleChange { user, role, .. } = change;
+        patch(
+            user.id,
+            UserPatch {
+                role_id: Some(role.id),
+                ..Default::default()
+            },
+        );
+        saved.set(Some(format!(
+            "Saved: {}'s role is now {}.",
+            user.display_name, role.name
+        )));
+    });
+    let keep_role = Callback::new(move |()| {
+        if let Some(change) = changing.get_untracked() {
+            change.chosen.set(change.user.role.id);
+        }
+        changing.set(None);
+    });
+    let saved_message = move || {
+        update
+            .value()
+            .get()
+            .is_some_and(|answer| answer.is_ok())
+            .then(|| saved.get())
+            .flatten()
     };
     let remove = Callback::new(move |(removal, revoke_created): (Removal, bool)| {
         removing.set(None);
@@ -73,6 +106,7 @@ pub fn UsersPage() -> impl IntoView {
         <p class="lead">"People sign in to the console. Service accounts cannot sign in: they exist to own integration tokens, with a role that allows only what the integration needs."</p>
         <ShowError error=action_error(update)/>
         <ShowError error=action_error(delete)/>
+        {move || saved_message().map(|m| view! { <div class="alert alert-ok" role="status">{m}</div> })}
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let writable = user.await.ok().flatten().is_some_and(|u| u.can(USERS_WRITE));
@@ -113,11 +147,18 @@ pub fn UsersPage() -> impl IntoView {
                                             <td>{u.email.clone().unwrap_or_else(|| "—".into())}</td>
                                             <td>{if u.kind == UserKind::Service { "service account" } else { "person" }}</td>
                                             <td>{if editable {
+                                                // The select shows the role chosen; a change is asked about first,
+                                                // and goes back to the role held when it is not confirmed.
+                                                let chosen = RwSignal::new(u.role.id);
+                                                let for_change = u.clone();
+                                                let choices = roles.clone();
                                                 view! {
                                                     <label class="sr-only" for=format!("role-{id}")>{format!("Role of {name}")}</label>
-                                                    <select id=format!("role-{id}") on:change=move |ev| {
-                                                        if let Ok(role_id) = event_target_value(&ev).parse() {
-                                                            patch(id, UserPatch { role_id: Some(role_id), ..Default::default() });
+                                                    <select id=format!("role-{id}") prop:value=move || chosen.get().to_string() on:change=move |ev| {
+                                                        let picked: Option<i64> = event_target_value(&ev).parse().ok();
+                                                        if let Some(role) = picked.and_then(|p| choices.iter().find(|r| r.id == p)) {
+                                                            chosen.set(role.id);
+                                                            changing.set(Some(RoleChange { user: for_change.clone(), role: role.clone(), from: None, chosen }));
                                                         }
                                                     }>
                                                         {roles.into_iter().map(|r| view! {
@@ -157,6 +198,112 @@ pub fn UsersPage() -> impl IntoView {
         {move || removing.get().map(|removal| view! {
             <RemovalDialog removal on_confirm=remove on_cancel=Callback::new(move |()| removing.set(None))/>
         })}
+        {move || changing.get().map(|change| {
+            let from = roles.get().and_then(Result::ok).unwrap_or_default()
+                .into_iter().find(|r| r.id == change.user.role.id);
+            let sees_tokens = me().is_some_and(|u| u.can(TOKENS_ADMIN));
+            view! { <RoleChangeDialog change=RoleChange { from, ..change } sees_tokens on_confirm=change_role on_cancel=keep_role/> }
+        })}
+    }
+}
+
+/// Each live token that would lose something, and what.
+fn losses(
+    tokens: Vec<crate::tokens::TokenSummary>,
+    before: &[String],
+    after: &[String],
+) -> impl IntoView {
+    let losing: Vec<(String, Vec<String>)> = tokens
+        .into_iter()
+        .map(|t| (t.name.clone(), scopes_lost(&t.scopes, before, after)))
+        .filter(|(_, lost)| !lost.is_empty())
+        .collect();
+    if losing.is_empty() {
+        return view! { <p>"None of their live tokens loses anything."</p> }.into_any();
+    }
+    view! {
+        <p>"What their tokens would no longer be able to do:"</p>
+        <ul class="role-change-losses" aria-label="What their tokens lose">
+            {losing.into_iter().map(|(name, lost)| view! {
+                <li><strong>{name}</strong>" loses "{lost.join(", ")}</li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// A role about to be given to a user, asked about first.
+#[derive(Clone)]
+struct RoleChange {
+    user: UserSummary,
+    role: Role,
+    /// The role they hold now, with its permissions (when the roles are known).
+    from: Option<Role>,
+    /// The row's select, put back to the role held when the change is not confirmed.
+    chosen: RwSignal<i64>,
+}
+
+/// Asks before changing a user's role, and says what each of their live tokens would no
+/// longer be able to do: a token reaches only as far as its scopes and its owner's role
+/// both allow.
+#[component]
+fn RoleChangeDialog(
+    change: RoleChange,
+    /// Whether the one asking may see others' tokens (`tokens:admin`).
+    sees_tokens: bool,
+    on_confirm: Callback<RoleChange>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let title = format!(
+        "Change {}'s role to {}?",
+        change.user.display_name, change.role.name
+    );
+    let before = change
+        .from
+        .as_ref()
+        .map_or_else(|| vec![ALL.to_owned()], |r| r.permissions.clone());
+    let after = change.role.permissions.clone();
+    let owner = change.user.id;
+    let tokens = sees_tokens.then(|| {
+        Resource::new(
+            move || (),
+            move |_| {
+                list_tokens(TokenFilter {
+                    owner_id: Some(owner),
+                    status: Some("active".into()),
+                    limit: Some(100),
+                    ..Default::default()
+                })
+            },
+        )
+    });
+    let confirm = {
+        let change = change.clone();
+        Callback::new(move |()| on_confirm.run(change.clone()))
+    };
+    view! {
+        <ConfirmDialog title confirm_label="Change role" on_confirm=confirm on_cancel>
+            <p>{format!(
+                "{} will have the permissions of {}. Their API tokens keep their scopes, but each can do only what the new role allows too.",
+                change.user.display_name, change.role.name
+            )}</p>
+            {match tokens {
+                None => view! { <p class="muted">"What their tokens would lose is shown to token admins (tokens:admin)."</p> }.into_any(),
+                Some(tokens) => view! {
+                    <Transition fallback=|| view! { <p class="muted" role="status">"Looking at their tokens…"</p> }>
+                        {move || {
+                            let (before, after) = (before.clone(), after.clone());
+                            Suspend::new(async move {
+                                match tokens.await {
+                                    Err(error) => view! { <p class="muted">{format!("Their tokens could not be listed: {error}")}</p> }.into_any(),
+                                    Ok(page) => losses(page.items, &before, &after).into_any(),
+                                }
+                            })
+                        }}
+                    </Transition>
+                }.into_any(),
+            }}
+        </ConfirmDialog>
     }
 }
 
@@ -237,12 +384,18 @@ fn NewUserForm(
     roles: Vec<crate::directory::Role>,
     create: ServerAction<CreateUser>,
 ) -> impl IntoView {
-    let first_role = roles.first().map(|r| r.id);
+    // A new account starts with the least-privileged role (the fewest permissions), never
+    // one that holds every permission: more is a choice, not a default.
+    let least = roles
+        .iter()
+        .filter(|r| !r.permissions.iter().any(|p| p == ALL))
+        .min_by(|a, b| (a.permissions.len(), &a.name).cmp(&(b.permissions.len(), &b.name)))
+        .map(|r| r.id);
     let kind = RwSignal::new(UserKind::Service);
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let role = RwSignal::new(None::<i64>);
+    let role = RwSignal::new(least);
     let error_signal = action_error(create);
     let done = move || match create.value().get() {
         Some(Ok(user)) => Some(format!("{} was created.", user.display_name)),
@@ -257,7 +410,7 @@ fn NewUserForm(
     let is_person = move || kind.get() == UserKind::Human;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(role_id) = role.get_untracked().or(first_role) else {
+        let Some(role_id) = role.get_untracked() else {
             return;
         };
         let person = kind.get_untracked() == UserKind::Human;
@@ -293,9 +446,10 @@ fn NewUserForm(
                     <FieldError error=error_signal field="password"/>
                 </Show>
                 <label for="user-role">"Role"</label>
-                <select id="user-role" on:change=move |ev| role.set(event_target_value(&ev).parse().ok())>
+                <select id="user-role" prop:value=move || role.get().map(|r| r.to_string()).unwrap_or_default()
+                    on:change=move |ev| role.set(event_target_value(&ev).parse().ok())>
                     {roles.into_iter().map(|r| view! {
-                        <option value=r.id.to_string()>{r.name}</option>
+                        <option value=r.id.to_string() selected=Some(r.id) == least>{r.name}</option>
                     }).collect_view()}
                 </select>
                 <FieldError error=error_signal field="role_id"/>

@@ -9,7 +9,8 @@ use crate::{
     time::When,
     webhooks::{
         list_webhooks, webhook_deliveries, DeleteWebhook, EventKind, NewWebhookEndpoint,
-        RegisterWebhook, ResendDelivery, SendTestWebhook, WebhookEndpoint,
+        RegisterWebhook, ResendDelivery, RotateWebhookSecret, SecretRotation, SendTestWebhook,
+        WebhookEndpoint,
     },
     SignedIn,
 };
@@ -128,6 +129,7 @@ fn NewSecret(register: ServerAction<RegisterWebhook>) -> impl IntoView {
 fn Deliveries(id: String, writable: bool) -> impl IntoView {
     let test = ServerAction::<SendTestWebhook>::new();
     let resend = ServerAction::<ResendDelivery>::new();
+    let rotate = ServerAction::<RotateWebhookSecret>::new();
     let refresh = RwSignal::new(0u32);
     let for_fetch = id.clone();
     let deliveries = Resource::new(
@@ -143,7 +145,23 @@ fn Deliveries(id: String, writable: bool) -> impl IntoView {
     );
     on_success(test, move |_| refresh.update(|n| *n += 1));
     let for_test = id.clone();
+    let for_rotate = id.clone();
     view! {
+        {move || rotate.value().get().and_then(Result::ok).map(|rotated| view! {
+            <section class="card" aria-labelledby="rotated-secret-title">
+                <h2 id="rotated-secret-title">"New signing secret"</h2>
+                <div class="alert alert-warn" role="note">
+                    <strong>"Copy the new signing secret now."</strong>
+                    {format!(
+                        " It will not be shown again. Until {}, deliveries carry a signature with the previous secret too, so the receiver can switch without missing an event.",
+                        crate::time::exact(rotated.previous_valid_until)
+                    )}
+                </div>
+                <label for="rotated-secret">"New signing secret"</label>
+                <input id="rotated-secret" class="mono" readonly prop:value=rotated.secret.clone() spellcheck="false"/>
+                <button type="button" class="btn" on:click=move |_| rotate.value().set(None)>"Done"</button>
+            </section>
+        })}
         <section class="card" aria-labelledby="deliveries-title">
             <div class="page-head">
                 <h2 id="deliveries-title">"Recent deliveries"</h2>
@@ -152,10 +170,18 @@ fn Deliveries(id: String, writable: bool) -> impl IntoView {
                     {writable.then(|| view! {
                         <button type="button" class="btn btn-small"
                             on:click=move |_| { test.dispatch(SendTestWebhook { id: for_test.clone() }); }>"Send test event"</button>
+                        <button type="button" class="btn btn-small"
+                            on:click=move |_| {
+                                rotate.dispatch(RotateWebhookSecret {
+                                    id: for_rotate.clone(),
+                                    rotate: SecretRotation::default(),
+                                });
+                            }>"Rotate signing secret"</button>
                     })}
                 </div>
             </div>
             <ShowError error=action_error(test)/>
+            <ShowError error=action_error(rotate)/>
             <ShowError error=action_error(resend)/>
             <Transition fallback=|| view! { <p class="muted" role="status">"Loading deliveries…"</p> }>
                 {move || {

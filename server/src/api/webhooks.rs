@@ -4,7 +4,7 @@
 use super::{extract::ApiJson, ApiResult, Bearer};
 use crate::{webhooks, AppState};
 use app::webhooks::{
-    CreatedWebhookEndpoint, NewWebhookEndpoint, RotateWebhookSecret, RotatedWebhookSecret,
+    CreatedWebhookEndpoint, NewWebhookEndpoint, RotatedSigningSecret, SecretRotation,
     WebhookDelivery, WebhookEndpoint,
 };
 use axum::{
@@ -118,16 +118,16 @@ async fn resend_delivery(
 /// by default) each delivery carries two signatures, with the new secret and the previous
 /// one, so the receiver can switch without missing an event.
 #[utoipa::path(post, path = "/webhooks/{id}/secret", tag = "webhooks",
-    request_body = RotateWebhookSecret,
+    request_body = SecretRotation,
     params(("id" = String, Path, description = "The endpoint's id, ep_…")),
     security(("bearer" = ["webhooks:write"])),
-    responses((status = 200, body = RotatedWebhookSecret, description = "Rotated; the new secret is shown this once")))]
+    responses((status = 200, body = RotatedSigningSecret, description = "Rotated; the new secret is shown this once")))]
 async fn rotate_secret(
     State(state): State<AppState>,
     auth: Bearer,
     Path(id): Path<String>,
-    ApiJson(rotate): ApiJson<RotateWebhookSecret>,
-) -> ApiResult<Json<RotatedWebhookSecret>> {
+    ApiJson(rotate): ApiJson<SecretRotation>,
+) -> ApiResult<Json<RotatedSigningSecret>> {
     Ok(Json(
         webhooks::rotate_secret(&state.pool, &auth.principal, &id, rotate).await?,
     ))

@@ -8,7 +8,7 @@
 
 use super::{allowlist::Allowlist, format};
 use crate::{error::Result, secrets};
-use app::{permissions::grants, tokens::OwnerRef};
+use app::{permissions::effective_scopes, tokens::OwnerRef};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::borrow::Cow;
@@ -177,47 +177,4 @@ pub async fn verify(pool: &PgPool, presented: &str) -> Result<Result<Verified, R
         return Ok(Err(Rejection::OwnerDisabled));
     }
     Ok(Ok(verified))
-}
-
-/// The token's scopes, each as far as the owner's permissions reach: a `write` scope
-/// whose owner may now only read becomes `read`; one the owner lost entirely goes.
-pub fn effective_scopes(scopes: &[String], owner_permissions: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = scopes
-        .iter()
-        .filter_map(|s| {
-            if grants(owner_permissions, s) {
-                Some(s.clone())
-            } else {
-                let read = format!("{}:read", s.strip_suffix(":write")?);
-                grants(owner_permissions, &read).then_some(read)
-            }
-        })
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn strings(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn effective_scopes_are_the_intersection_with_the_owners_role() {
-        let scopes = strings(&["users:write", "audit:read", "shipping:read"]);
-        assert_eq!(
-            effective_scopes(&scopes, &strings(&["users:read", "audit:read"])),
-            strings(&["audit:read", "users:read"])
-        );
-        assert_eq!(effective_scopes(&scopes, &strings(&["*"])), {
-            let mut s = scopes.clone();
-            s.sort();
-            s
-        });
-        assert!(effective_scopes(&scopes, &[]).is_empty());
-    }
 }

@@ -18,8 +18,8 @@ use app::{
     audit::AuditAction,
     permissions::{WEBHOOKS_READ, WEBHOOKS_WRITE},
     webhooks::{
-        CreatedWebhookEndpoint, EventKind, NewWebhookEndpoint, RotateWebhookSecret,
-        RotatedWebhookSecret, WebhookDelivery, WebhookEndpoint,
+        CreatedWebhookEndpoint, EventKind, NewWebhookEndpoint, RotatedSigningSecret,
+        SecretRotation, WebhookDelivery, WebhookEndpoint,
     },
     AppError,
 };
@@ -356,8 +356,8 @@ pub async fn rotate_secret(
     pool: &PgPool,
     p: &Principal,
     public_id: &str,
-    rotate: RotateWebhookSecret,
-) -> Result<RotatedWebhookSecret> {
+    rotate: SecretRotation,
+) -> Result<RotatedSigningSecret> {
     p.require(WEBHOOKS_WRITE, "rotate webhook signing secrets")?;
     let secret = new_secret();
     let mut tx = pool.begin().await?;
@@ -382,7 +382,7 @@ pub async fn rotate_secret(
     )
     .await?;
     tx.commit().await?;
-    Ok(RotatedWebhookSecret {
+    Ok(RotatedSigningSecret {
         secret,
         previous_valid_until: until,
     })
