@@ -84,6 +84,10 @@ test("editing a role or changing a user's role changes what their token reaches"
   await hydrated(page);
   await page.getByRole('radio', { name: 'Service account' }).check();
   await page.getByLabel('Name').fill('Metabase');
+  // A new account starts with the least-privileged role, never Administrator.
+  const offered = page.getByLabel('Role', { exact: true }).locator('option:checked');
+  await expect(offered).not.toHaveText('Administrator');
+  await expect(offered).not.toHaveText('');
   await page.getByLabel('Role', { exact: true }).selectOption({ label: 'Reporting' });
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByRole('row', { name: /Metabase/ })).toContainText('service account');
@@ -110,14 +114,34 @@ test("editing a role or changing a user's role changes what their token reaches"
   expect(refused.headers()['www-authenticate']).toContain('insufficient_scope');
   expect(refused.headers()['x-token-scopes'] ?? '').not.toContain('users:read');
 
-  // Giving the service account a role that reads users brings the token's reach back.
+  // Giving the service account a role that reads users brings the token's reach back:
+  // asked first, nothing lost, and said to be saved.
   await page.goto('/users');
   await hydrated(page);
-  await page.getByLabel('Role of Metabase').selectOption({ label: 'Auditor' });
+  const roleOf = page.getByLabel('Role of Metabase');
+  await roleOf.selectOption({ label: 'Auditor' });
+  const dialog = page.getByRole('alertdialog');
+  await expect(dialog).toContainText("Change Metabase's role to Auditor?");
+  await expect(dialog).toContainText('None of their live tokens loses anything.');
+  expect((await users()).status()).toBe(403);
+  await shot(page, testInfo, 'users-change-role-dialog');
+  await dialog.getByRole('button', { name: 'Change role' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toHaveText("Saved: Metabase's role is now Auditor.");
   await expect.poll(async () => (await users()).status()).toBe(200);
+
+  // Taking it away again names what the token would lose; cancelling keeps the role.
+  await roleOf.selectOption({ label: 'Reporting' });
+  await expect(dialog).toContainText("Change Metabase's role to Reporting?");
+  await expect(dialog.getByRole('list', { name: 'What their tokens lose' })).toHaveText('Metabase dashboards loses users:read');
+  await shot(page, testInfo, 'users-change-role-losses');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(roleOf.locator('option:checked')).toHaveText('Auditor');
+  await expect(roleOf).toBeFocused();
+  expect((await users()).status()).toBe(200);
   await page.reload();
   await hydrated(page);
-  await expect(page.getByLabel('Role of Metabase').locator('option:checked')).toHaveText('Auditor');
+  await expect(roleOf.locator('option:checked')).toHaveText('Auditor');
   await shot(page, testInfo, 'users-change-role');
 });
 

@@ -79,6 +79,21 @@ test('an endpoint is registered, receives signed token events, and its deliverie
     await expect.poll(() => hook.received.length, { timeout: 10_000 }).toBe(3);
     expect(hook.received[2].headers['webhook-id']).toBe(hook.received[1].headers['webhook-id']);
     await shot(page, testInfo, 'webhooks-deliveries');
+
+    // The signing secret is rotated: the new one shown once, and for a day each delivery
+    // carries a signature with the previous secret too.
+    await page.getByRole('button', { name: 'Rotate signing secret' }).click();
+    const rotated = page.getByLabel('New signing secret');
+    await expect(rotated).toHaveValue(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+    await expect(page.getByRole('note').filter({ hasText: 'Copy the new signing secret now.' })).toContainText('previous secret too');
+    await shot(page, testInfo, 'webhooks-rotated-secret');
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await expect.poll(() => hook.received.length, { timeout: 10_000 }).toBe(4);
+    const signatures = String(hook.received[3].headers['webhook-signature']).split(' ');
+    expect(signatures).toHaveLength(2);
+    expect(signatures.every((s) => s.startsWith('v1,'))).toBe(true);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await expect(rotated).toHaveCount(0);
   } finally {
     hook.close();
   }
