@@ -2,23 +2,13 @@
 //! end the token it replaced (issue 22, item 1).
 
 use crate::helpers::{
-    api::{json, problem, ALL_ADMIN},
+    api::{json, problem, text, ALL_ADMIN},
     *,
 };
 use chrono::{DateTime, Duration, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
-
-async fn create(app: &TestApp, token: &str, body: Value) -> Value {
-    let response = app.api_post("/tokens", token, body).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    json(response).await
-}
-
-fn text(v: &Value) -> String {
-    v.as_str().unwrap().to_owned()
-}
 
 fn at(v: &Value) -> Option<DateTime<Utc>> {
     serde_json::from_value(v.clone()).unwrap()
@@ -34,13 +24,13 @@ async fn a_self_roll_never_lengthens_a_token_and_its_successor_dies_with_it(pool
     app.listening().await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     // The review's case: a one-hour token that may only read the audit log.
-    let hour = create(
-        &app,
-        &admin_token,
-        json!({ "name": "BI export", "scopes": ["audit:read"],
+    let hour = app
+        .token_made(
+            &admin_token,
+            json!({ "name": "BI export", "scopes": ["audit:read"],
                 "expires_at": Utc::now() + Duration::hours(1) }),
-    )
-    .await;
+        )
+        .await;
     let (old_token, old_id) = (text(&hour["token"]), text(&hour["id"]));
 
     for (body, field) in [
@@ -113,12 +103,12 @@ async fn revoking_the_newest_generation_revokes_the_rolling_ones_before_it(pool:
     let app = TestApp::spawn(pool).await;
     app.listening().await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
-    let first = create(
-        &app,
-        &admin_token,
-        json!({ "name": "ERP", "scopes": ["audit:read"] }),
-    )
-    .await;
+    let first = app
+        .token_made(
+            &admin_token,
+            json!({ "name": "ERP", "scopes": ["audit:read"] }),
+        )
+        .await;
     let first_token = text(&first["token"]);
     let second = json(
         app.api_post(
@@ -176,13 +166,13 @@ async fn a_token_that_rolls_a_sibling_cannot_mint_what_outlives_it(pool: PgPool)
     // A sibling that never expires, and a two-hour token that may write tokens.
     let sibling = app.token_for(admin, "Scanner", &["audit:read"]).await;
     let sibling_id = sibling[3..15].to_owned();
-    let roller = create(
-        &app,
-        &admin_token,
-        json!({ "name": "Rotation job", "scopes": ALL_ADMIN,
+    let roller = app
+        .token_made(
+            &admin_token,
+            json!({ "name": "Rotation job", "scopes": ALL_ADMIN,
                 "expires_at": Utc::now() + Duration::hours(2) }),
-    )
-    .await;
+        )
+        .await;
     let roller_token = text(&roller["token"]);
     let rolled = app
         .api_post(
@@ -244,12 +234,12 @@ async fn offboarding_a_creator_finds_every_generation_of_what_they_made(pool: Pg
         .await;
     let role = app.role(&admin_token, "Reporting", &["audit:read"]).await;
     let bi = app.service_account(&admin_token, "BI system", role).await;
-    let made = create(
-        &app,
-        &grace_token,
-        json!({ "name": "BI", "owner_id": bi, "scopes": ["audit:read"] }),
-    )
-    .await;
+    let made = app
+        .token_made(
+            &grace_token,
+            json!({ "name": "BI", "owner_id": bi, "scopes": ["audit:read"] }),
+        )
+        .await;
     // The service account's token rolls itself: the successor is still Grace's making.
     let rolled = json(
         app.api_post(
@@ -287,12 +277,12 @@ async fn a_use_after_replacement_revokes_the_whole_family_and_says_so(pool: PgPo
     let app = TestApp::spawn(pool).await;
     app.listening().await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
-    let old = create(
-        &app,
-        &admin_token,
-        json!({ "name": "WMS", "scopes": ["audit:read"] }),
-    )
-    .await;
+    let old = app
+        .token_made(
+            &admin_token,
+            json!({ "name": "WMS", "scopes": ["audit:read"] }),
+        )
+        .await;
     let old_token = text(&old["token"]);
     let rolled = json(
         app.api_post("/tokens/self/roll", &old_token, json!({ "overlap": "now" }))
@@ -301,12 +291,12 @@ async fn a_use_after_replacement_revokes_the_whole_family_and_says_so(pool: PgPo
     .await;
     let new_token = text(&rolled["token"]);
     // A token the successor made dies with the family too.
-    let child = create(
-        &app,
-        &admin_token,
-        json!({ "name": "WMS helper", "scopes": ["audit:read"] }),
-    )
-    .await;
+    let child = app
+        .token_made(
+            &admin_token,
+            json!({ "name": "WMS helper", "scopes": ["audit:read"] }),
+        )
+        .await;
     sqlx::query(
         "UPDATE api_tokens SET parent_id = (SELECT id FROM api_tokens WHERE public_id = $1)
          WHERE public_id = $2",

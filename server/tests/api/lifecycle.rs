@@ -2,24 +2,13 @@
 //! per-token IP allowlists.
 
 use crate::helpers::{
-    api::{json, problem, ALL_ADMIN},
+    api::{json, problem, text, ALL_ADMIN},
     *,
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use std::time::Duration;
-
-/// A token made through the API by `admin_token`; returns the whole answer.
-async fn create(app: &TestApp, admin_token: &str, body: Value) -> Value {
-    let response = app.api_post("/tokens", admin_token, body).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    json(response).await
-}
-
-fn text(v: &Value) -> String {
-    v.as_str().unwrap().to_owned()
-}
 
 /// Moves a token's end to `seconds` from the database's now (negative: past), as time
 /// passing would.
@@ -39,9 +28,7 @@ async fn a_rolled_token_works_through_its_window_then_is_refused_as_replaced(poo
     let app = TestApp::spawn(pool).await;
     app.listening().await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
-    let old = create(
-        &app,
-        &admin_token,
+    let old = app.token_made(&admin_token,
         json!({ "name": "SAP connector", "scopes": ["audit:read"], "allowed_ips": ["127.0.0.1"] }),
     )
     .await;
@@ -155,13 +142,13 @@ async fn a_token_rolls_itself_and_no_overlap_stops_the_old_one_at_once(pool: PgP
     app.listening().await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
     // A token that may only read the audit log may still roll itself.
-    let old = create(
-        &app,
-        &admin_token,
-        json!({ "name": "BI export", "scopes": ["audit:read"],
+    let old = app
+        .token_made(
+            &admin_token,
+            json!({ "name": "BI export", "scopes": ["audit:read"],
                 "expires_at": (chrono::Utc::now() + chrono::Duration::days(30)) }),
-    )
-    .await;
+        )
+        .await;
     let old_token = text(&old["token"]);
     assert_eq!(
         app.api_get("/me", &old_token).await.status(),
@@ -209,13 +196,13 @@ async fn a_token_rolls_itself_and_no_overlap_stops_the_old_one_at_once(pool: PgP
 async fn a_roll_may_narrow_scopes_and_addresses_but_never_widen_them(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
-    let old = create(
-        &app,
-        &admin_token,
-        json!({ "name": "WMS", "scopes": ["audit:read", "users:write"],
+    let old = app
+        .token_made(
+            &admin_token,
+            json!({ "name": "WMS", "scopes": ["audit:read", "users:write"],
                 "allowed_ips": ["127.0.0.0/8", "2001:db8::/32"] }),
-    )
-    .await;
+        )
+        .await;
     let old_id = text(&old["id"]);
     let roll = |body: Value| {
         let path = format!("/tokens/{old_id}/roll");
@@ -255,13 +242,13 @@ async fn an_allowlist_refuses_other_addresses_naming_them(pool: PgPool) {
     let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
 
     // The test client comes from 127.0.0.1.
-    let elsewhere = create(
-        &app,
-        &admin_token,
-        json!({ "name": "Branch office", "scopes": ["audit:read"],
+    let elsewhere = app
+        .token_made(
+            &admin_token,
+            json!({ "name": "Branch office", "scopes": ["audit:read"],
                 "allowed_ips": ["10.0.4.0/24", "2001:db8::/32"] }),
-    )
-    .await;
+        )
+        .await;
     let refused = problem(
         app.api_get("/me", elsewhere["token"].as_str().unwrap())
             .await,
@@ -272,9 +259,7 @@ async fn an_allowlist_refuses_other_addresses_naming_them(pool: PgPool) {
     assert!(refused.detail.contains("127.0.0.1"), "{}", refused.detail);
 
     for allowed in [json!(["127.0.0.1"]), json!(["10.0.0.0/8", "127.0.0.0/8"])] {
-        let here = create(
-            &app,
-            &admin_token,
+        let here = app.token_made(&admin_token,
             json!({ "name": format!("Here {allowed}"), "scopes": ["audit:read"], "allowed_ips": allowed }),
         )
         .await;
@@ -344,12 +329,12 @@ async fn burst(app: &TestApp, token: &str, path: &str, requests: usize, concurre
 async fn the_token_page_knows_its_clients_and_which_scopes_were_needed(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
-    let made = create(
-        &app,
-        &admin_token,
-        json!({ "name": "SAP connector", "scopes": ["audit:read", "users:write"] }),
-    )
-    .await;
+    let made = app
+        .token_made(
+            &admin_token,
+            json!({ "name": "SAP connector", "scopes": ["audit:read", "users:write"] }),
+        )
+        .await;
     let (token, id) = (text(&made["token"]), text(&made["id"]));
     for (agent, path) in [
         ("SAP-Connector/2.1", "/audit"),
@@ -424,12 +409,12 @@ async fn the_token_page_knows_its_clients_and_which_scopes_were_needed(pool: PgP
 async fn a_burst_of_10000_requests_is_counted_once_each_in_bounded_memory(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
-    let made = create(
-        &app,
-        &admin_token,
-        json!({ "name": "Burst", "scopes": ["audit:read"] }),
-    )
-    .await;
+    let made = app
+        .token_made(
+            &admin_token,
+            json!({ "name": "Burst", "scopes": ["audit:read"] }),
+        )
+        .await;
     let (token, id) = (text(&made["token"]), text(&made["id"]));
     app.state.usage.flush(&app.pool).await.unwrap();
 
@@ -472,19 +457,19 @@ async fn a_burst_of_10000_requests_is_counted_once_each_in_bounded_memory(pool: 
 async fn unused_scopes_are_flagged_and_a_narrower_replacement_keeps_only_the_used(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
-    let made = create(
-        &app,
-        &admin_token,
-        json!({ "name": "HR sync", "scopes": ["audit:read", "users:write", "roles:read"] }),
-    )
-    .await;
+    let made = app
+        .token_made(
+            &admin_token,
+            json!({ "name": "HR sync", "scopes": ["audit:read", "users:write", "roles:read"] }),
+        )
+        .await;
     let (token, id) = (text(&made["token"]), text(&made["id"]));
-    let fresh = create(
-        &app,
-        &admin_token,
-        json!({ "name": "Fresh", "scopes": ["roles:read"] }),
-    )
-    .await;
+    let fresh = app
+        .token_made(
+            &admin_token,
+            json!({ "name": "Fresh", "scopes": ["roles:read"] }),
+        )
+        .await;
     for path in ["/audit", "/users"] {
         assert_eq!(app.api_get(path, &token).await.status(), StatusCode::OK);
     }

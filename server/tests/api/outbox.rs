@@ -92,6 +92,23 @@ async fn backlog(pool: &PgPool, per_endpoint: i64) {
         .unwrap();
 }
 
+/// `n` messages in the mail outbox, tried `attempts` times, next due at `due` (SQL).
+async fn mails(pool: &PgPool, n: i64, attempts: i32, due: &str) {
+    sqlx::query(&format!(
+        "INSERT INTO mail_outbox (recipient, subject, body, attempts, next_attempt_at)
+         SELECT 'ops@example.com', 'Expiring', 'Body', $2, {due} FROM generate_series(1, $1)"
+    ))
+    .bind(n)
+    .bind(attempts)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE mail_outbox")
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
 async fn pending(pool: &PgPool) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")
         .fetch_one(pool)
@@ -156,31 +173,9 @@ async fn taking_the_next_delivery_costs_the_same_with_100000_waiting_as_with_10(
     );
 
     // The mail outbox: its due index answers whatever the backlog.
-    sqlx::query(
-        "INSERT INTO mail_outbox (recipient, subject, body, next_attempt_at)
-         SELECT 'ops@example.com', 'Expiring', 'Body', now() - interval '1 minute'
-         FROM generate_series(1, 10)",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::query("ANALYZE mail_outbox")
-        .execute(&pool)
-        .await
-        .unwrap();
+    mails(&pool, 10, 0, "now() - interval '1 minute'").await;
     let (mail_small, mail_small_ms) = cost(&pool, server::mail::CLAIM, None).await;
-    sqlx::query(
-        "INSERT INTO mail_outbox (recipient, subject, body, attempts, next_attempt_at)
-         SELECT 'ops@example.com', 'Expiring', 'Body', 3, now() + interval '1 hour'
-         FROM generate_series(1, 99990)",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::query("ANALYZE mail_outbox")
-        .execute(&pool)
-        .await
-        .unwrap();
+    mails(&pool, 99_990, 3, "now() + interval '1 hour'").await;
     let (mail_big, mail_big_ms) = cost(&pool, server::mail::CLAIM, None).await;
     println!(
         "mail claim: 10 pending {mail_small} pages {mail_small_ms:.2} ms; 100,000 pending \

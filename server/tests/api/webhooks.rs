@@ -542,25 +542,11 @@ async fn a_pasted_token_is_identified_by_its_public_id(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_signed_leak_report_revokes_the_token_and_the_next_request_is_refused(pool: PgPool) {
     use base64::Engine;
-    use ring::{
-        rand::SystemRandom,
-        signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING},
-    };
     // The reporter's key pair; Latchkey is given the public half, as PEM.
-    let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-    let pair =
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).unwrap();
-    let mut spki = vec![
-        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
-        0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
-    ];
-    spki.extend_from_slice(pair.public_key().as_ref());
+    let rng = ring::rand::SystemRandom::new();
+    let (pair, public) = reporter_key();
     let b64 = base64::engine::general_purpose::STANDARD;
-    let pem = format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        b64.encode(&spki)
-    );
+    let pem = format!("-----BEGIN PUBLIC KEY-----\n{public}\n-----END PUBLIC KEY-----\n");
     let settings = server::config::Settings {
         leak_report_key: Some(server::leaks::ReportKeys::parse(&pem).unwrap()),
         ..settings()

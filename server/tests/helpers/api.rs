@@ -102,6 +102,13 @@ impl TestApp {
         self.api(Method::POST, path, token, Some(body)).await
     }
 
+    /// A token made through the API with `token`; returns the whole answer (201 asserted).
+    pub async fn token_made(&self, token: &str, body: Value) -> Value {
+        let response = self.api_post("/tokens", token, body).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        json(response).await
+    }
+
     /// A role with `permissions`, made through the API; returns its id.
     pub async fn role(&self, admin_token: &str, name: &str, permissions: &[&str]) -> i64 {
         let response = self
@@ -152,6 +159,11 @@ impl TestApp {
             .as_i64()
             .unwrap()
     }
+}
+
+/// A JSON string's text.
+pub fn text(v: &Value) -> String {
+    v.as_str().unwrap().to_owned()
 }
 
 /// The parts of a problem+json answer a client reads.
