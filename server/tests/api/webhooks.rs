@@ -586,14 +586,7 @@ async fn a_signed_leak_report_revokes_the_token_and_the_next_request_is_refused(
     let signature = b64.encode(pair.sign(&rng, body.as_bytes()).unwrap().as_ref());
     let answered = post(signature).await;
     assert_eq!(answered.status(), StatusCode::OK);
-    let labels: Vec<String> = json(answered)
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["label"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(labels, ["true_positive", "false_positive"]);
+    assert_eq!(labels(answered).await, ["true_positive", "false_positive"]);
 
     // The very next request is refused; the event, the audit row and the flag are there.
     let refused = app.api_get("/me", &token).await;
@@ -939,6 +932,17 @@ async fn slow_endpoints_hold_up_only_themselves_and_never_a_security_event(pool:
     );
 }
 
+/// The labels a leak report was answered with, in order.
+async fn labels(answered: reqwest::Response) -> Vec<String> {
+    json(answered)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["label"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// A reporter's key pair (ring), and its public half as SubjectPublicKeyInfo, base64.
 fn reporter_key() -> (ring::signature::EcdsaKeyPair, String) {
     use base64::Engine;
@@ -1027,15 +1031,9 @@ async fn leak_reports_choose_their_key_change_nothing_twice_and_spare_canaries(p
         // The second is a replay, signed with the other key: the same answer, no change.
         let answered = post(identifier, pair).await;
         assert_eq!(answered.status(), StatusCode::OK, "{identifier}");
-        let labels: Vec<String> = json(answered)
-            .await
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["label"].as_str().unwrap().to_owned())
-            .collect();
         assert_eq!(
-            labels, ["true_positive"; 3],
+            labels(answered).await,
+            ["true_positive"; 3],
             "a revoked token is still ours"
         );
     }
