@@ -129,7 +129,9 @@ test("editing a role or changing a user's role changes what their token reaches"
   await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toHaveText("Saved: Metabase's role is now Auditor.");
   await expect.poll(async () => (await users()).status()).toBe(200);
 
-  // Taking it away again names what the token would lose; cancelling keeps the role.
+  // Taking it away again names what the token would lose; cancelling keeps the role and
+  // gives the focus back to the select.
+  await roleOf.focus();
   await roleOf.selectOption({ label: 'Reporting' });
   await expect(dialog).toContainText("Change Metabase's role to Reporting?");
   await expect(dialog.getByRole('list', { name: 'What their tokens lose' })).toHaveText('Metabase dashboards loses users:read');

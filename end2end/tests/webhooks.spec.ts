@@ -83,7 +83,7 @@ test('an endpoint is registered, receives signed token events, and its deliverie
     // The signing secret is rotated: the new one shown once, and for a day each delivery
     // carries a signature with the previous secret too.
     await page.getByRole('button', { name: 'Rotate signing secret' }).click();
-    const rotated = page.getByLabel('New signing secret');
+    const rotated = page.getByRole('textbox', { name: 'New signing secret' });
     await expect(rotated).toHaveValue(/^whsec_[A-Za-z0-9+/=]{40,}$/);
     await expect(page.getByRole('note').filter({ hasText: 'Copy the new signing secret now.' })).toContainText('previous secret too');
     await shot(page, testInfo, 'webhooks-rotated-secret');
