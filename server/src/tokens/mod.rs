@@ -643,7 +643,8 @@ async fn revoke_in(
 /// A rolled token used after its overlap window: it leaked, or a system was missed. As
 /// refresh-token reuse detection does in OAuth, the token's whole family is revoked, with
 /// everything its members made, and `token.used_after_replacement` fires; in one
-/// transaction. Returns the public ids revoked besides the token itself.
+/// transaction, once (a use of a token already revoked changes nothing). Returns the
+/// public ids revoked besides the token itself.
 pub async fn revoke_reused(
     pool: &PgPool,
     public_id: &str,
@@ -651,7 +652,11 @@ pub async fn revoke_reused(
 ) -> Result<Vec<String>> {
     let p = Principal::reuse_detection(client);
     let mut tx = pool.begin().await?;
-    let (token, _) = revoke_in(&mut tx, &p, public_id).await?;
+    let (token, newly) = revoke_in(&mut tx, &p, public_id).await?;
+    if !newly {
+        // Another request (or instance) got there first: told once.
+        return Ok(Vec::new());
+    }
     let family: Vec<String> = sqlx::query_scalar(
         "SELECT t.public_id FROM api_tokens t JOIN api_tokens r ON r.family_id = t.family_id
          WHERE r.public_id = $1 AND t.public_id <> $1 AND t.revoked_by = $2
