@@ -55,36 +55,29 @@ impl Principal {
 
     /// Provisioning from the server's command line: every permission.
     pub fn command_line() -> Self {
-        Self {
-            user_id: None,
-            label: "command line".into(),
-            permissions: vec![permissions::ALL.into()],
-            token: None,
-            client_addr: None,
-        }
+        Self::system("command line", None)
     }
 
     /// A leak report from a secret scanner, verified by its signature: may flag and revoke
     /// any token.
     pub fn leak_report() -> Self {
-        Self {
-            user_id: None,
-            label: "leak report".into(),
-            permissions: vec![permissions::ALL.into()],
-            token: None,
-            client_addr: None,
-        }
+        Self::system("leak report", None)
     }
 
     /// Reuse detection: a rolled token was used after its overlap window, from `client`;
     /// may revoke its family.
     pub fn reuse_detection(client: Option<IpAddr>) -> Self {
+        Self::system("reuse detection", client)
+    }
+
+    /// Latchkey itself acting, with every permission, under `label` in the audit log.
+    fn system(label: &str, client_addr: Option<IpAddr>) -> Self {
         Self {
             user_id: None,
-            label: "reuse detection".into(),
+            label: label.into(),
             permissions: vec![permissions::ALL.into()],
             token: None,
-            client_addr: client,
+            client_addr,
         }
     }
 

@@ -21,17 +21,7 @@ pub struct TrustedProxies(Vec<IpNet>);
 impl TrustedProxies {
     /// Comma-separated addresses or CIDRs, e.g. `10.0.0.0/8, 127.0.0.1`.
     pub fn parse(list: &str) -> Result<Self, String> {
-        list.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse::<IpNet>()
-                    .map(canonical_net)
-                    .or_else(|_| s.parse::<IpAddr>().map(|a| IpNet::from(a.to_canonical())))
-                    .map_err(|_| format!("{s:?} is not an address or a CIDR such as 10.0.0.0/8"))
-            })
-            .collect::<Result<_, _>>()
-            .map(Self)
+        networks(list).map(Self)
     }
 
     fn trusts(&self, addr: IpAddr) -> bool {
@@ -74,6 +64,22 @@ impl TrustedProxies {
         }
         peer
     }
+}
+
+/// A setting's comma-separated addresses and CIDRs (`10.0.0.0/8, 127.0.0.1`), each in
+/// canonical form: an IPv4-mapped address or network is the IPv4 one, host bits are
+/// dropped. Read by `LATCHKEY_TRUSTED_PROXIES` and `LATCHKEY_WEBHOOK_ALLOWED_NETWORKS`.
+pub fn networks(list: &str) -> Result<Vec<IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .map(|n| canonical_net(n).trunc())
+                .or_else(|_| s.parse::<IpAddr>().map(|a| IpNet::from(a.to_canonical())))
+                .map_err(|_| format!("{s:?} is not an address or a CIDR such as 10.0.0.0/8"))
+        })
+        .collect()
 }
 
 /// A network written in IPv4-mapped form (`::ffff:10.0.0.0/104`) as the IPv4 network it is.

@@ -60,19 +60,8 @@ pub enum Checked {
 impl Destinations {
     /// Comma-separated CIDRs or addresses, e.g. `10.20.0.0/16, 127.0.0.1`.
     pub fn parse(list: &str) -> Result<Self, String> {
-        let allowed = list
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse::<IpNet>()
-                    .map(|n| n.trunc())
-                    .or_else(|_| s.parse::<IpAddr>().map(|a| IpNet::from(a.to_canonical())))
-                    .map_err(|_| format!("{s:?} is not an address or a CIDR such as 10.0.0.0/8"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
-            allowed: Arc::new(allowed),
+            allowed: Arc::new(crate::proxies::networks(list)?),
         })
     }
 
