@@ -1,9 +1,10 @@
 //! Housekeeping that runs beside the server: sessions past their idle time, old throttle
 //! rows, audit events older than the retention setting and requests per day older than 90
-//! days are deleted, and tokens near or past their expiry are announced to webhooks (and by
-//! e-mail, when SMTP is configured).
+//! days are deleted, webhook signing secrets whose rotation overlap ended are forgotten,
+//! and tokens near or past their expiry are announced to webhooks (and by e-mail, when SMTP
+//! is configured).
 
-use crate::{audit, config::Settings, error::Result, sessions, throttle, tokens::usage};
+use crate::{audit, config::Settings, error::Result, sessions, throttle, tokens::usage, webhooks};
 use sqlx::PgPool;
 use std::{sync::Arc, time::Duration};
 
@@ -14,6 +15,7 @@ pub struct Pruned {
     pub throttle_rows: u64,
     pub audit_events: u64,
     pub usage_days: u64,
+    pub previous_secrets: u64,
 }
 
 /// One round of housekeeping.
@@ -24,6 +26,7 @@ pub async fn run_once(pool: &PgPool, settings: &Settings) -> Result<Pruned> {
         throttle_rows: throttle::prune(pool).await?,
         audit_events: audit::prune(pool, settings.audit_retention_days).await?,
         usage_days: usage::prune(pool).await?,
+        previous_secrets: webhooks::forget_previous_secrets(pool).await?,
     })
 }
 

@@ -449,7 +449,8 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
     if filter.created_by.is_some() {
         p.require(TOKENS_ADMIN, "see the tokens others created")?;
     }
-    let (owner, creator) = if p.can(TOKENS_ADMIN) {
+    let admin = p.can(TOKENS_ADMIN);
+    let (owner, creator) = if admin {
         (filter.owner_id, filter.created_by)
     } else {
         (Some(p.user_id.unwrap_or(-1)), None)
@@ -489,7 +490,7 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
     .fetch_all(pool)
     .await?;
     let mut page: Page<TokenSummary> = paging::paginate(rows, limit, |r| r.row_id);
-    if !p.can(TOKENS_ADMIN) {
+    if !admin {
         page.items = page.items.into_iter().map(as_owner_sees).collect();
     }
     Ok(page)

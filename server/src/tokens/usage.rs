@@ -71,8 +71,22 @@ struct Usage {
     counts: HashMap<(i64, NaiveDate), Counts>,
     /// Clients since the last flush, per token, address and user agent.
     clients: HashMap<ClientKey, ClientSeen>,
+    /// How many of `clients` each token has, so that its cap costs no scan.
+    clients_per_token: HashMap<i64, usize>,
     /// When each scope was last needed since the last flush, per token.
     scopes: HashMap<(i64, String), DateTime<Utc>>,
+}
+
+impl Usage {
+    /// Notes a client not noted yet, if there is room: [`MAX_PENDING`] in all,
+    /// [`MAX_PENDING_PER_TOKEN`] for its token. Beyond that it is counted, not described.
+    fn note_client(&mut self, key: ClientKey, seen: ClientSeen) {
+        let of_token = self.clients_per_token.entry(key.0).or_default();
+        if self.clients.len() < MAX_PENDING && *of_token < MAX_PENDING_PER_TOKEN {
+            *of_token += 1;
+            self.clients.insert(key, seen);
+        }
+    }
 }
 
 /// One token's requests on one day: served, and refused by its allowlist.
@@ -116,23 +130,19 @@ impl UsageRecorder {
             .or_default()
             .requests += 1;
         let key = (token_id, addr, agent.to_owned());
-        let room = usage.clients.len() < MAX_PENDING
-            && !usage.clients.contains_key(&key)
-            && usage.clients.keys().filter(|k| k.0 == token_id).count() < MAX_PENDING_PER_TOKEN;
         match usage.clients.get_mut(&key) {
             Some(seen) => {
                 seen.last = now;
                 seen.requests += 1;
             }
-            None if room => {
+            None => {
                 let first = ClientSeen {
                     first: now,
                     last: now,
                     requests: 1,
                 };
-                usage.clients.insert(key.clone(), first);
+                usage.note_client(key.clone(), first);
             }
-            None => {}
         }
         for scope in request.scopes {
             let key = (token_id, (*scope).to_owned());
@@ -159,6 +169,7 @@ impl UsageRecorder {
         let taken = {
             let mut usage = self.inner.lock().expect("usage lock");
             usage.noted.retain(|_, t| t.elapsed() < ONCE_PER);
+            usage.clients_per_token.clear();
             Taken {
                 recorder: self,
                 pending: std::mem::take(&mut usage.pending),
@@ -503,8 +514,8 @@ impl Drop for Taken<'_> {
             if let Some(newer) = usage.clients.get_mut(&key) {
                 newer.first = seen.first;
                 newer.requests += seen.requests;
-            } else if usage.clients.len() < MAX_PENDING {
-                usage.clients.insert(key, seen);
+            } else {
+                usage.note_client(key, seen);
             }
         }
         for (key, at) in self.scopes.drain() {

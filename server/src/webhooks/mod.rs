@@ -388,6 +388,18 @@ pub async fn rotate_secret(
     })
 }
 
+/// Forgets the signing secrets whose rotation overlap has ended: a secret is kept no
+/// longer than it signs.
+pub async fn forget_previous_secrets(pool: &PgPool) -> Result<u64> {
+    let forgotten = sqlx::query(
+        "UPDATE webhook_endpoints SET previous_secret = NULL, previous_secret_until = NULL
+         WHERE previous_secret_until <= now()",
+    )
+    .execute(pool)
+    .await?;
+    Ok(forgotten.rows_affected())
+}
+
 /// Writes an event, and a delivery for each endpoint that asked for its kind, inside the
 /// caller's transaction: it is sent if and only if the change commits. Returns the event's
 /// id (`msg_…`).

@@ -1123,6 +1123,16 @@ async fn a_rotated_secret_signs_beside_the_previous_one_until_the_overlap_ends(p
         .unwrap()
         .verify(&body, &headers)
         .is_err());
+    // Housekeeping forgets the previous secret once it signs nothing.
+    let pruned = server::maintenance::run_once(&app.pool, &app.state.settings)
+        .await
+        .unwrap();
+    assert_eq!(pruned.previous_secrets, 1);
+    let kept: Option<String> = sqlx::query_scalar("SELECT previous_secret FROM webhook_endpoints")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, None);
     assert!(app
         .audit_actions()
         .await
