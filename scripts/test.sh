@@ -29,15 +29,15 @@ trap cleanup EXIT
 
 say "static checks: formatting, lints (server and browser builds), dependencies and advisories"
 cargo fmt --all --check
-cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
-cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p types -p latchkey-core -p app -p server --features app/ssr --all-targets -- -D warnings
+cargo clippy -p types -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 # cargo-deny reads the whole graph, every platform's crates included: fetch them first.
 cargo fetch --quiet
 cargo deny --offline check advisories bans licenses sources
 
 say "Rust tests"
 start_test_postgres
-cargo test -p app -p server --features app/ssr
+cargo test -p types -p latchkey-core -p app -p server --features app/ssr
 
 say "release build"
 cargo xtask build

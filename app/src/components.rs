@@ -1,12 +1,12 @@
 //! Pieces used across pages: the navigation bar, form errors, the password input.
 
-use crate::{
-    permissions::{AUDIT_READ, ROLES_READ, USERS_READ, WEBHOOKS_READ},
-    session::SignOut,
-    AppError, SignedIn,
-};
+use crate::{server_fns::session::SignOut, SignedIn};
 use leptos::{prelude::*, wasm_bindgen::JsCast};
 use leptos_router::components::A;
+use types::{
+    permissions::{AUDIT_READ, ROLES_READ, USERS_READ, WEBHOOKS_READ},
+    AppError,
+};
 
 #[component]
 pub fn NavBar() -> impl IntoView {
@@ -90,7 +90,9 @@ where
 
 /// What a revocation reached, once it is done: how many running instances confirmed.
 #[component]
-pub fn RevocationReceipt(action: ServerAction<crate::tokens::RevokeToken>) -> impl IntoView {
+pub fn RevocationReceipt(
+    action: ServerAction<crate::server_fns::tokens::RevokeToken>,
+) -> impl IntoView {
     move || {
         action.value().get().and_then(Result::ok).map(|revoked| {
             let text = revoked.propagation.describe(&revoked.token.name);
@@ -308,16 +310,16 @@ fn focused() -> Option<web_sys::HtmlElement> {
 /// A token's status as a coloured badge.
 #[component]
 pub fn StatusBadge(
-    status: crate::tokens::TokenStatus,
+    status: types::tokens::TokenStatus,
     /// When the token stops working: a rolling token says how soon.
     #[prop(default = None)]
     stops_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> impl IntoView {
     let text = match (status, stops_at) {
-        (crate::tokens::TokenStatus::Rolling, Some(at)) => {
+        (types::tokens::TokenStatus::Rolling, Some(at)) => {
             format!("rolling over, stops in {}", crate::time::remaining(at))
         }
-        (crate::tokens::TokenStatus::Rolling, None) => "rolling over".to_owned(),
+        (types::tokens::TokenStatus::Rolling, None) => "rolling over".to_owned(),
         _ => status.as_str().to_owned(),
     };
     view! { <span class=format!("status status-{}", status.as_str())>{text}</span> }

@@ -1,22 +1,13 @@
-//! Latchkey's console: the Leptos components, the types shared by browser and server,
-//! and the server-function declarations (implemented by the `server` crate).
+//! Latchkey's console: the Leptos pages and components, and the server functions they
+//! call (`server_fns`, whose bodies call the domain directly on the server).
 
-pub mod api_docs;
-pub mod audit;
-#[cfg(feature = "ssr")]
-pub mod backend;
+mod blast_radius;
 mod components;
-pub mod directory;
-pub mod error;
 mod pages;
-pub mod permissions;
-pub mod session;
+pub mod server_fns;
 pub mod time;
-pub mod tokens;
-pub mod webhooks;
 
-pub use error::AppError;
-pub use session::CurrentUser;
+use types::{AppError, CurrentUser};
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -25,15 +16,6 @@ use leptos_router::{
     hooks::use_location,
     path, Lazy,
 };
-use serde::{Deserialize, Serialize};
-
-/// One page of a list, newest first. Pass `next_cursor` back as `cursor` for the next.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -75,7 +57,10 @@ pub struct SignedIn(pub Resource<Result<Option<CurrentUser>, AppError>>);
 #[component]
 fn Console() -> impl IntoView {
     let location = use_location();
-    let user = Resource::new(move || location.pathname.get(), |_| session::who_am_i());
+    let user = Resource::new(
+        move || location.pathname.get(),
+        |_| server_fns::session::who_am_i(),
+    );
     provide_context(SignedIn(user));
     time::provide_live();
     view! {

@@ -5,9 +5,7 @@
 //! It prints, for each case, how many verifications ran, the throughput, and the latency
 //! percentiles; for contrast, one argon2id password verification (the sign-in path).
 
-use app::tokens::NewToken;
-use server::{
-    config::Settings,
+use latchkey_core::{
     passwords::Passwords,
     principal::Principal,
     tokens::{self, format, verify::verify},
@@ -15,6 +13,7 @@ use server::{
 };
 use sqlx::{postgres::PgPoolOptions, Connection, PgConnection, PgPool};
 use std::time::{Duration, Instant};
+use types::tokens::NewToken;
 
 const SEQUENTIAL: usize = 5_000;
 const TASKS: usize = 16;
@@ -111,7 +110,7 @@ async fn a_token(pool: &PgPool) -> anyhow::Result<String> {
     };
     let created = tokens::create(
         pool,
-        &Settings::default().token_policy(),
+        &latchkey_core::Settings::default().token_policy(),
         &Principal::command_line(),
         new,
     )

@@ -1,10 +1,11 @@
 //! `server create-token`: a token for provisioning scripts, with the console's rules.
 
-use crate::{config::Settings, principal::Principal, tokens};
+use crate::config::Settings;
 use anyhow::{anyhow, bail, Context};
-use app::tokens::NewToken;
 use chrono::{Duration, Utc};
+use latchkey_core::{principal::Principal, tokens};
 use sqlx::PgPool;
+use types::tokens::NewToken;
 
 pub async fn create_token(
     pool: PgPool,
@@ -44,7 +45,7 @@ pub async fn create_token(
     };
     let created = tokens::create(
         &pool,
-        &settings.token_policy(),
+        &settings.core.token_policy(),
         &Principal::command_line(),
         new,
     )

@@ -1,6 +1,12 @@
 //! Configuration, from the command line or the environment, parsed once at start-up.
 
 use clap::{Parser, Subcommand};
+use latchkey_core::{
+    leaks::{LeakAction, ReportKeys},
+    mail::{self, MailSettings, SmtpUrl},
+    settings::DEFAULT_AUDIT_RETENTION_DAYS,
+    webhooks::destinations::Destinations,
+};
 use std::{net::SocketAddr, path::PathBuf};
 
 #[derive(Parser, Debug, Clone)]
@@ -75,29 +81,30 @@ pub struct Config {
 
     /// The ECDSA P-256 public key (PEM, or its base64 body) that signs leak reports sent to
     /// POST /api/v1/leaks, e.g. GitHub's secret scanning key. Unset: leak reports are off.
-    #[arg(long, env = "LATCHKEY_LEAK_REPORT_KEY", value_parser = crate::leaks::ReportKeys::parse)]
-    pub leak_report_key: Option<crate::leaks::ReportKeys>,
+    #[arg(long, env = "LATCHKEY_LEAK_REPORT_KEY", value_parser = ReportKeys::parse)]
+    pub leak_report_key: Option<ReportKeys>,
 
     /// What a leak report does with a live token of ours: `revoke` it, or only `flag` it.
-    #[arg(long, env = "LATCHKEY_LEAK_ACTION", value_enum, default_value_t = crate::leaks::LeakAction::Revoke)]
-    pub leak_action: crate::leaks::LeakAction,
+    #[arg(long, env = "LATCHKEY_LEAK_ACTION", default_value = "revoke",
+          value_parser = str::parse::<LeakAction>)]
+    pub leak_action: LeakAction,
 
     /// SMTP server for e-mailing expiry warnings to tokens' owners: smtp://host:25,
     /// smtp://user:pass@host:587?tls=required (STARTTLS) or smtps://user:pass@host (TLS).
     /// Unset: no e-mail. Needs LATCHKEY_MAIL_FROM.
     #[arg(long, env = "LATCHKEY_SMTP_URL", hide_env_values = true, requires = "mail_from",
-          value_parser = crate::mail::SmtpUrl::parse)]
-    pub smtp_url: Option<crate::mail::SmtpUrl>,
+          value_parser = SmtpUrl::parse)]
+    pub smtp_url: Option<SmtpUrl>,
 
     /// The sender of those e-mails, e.g. "Latchkey <latchkey@example.com>".
-    #[arg(long, env = "LATCHKEY_MAIL_FROM", value_parser = crate::mail::parse_sender)]
+    #[arg(long, env = "LATCHKEY_MAIL_FROM", value_parser = mail::parse_sender)]
     pub mail_from: Option<lettre::message::Mailbox>,
 
     /// Networks webhook deliveries may reach although they are internal (loopback,
     /// private, link-local, …): comma-separated CIDRs or addresses. Unset: none.
     #[arg(long, env = "LATCHKEY_WEBHOOK_ALLOWED_NETWORKS",
-          value_parser = crate::webhooks::destinations::Destinations::parse)]
-    pub webhook_allowed_networks: Option<crate::webhooks::destinations::Destinations>,
+          value_parser = Destinations::parse)]
+    pub webhook_allowed_networks: Option<Destinations>,
 
     /// The most webhook endpoints that may be registered.
     #[arg(long, env = "LATCHKEY_WEBHOOK_MAX_ENDPOINTS", default_value_t = 50,
@@ -132,40 +139,16 @@ pub enum Command {
     },
 }
 
-/// How long audit events are kept unless the operator says otherwise: past a year, so
-/// that a yearly review finds the whole year.
-pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 400;
-
-/// What the running server needs of the configuration.
-#[derive(Debug, Clone)]
+/// What the running server needs of the configuration: the domain's settings and the
+/// edge's own (timeouts, trusted proxies), which the domain never sees.
+#[derive(Debug, Clone, Default)]
 pub struct Settings {
-    pub public_url: String,
-    pub secure_cookies: bool,
-    pub session_idle_minutes: i32,
-    pub session_max_days: i32,
-    pub max_token_lifetime_days: Option<u32>,
-    pub audit_retention_days: Option<u32>,
+    pub core: latchkey_core::Settings,
     pub timeouts: crate::listener::Timeouts,
     pub trusted_proxies: crate::proxies::TrustedProxies,
-    pub verifier_cache: bool,
-    pub leak_report_key: Option<crate::leaks::ReportKeys>,
-    pub leak_action: crate::leaks::LeakAction,
-    /// E-mail of expiry warnings; `None` sends none.
-    pub mail: Option<crate::mail::MailSettings>,
-    /// Where webhook deliveries may go.
-    pub webhook_destinations: crate::webhooks::destinations::Destinations,
-    /// The most webhook endpoints that may be registered.
-    pub webhook_max_endpoints: u32,
 }
 
 impl Settings {
-    /// The rules for new tokens that this server's settings make.
-    pub fn token_policy(&self) -> app::tokens::TokenPolicy {
-        app::tokens::TokenPolicy {
-            max_lifetime_days: self.max_token_lifetime_days,
-        }
-    }
-
     pub fn from_config(config: &Config) -> Self {
         let public_url = config
             .public_url
@@ -173,18 +156,13 @@ impl Settings {
             .unwrap_or_else(|| format!("http://{}", config.listen))
             .trim_end_matches('/')
             .to_owned();
-        Self {
+        let core = latchkey_core::Settings {
             secure_cookies: public_url.starts_with("https://"),
             public_url,
             session_idle_minutes: config.session_idle_minutes as i32,
             session_max_days: config.session_max_days as i32,
             max_token_lifetime_days: config.max_token_lifetime_days,
             audit_retention_days: Some(config.audit_retention_days).filter(|d| *d > 0),
-            timeouts: crate::listener::Timeouts {
-                header_read: std::time::Duration::from_secs(config.header_timeout_seconds),
-                request: std::time::Duration::from_secs(config.request_timeout_seconds),
-            },
-            trusted_proxies: config.trusted_proxies.clone().unwrap_or_default(),
             verifier_cache: config.verifier_cache,
             leak_report_key: config.leak_report_key.clone(),
             leak_action: config.leak_action,
@@ -192,30 +170,17 @@ impl Settings {
                 .smtp_url
                 .clone()
                 .zip(config.mail_from.clone())
-                .map(|(smtp, from)| crate::mail::MailSettings { smtp, from }),
+                .map(|(smtp, from)| MailSettings { smtp, from }),
             webhook_destinations: config.webhook_allowed_networks.clone().unwrap_or_default(),
             webhook_max_endpoints: config.webhook_max_endpoints,
-        }
-    }
-}
-
-impl Default for Settings {
-    fn default() -> Self {
+        };
         Self {
-            public_url: "http://127.0.0.1:3000".into(),
-            secure_cookies: false,
-            session_idle_minutes: 120,
-            session_max_days: 7,
-            max_token_lifetime_days: None,
-            audit_retention_days: Some(DEFAULT_AUDIT_RETENTION_DAYS),
-            timeouts: crate::listener::Timeouts::default(),
-            trusted_proxies: Default::default(),
-            verifier_cache: true,
-            leak_report_key: None,
-            leak_action: Default::default(),
-            mail: None,
-            webhook_destinations: Default::default(),
-            webhook_max_endpoints: 50,
+            core,
+            timeouts: crate::listener::Timeouts {
+                header_read: std::time::Duration::from_secs(config.header_timeout_seconds),
+                request: std::time::Duration::from_secs(config.request_timeout_seconds),
+            },
+            trusted_proxies: config.trusted_proxies.clone().unwrap_or_default(),
         }
     }
 }

@@ -2,14 +2,15 @@
 //! as CSV for a spreadsheet. No secrets (a token appears masked, as in the list), and no
 //! formulas: a cell that a spreadsheet would read as one is written as text.
 
-use crate::{principal::Principal, tokens, AppState};
-use app::{backend::Caller, tokens::TokenFilter, AppError};
+use crate::AppState;
 use axum::{
     extract::{Query, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
     Extension,
 };
+use latchkey_core::{principal::Principal, tokens};
+use types::{tokens::TokenFilter, AppError, Caller};
 
 /// The most rows one export holds.
 const MAX_ROWS: usize = 10_000;

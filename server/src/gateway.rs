@@ -13,20 +13,20 @@ use crate::{
         address_refused, bearer_token, canary_use, insufficient_scope_challenge,
         invalid_token_challenge,
     },
-    tokens::{canary, usage, verify::Rejection},
     AppState,
 };
-use app::permissions::grants;
 use axum::{
     extract::{Request, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
+use latchkey_core::tokens::{canary, usage, verify::Rejection};
+use types::permissions::grants;
 
 pub const SCOPE_HEADER: &str = "x-latchkey-scope";
 
 pub async fn forward_auth(State(state): State<AppState>, req: Request) -> Response {
-    let client = crate::proxies::client_addr(&req, &state.settings.trusted_proxies);
+    let client = crate::proxies::client_addr(&req, &state.trusted_proxies);
     let headers = req.headers();
     let presented = match bearer_token(headers) {
         Ok(token) => token,
@@ -47,14 +47,14 @@ pub async fn forward_auth(State(state): State<AppState>, req: Request) -> Respon
         }
         Err(error) => {
             let status = match error.into_answer() {
-                app::AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                types::AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
             return status.into_response();
         }
     };
     if !verified.allowlist.admits(client) {
-        crate::tokens::allowlist::refused(&state, &verified, client);
+        latchkey_core::tokens::refusals::refused(&state, &verified, client);
         return (StatusCode::FORBIDDEN, address_refused(client)).into_response();
     }
     let required: Vec<&str> = required_scopes(headers).collect();

@@ -7,7 +7,7 @@
 //! else is compressed: a compressed page that reflects what a visitor typed beside a
 //! secret would leak the secret's length (BREACH).
 
-use crate::{secrets, AppState};
+use crate::AppState;
 use axum::{
     extract::{Request, State},
     http::{header, HeaderValue},
@@ -15,6 +15,7 @@ use axum::{
     response::Response,
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use latchkey_core::secrets;
 use leptos::config::Env;
 
 /// The nonce this request's inline scripts carry (see `web::router`'s Leptos context).

@@ -2,8 +2,7 @@
 //! small bar chart drawn here, for the token list (an `<img>`: no chart code in the Wasm).
 //! The token must be one the signed-in user may see; 404 otherwise.
 
-use crate::{export::refused, principal::Principal, tokens, AppState};
-use app::{backend::Caller, tokens::DayUsage};
+use crate::{export::refused, AppState};
 use axum::{
     extract::{Path, State},
     http::header,
@@ -11,7 +10,9 @@ use axum::{
     Extension,
 };
 use chrono::{Duration, NaiveDate, Utc};
+use latchkey_core::{principal::Principal, tokens};
 use std::fmt::Write;
+use types::{tokens::DayUsage, Caller};
 
 /// The days drawn, today the rightmost.
 const DAYS: i64 = 30;

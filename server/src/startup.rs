@@ -4,11 +4,10 @@
 use crate::{
     config::{self, Config, Settings},
     embedded_pg::EmbeddedPostgres,
-    listener, maintenance,
-    setup::SetupGate,
-    web, AppState, MIGRATOR,
+    listener, web, AppState,
 };
 use anyhow::Context;
+use latchkey_core::{maintenance, setup::SetupGate, Core, MIGRATOR};
 use leptos::config::LeptosOptions;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -101,6 +100,7 @@ fn leptos_options(listen: SocketAddr) -> anyhow::Result<LeptosOptions> {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    timeouts: crate::listener::Timeouts,
 }
 
 impl Application {
@@ -123,9 +123,14 @@ impl Application {
                  (IPv4) or /64 (IPv6) at most"
             );
         }
-        let setup = SetupGate::open(&pool, &settings.public_url).await?;
-        let state = AppState::new(pool, settings, setup, leptos_options(addr)?);
-        Ok(Self { listener, state })
+        let setup = SetupGate::open(&pool, &settings.core.public_url).await?;
+        let core = Core::new(pool, settings.core, setup);
+        let state = AppState::new(core, settings.trusted_proxies, leptos_options(addr)?);
+        Ok(Self {
+            listener,
+            state,
+            timeouts: settings.timeouts,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -141,7 +146,11 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let Self { listener, state } = self;
+        let Self {
+            listener,
+            state,
+            timeouts,
+        } = self;
         let flusher = state
             .usage
             .spawn_flusher(state.pool.clone(), USAGE_FLUSH_EVERY);
@@ -151,7 +160,7 @@ impl Application {
             HOUSEKEEPING_EVERY,
         );
         let verifier = state.verifier.spawn();
-        let webhooks = crate::webhooks::deliver::spawn(
+        let webhooks = latchkey_core::webhooks::deliver::spawn(
             state.pool.clone(),
             state.settings.webhook_destinations.clone(),
         );
@@ -159,9 +168,8 @@ impl Application {
             .settings
             .mail
             .clone()
-            .map(|settings| crate::mail::spawn(state.pool.clone(), settings));
+            .map(|settings| latchkey_core::mail::spawn(state.pool.clone(), settings));
         tracing::info!("Latchkey is listening on http://{}", listener.local_addr()?);
-        let timeouts = state.settings.timeouts;
         listener::serve(listener, web::router(state.clone()), timeouts, shutdown).await?;
         flusher.abort();
         housekeeping.abort();

@@ -1,47 +1,39 @@
-//! What every request handler may reach: the database, the settings, and the few shared
-//! services that live as long as the server.
+//! What every request handler may reach: the domain's handle, the console's options, and
+//! the edge's own settings.
 
-use crate::{
-    config::Settings, passwords::Passwords, quiet::Quiet, setup::SetupGate,
-    tokens::usage::UsageRecorder, verifier::Verifier,
-};
+use crate::proxies::TrustedProxies;
+use app::server_fns::ApiReference;
 use axum::extract::FromRef;
+use latchkey_core::Core;
 use leptos::config::LeptosOptions;
-use sqlx::PgPool;
-use std::{sync::Arc, time::Duration};
-
-/// The window of [`AppState::refusals`]' budgets.
-const REFUSALS_WINDOW: Duration = Duration::from_secs(600);
+use std::{ops::Deref, sync::Arc};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub pool: PgPool,
-    pub settings: Arc<Settings>,
-    pub setup: Arc<SetupGate>,
-    pub passwords: Passwords,
-    pub usage: UsageRecorder,
-    pub verifier: Verifier,
-    /// Budgets of the refusals written to the audit log (see [`crate::quiet`]).
-    pub refusals: Quiet,
+    pub core: Core,
+    /// The reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<TrustedProxies>,
+    /// The REST API's reference, for the console's API page.
+    pub api_reference: ApiReference,
 }
 
 impl AppState {
-    pub fn new(
-        pool: PgPool,
-        settings: Settings,
-        setup: SetupGate,
-        leptos_options: LeptosOptions,
-    ) -> Self {
+    pub fn new(core: Core, trusted_proxies: TrustedProxies, leptos_options: LeptosOptions) -> Self {
         Self {
             leptos_options,
-            verifier: Verifier::new(pool.clone(), settings.verifier_cache),
-            pool,
-            settings: Arc::new(settings),
-            setup: Arc::new(setup),
-            passwords: Passwords::default(),
-            usage: UsageRecorder::default(),
-            refusals: Quiet::new(REFUSALS_WINDOW, 10_000),
+            core,
+            trusted_proxies: Arc::new(trusted_proxies),
+            api_reference: ApiReference(Arc::new(crate::api::reference())),
         }
+    }
+}
+
+/// A handler reaches the domain's pool, settings and services as `state.pool` and so on.
+impl Deref for AppState {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.core
     }
 }

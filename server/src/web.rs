@@ -2,13 +2,8 @@
 //! middleware that resolves who is asking and keeps people out of pages they may not see.
 
 use crate::{
-    console::ConsoleService,
     headers::{self, CspNonce},
-    sessions, AppState,
-};
-use app::{
-    backend::{Caller, SharedConsole},
-    AppError,
+    AppState,
 };
 use axum::{
     body::Body,
@@ -19,23 +14,26 @@ use axum::{
     routing::{any, get},
     Router,
 };
+use latchkey_core::sessions;
 use leptos::{
     nonce::Nonce,
     prelude::{provide_context, use_context},
 };
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::sync::Arc;
 use tower_http::{
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::{Level, Span};
+use types::{AppError, Caller};
 
 pub fn router(state: AppState) -> Router {
-    let console: SharedConsole = Arc::new(ConsoleService(state.clone()));
+    let (core, reference) = (state.core.clone(), state.api_reference.clone());
     let context = move || {
-        provide_context(console.clone());
+        // What the server functions reach: the domain and the API's reference.
+        provide_context(core.clone());
+        provide_context(reference.clone());
         // The inline scripts Leptos writes carry the nonce the CSP header names.
         let nonce = use_context::<http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
@@ -109,7 +107,7 @@ fn request_span(req: &Request) -> Span {
 /// After a request that may have changed something succeeds, waits until this instance's
 /// verifier has heard of the change, so that the next request (a revoked token, a disabled
 /// owner, a narrowed role) is answered as the change says. Other instances hear of it
-/// within milliseconds (see [`crate::verifier`]).
+/// within milliseconds (see [`latchkey_core::verifier`]).
 async fn settle_after_changes(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         && req.uri().path() != "/forward-auth"
@@ -222,7 +220,7 @@ async fn resolve_caller(State(state): State<AppState>, mut req: Request, next: N
     if is_public_asset(&path) {
         return next.run(req).await;
     }
-    let client_addr = crate::proxies::client_addr(&req, &state.settings.trusted_proxies);
+    let client_addr = crate::proxies::client_addr(&req, &state.trusted_proxies);
     let digest = sessions::cookie_value(&state.settings, req.headers()).map(sessions::digest);
     let user = match &digest {
         Some(d) => match sessions::resolve(&state.pool, &state.settings, d).await {
@@ -267,7 +265,7 @@ async fn resolve_caller(State(state): State<AppState>, mut req: Request, next: N
 
 /// The session could not be resolved: the page or call is answered after the database's
 /// state (503 and when to try again while it is away).
-fn unavailable(error: crate::error::Error) -> Response {
+fn unavailable(error: latchkey_core::error::Error) -> Response {
     let answer = error.into_answer();
     let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     (

@@ -210,7 +210,7 @@ async fn start_nginx(latchkeys: &[SocketAddr], upstream: SocketAddr) -> Option<N
     Some(nginx)
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn nginx_forward_auth_lets_through_only_what_a_token_may_do(pool: sqlx::PgPool) {
     let (first, second) = TestApp::spawn_pair(pool).await;
     let upstream = upstream().await;
@@ -287,7 +287,7 @@ async fn nginx_forward_auth_lets_through_only_what_a_token_may_do(pool: sqlx::Pg
 
 /// Behind nginx configured as the README shows, a client's own `X-Forwarded-For` is not
 /// believed: nginx writes the address it saw, and Latchkey trusts only nginx.
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_forged_forwarded_address_does_not_pass_an_allowlist(pool: sqlx::PgPool) {
     let logs = capture_logs();
     let settings = server::config::Settings {

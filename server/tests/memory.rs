@@ -20,7 +20,7 @@ fn rss_kb() -> u64 {
         .unwrap()
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn memory_stays_flat_under_a_delivery_backlog_and_password_hashing(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     // Every part started, a first hash made (the server hashes a dummy at its first

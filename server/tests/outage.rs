@@ -2,21 +2,20 @@
 //! 500 and never hangs, and recovers by itself when PostgreSQL is back, losing no token
 //! whose plaintext it handed out.
 
-use app::tokens::NewToken;
 use clap::Parser;
+use latchkey_core::{principal::Principal, tokens};
 use reqwest::StatusCode;
 use serde_json::json;
 use server::{
     config::{Config, Settings},
     embedded_pg::EmbeddedPostgres,
-    principal::Principal,
     startup::{self, Application},
-    tokens,
 };
 use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
+use types::tokens::NewToken;
 
 /// One answer seen by the load.
 struct Seen {
@@ -56,7 +55,7 @@ async fn a_postgres_outage_is_answered_503_and_survived() {
     };
     let token = tokens::create(
         &pool,
-        &Settings::default().token_policy(),
+        &latchkey_core::Settings::default().token_policy(),
         &Principal::command_line(),
         new,
     )

@@ -25,12 +25,12 @@ fn the_gitleaks_rule_finds_generated_tokens_and_nothing_in_the_project() {
     let rule = readme_rule(root);
 
     for _ in 0..10_000 {
-        let token = server::tokens::format::generate().plaintext;
+        let token = latchkey_core::tokens::format::generate().plaintext;
         let line = format!("LATCHKEY_TOKEN={token} # the ERP's");
         let found = rule.captures(&line).expect("a generated token is found");
         assert_eq!(&found[1], token, "found whole");
     }
-    let token = server::tokens::format::generate().plaintext;
+    let token = latchkey_core::tokens::format::generate().plaintext;
     assert!(
         !rule.is_match(&token[..token.len() - 1]),
         "one character short"

@@ -3,7 +3,7 @@ use crate::{
         action_error, ErrorAlert, FieldError, Fields, FormError, PasswordInput, ServerForm,
         ShowError,
     },
-    session::{list_sessions, ChangePassword, EndSession},
+    server_fns::session::{list_sessions, ChangePassword, EndSession},
     time::When,
     SignedIn,
 };

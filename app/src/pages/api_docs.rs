@@ -1,4 +1,4 @@
-use crate::{api_docs::api_reference, components::ErrorAlert};
+use crate::{components::ErrorAlert, server_fns::api_docs::api_reference};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -1,13 +1,14 @@
 //! The audit log: newest first, filtered by actor, action and time range, a page at a time.
 
 use crate::{
-    audit::{list_audit, AuditAction, AuditFilter},
     components::{ErrorAlert, Pager},
+    server_fns::audit::list_audit,
     time::{self, When},
 };
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use types::audit::{AuditAction, AuditFilter};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {

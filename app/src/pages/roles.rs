@@ -5,16 +5,18 @@ use crate::{
         action_error, on_success, Chips, ConfirmDialog, ErrorAlert, FieldError, FormError,
         ShowError,
     },
-    directory::{
-        list_modules, list_roles, CreateModule, CreateRole, DeleteRole, Module, NewModule, NewRole,
-        Role, RolePatch, UpdateRole,
+    server_fns::directory::{
+        list_modules, list_roles, CreateModule, CreateRole, DeleteRole, UpdateRole,
     },
-    permissions::ROLES_WRITE,
     SignedIn,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::BTreeSet;
+use types::{
+    directory::{Module, NewModule, NewRole, Role, RolePatch},
+    permissions::ROLES_WRITE,
+};
 
 #[component]
 pub fn RolesPage() -> impl IntoView {

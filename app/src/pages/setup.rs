@@ -1,6 +1,6 @@
 use crate::{
     components::{action_error, FieldError, Fields, FormError, PasswordInput, ServerForm},
-    session::SetUp,
+    server_fns::session::SetUp,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -1,6 +1,6 @@
 use crate::{
     components::{action_error, Fields, FormError, PasswordInput, ServerForm},
-    session::SignIn,
+    server_fns::session::SignIn,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -8,11 +8,8 @@ use crate::{
     components::{
         action_error, Chips, ConfirmDialog, ErrorAlert, RevocationReceipt, ShowError, StatusBadge,
     },
+    server_fns::tokens::{get_token, get_token_usage, token_events, RevokeToken, Roll},
     time::{self, When},
-    tokens::{
-        get_token, get_token_usage, token_events, CreatedToken, Overlap, RevokeToken, Roll,
-        RollToken, TokenStatus, TokenSummary, TokenUsage,
-    },
 };
 use chrono::{Duration, Utc};
 use leptos::prelude::*;
@@ -21,6 +18,7 @@ use leptos_router::{
     components::A,
     hooks::{use_navigate, use_params_map},
 };
+use types::tokens::{CreatedToken, Overlap, RollToken, TokenStatus, TokenSummary, TokenUsage};
 
 #[component]
 pub fn TokenDetailPage() -> impl IntoView {
@@ -135,12 +133,12 @@ pub fn TokenDetailPage() -> impl IntoView {
                                     <dt>"Expires"</dt><dd>{t.expires_at.map(time::exact).unwrap_or_else(|| "never".into())}</dd>
                                     {t.replaced_by.clone().map(|new| view! {
                                         <dt>"Replaced by"</dt>
-                                        <dd><A href=format!("/tokens/{new}")>{crate::tokens::masked(&new)}</A>
+                                        <dd><A href=format!("/tokens/{new}")>{types::tokens::masked(&new)}</A>
                                             " " <span class="muted">{t.replaced_at.map(|at| format!("rolled {}", time::exact(at)))}</span></dd>
                                     })}
                                     {t.replaces.clone().map(|old| view! {
                                         <dt>"Replaces"</dt>
-                                        <dd><A href=format!("/tokens/{old}")>{crate::tokens::masked(&old)}</A></dd>
+                                        <dd><A href=format!("/tokens/{old}")>{types::tokens::masked(&old)}</A></dd>
                                     })}
                                     {t.revoked_at.map(|at| view! { <dt>"Revoked"</dt><dd>{time::exact(at)}</dd> })}
                                 </dl>

@@ -7,12 +7,10 @@ use crate::{
         action_error, Chips, ConfirmDialog, ErrorAlert, Pager, RevocationReceipt, ShowError,
         StatusBadge,
     },
-    permissions::TOKENS_ADMIN,
-    time::When,
-    tokens::{
-        count_expiring_soon, expires_soon, get_token_usage, list_tokens, search_text, Propagation,
-        RevokeToken, RevokeTokens, TokenFilter, TokenSort, TokenStatus, TokenSummary,
+    server_fns::tokens::{
+        count_expiring_soon, get_token_usage, list_tokens, RevokeToken, RevokeTokens,
     },
+    time::When,
     SignedIn,
 };
 use chrono::Utc;
@@ -20,6 +18,12 @@ use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::query_signal_with_options, NavigateOptions};
+use types::{
+    permissions::TOKENS_ADMIN,
+    tokens::{
+        expires_soon, search_text, Propagation, TokenFilter, TokenSort, TokenStatus, TokenSummary,
+    },
+};
 
 const PAGE_SIZE: u32 = 20;
 
@@ -403,7 +407,7 @@ pub fn BlastRadius(id: String) -> impl IntoView {
             <Suspense fallback=|| "Checking who uses it…">
                 {move || Suspend::new(async move {
                     match usage.await {
-                        Ok(usage) => usage.blast_radius(Utc::now()),
+                        Ok(usage) => crate::blast_radius::blast_radius(&usage, Utc::now()),
                         Err(_) => "Who uses it could not be read.".to_owned(),
                     }
                 })}

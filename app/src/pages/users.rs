@@ -4,17 +4,20 @@ use crate::{
     components::{
         action_error, on_success, ConfirmDialog, ErrorAlert, FieldError, FormError, ShowError,
     },
-    directory::{
-        list_roles, list_users, CreateUser, DeleteOptions, DeleteUser, NewUser, Role, UpdateUser,
-        UserFilter, UserKind, UserPatch, UserSummary,
+    server_fns::{
+        directory::{list_roles, list_users, CreateUser, DeleteUser, UpdateUser},
+        tokens::list_tokens,
     },
-    permissions::{scopes_lost, ALL, TOKENS_ADMIN, USERS_WRITE},
     time::When,
-    tokens::{list_tokens, TokenFilter},
     SignedIn,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+use types::{
+    directory::{DeleteOptions, NewUser, Role, UserFilter, UserKind, UserPatch, UserSummary},
+    permissions::{scopes_lost, ALL, TOKENS_ADMIN, USERS_WRITE},
+    tokens::TokenFilter,
+};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -209,7 +212,7 @@ pub fn UsersPage() -> impl IntoView {
 
 /// Each live token that would lose something, and what.
 fn losses(
-    tokens: Vec<crate::tokens::TokenSummary>,
+    tokens: Vec<types::tokens::TokenSummary>,
     before: &[String],
     after: &[String],
 ) -> impl IntoView {
@@ -381,7 +384,7 @@ fn RemovalDialog(
 
 #[component]
 fn NewUserForm(
-    roles: Vec<crate::directory::Role>,
+    roles: Vec<types::directory::Role>,
     create: ServerAction<CreateUser>,
 ) -> impl IntoView {
     // A new account starts with the least-privileged role (the fewest permissions), never

@@ -5,17 +5,19 @@ use crate::{
     components::{
         action_error, on_success, Chips, ConfirmDialog, ErrorAlert, FieldError, ShowError,
     },
-    permissions::WEBHOOKS_WRITE,
-    time::When,
-    webhooks::{
-        list_webhooks, webhook_deliveries, DeleteWebhook, EventKind, NewWebhookEndpoint,
-        RegisterWebhook, ResendDelivery, RotateWebhookSecret, SecretRotation, SendTestWebhook,
-        WebhookEndpoint,
+    server_fns::webhooks::{
+        list_webhooks, webhook_deliveries, DeleteWebhook, RegisterWebhook, ResendDelivery,
+        RotateWebhookSecret, SendTestWebhook,
     },
+    time::When,
     SignedIn,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+use types::{
+    permissions::WEBHOOKS_WRITE,
+    webhooks::{EventKind, NewWebhookEndpoint, SecretRotation, WebhookEndpoint},
+};
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {

@@ -1,12 +1,13 @@
 //! `/audit`: the audit log.
 
 use super::{extract::ApiQuery, ApiResult, Bearer};
-use crate::{audit, AppState};
-use app::{
+use crate::AppState;
+use axum::{extract::State, Json};
+use latchkey_core::audit;
+use types::{
     audit::{AuditEvent, AuditFilter},
     Page,
 };
-use axum::{extract::State, Json};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -6,15 +6,7 @@
 //! hands the handler a [`Bearer`], and writes both headers on the way out.
 
 use super::problem::ApiError;
-use crate::{
-    principal::{ActingToken, Principal},
-    tokens::{
-        canary, usage,
-        verify::{Rejection, Verified},
-    },
-    AppState,
-};
-use app::{permissions::describe, AppError};
+use crate::AppState;
 use axum::{
     extract::{FromRequestParts, MatchedPath, Request, State},
     http::{header, request::Parts, HeaderMap, HeaderValue, Method},
@@ -22,7 +14,15 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use base64::Engine;
+use latchkey_core::{
+    principal::{ActingToken, Principal},
+    tokens::{
+        canary, usage,
+        verify::{Rejection, Verified},
+    },
+};
 use std::{borrow::Cow, collections::HashMap, net::IpAddr, sync::Arc};
+use types::{permissions::describe, AppError};
 
 /// A request authenticated by a valid token: its owner acting with the token's
 /// effective scopes.
@@ -79,13 +79,13 @@ pub async fn authenticate(
     }) else {
         return next.run(req).await;
     };
-    let client_addr = crate::proxies::client_addr(&req, &state.settings.trusted_proxies);
+    let client_addr = crate::proxies::client_addr(&req, &state.trusted_proxies);
     let verified = match verify_header(&state, req.headers(), client_addr, &route).await {
         Ok(verified) => verified,
         Err(error) => return error.into_response(),
     };
     if !verified.allowlist.admits(client_addr) {
-        crate::tokens::allowlist::refused(&state, &verified, client_addr);
+        latchkey_core::tokens::refusals::refused(&state, &verified, client_addr);
         return ApiError::AddressRefused(client_addr).into_response();
     }
     let effective = verified.effective.join(", ");

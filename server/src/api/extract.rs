@@ -1,7 +1,6 @@
 //! Extractors whose every failure is a problem answer, not axum's plain-text rejection.
 
 use super::ApiError;
-use app::AppError;
 use axum::{
     extract::{FromRequest, FromRequestParts, Query, Request},
     http::StatusCode,
@@ -9,6 +8,7 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use types::AppError;
 
 /// A JSON object body whose every failure (syntax, types, unknown fields, size) is a
 /// problem. Numbers are read as JSON Schema reads them: `7.0` is the integer 7.

@@ -1,8 +1,8 @@
-//! The input rules of [`crate::fields`] and [`crate::modules::check_vocabulary`], written
+//! The input rules of [`latchkey_core::fields`] and [`latchkey_core::modules::check_vocabulary`], written
 //! into the OpenAPI document as patterns on the request bodies' fields, so that a request
 //! the document calls valid is never refused for a rule it does not state.
 
-use crate::fields;
+use latchkey_core::fields;
 use serde_json::{json, Value};
 
 /// The shape of a permission or scope; which modules exist is the server's state

@@ -1,17 +1,15 @@
-//! `/leaks`: leak reports from secret scanners (see [`crate::leaks`]).
+//! `/leaks`: leak reports from secret scanners (see [`latchkey_core::leaks`]).
 
 use super::{ApiError, ApiResult};
-use crate::{
-    leaks::{self, Labelled, Reported},
-    AppState,
-};
-use app::AppError;
+use crate::AppState;
 use axum::{
     body::Bytes,
     extract::State,
     http::{HeaderMap, StatusCode},
     Json,
 };
+use latchkey_core::leaks::{self, Labelled, Reported};
+use types::AppError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The most matches one report may carry.

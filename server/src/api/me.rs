@@ -2,10 +2,10 @@
 
 use super::Bearer;
 use crate::AppState;
-use app::tokens::OwnerRef;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use types::tokens::OwnerRef;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -28,10 +28,10 @@ pub use problem::{
 };
 
 use crate::AppState;
-use app::AppError;
 use axum::{extract::DefaultBodyLimit, middleware, routing::get, Json, Router};
 use serde_json::Value;
 use std::sync::{Arc, OnceLock};
+use types::AppError;
 use utoipa::{openapi::OpenApi as Document, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 

@@ -1,9 +1,10 @@
 //! `/modules`: what scopes and permissions are about.
 
 use super::{extract::ApiJson, ApiResult, Bearer};
-use crate::{modules, AppState};
-use app::directory::{Module, NewModule};
+use crate::AppState;
 use axum::{extract::State, http::StatusCode, Json};
+use latchkey_core::modules;
+use types::directory::{Module, NewModule};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {

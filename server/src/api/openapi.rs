@@ -46,13 +46,13 @@ impl Modify for BearerScheme {
 }
 
 /// The document's operations in reading order, for the console's API page.
-pub fn reference() -> Vec<app::api_docs::ApiOperation> {
+pub fn reference() -> Vec<types::api_docs::ApiOperation> {
     let doc = super::document();
     let mut operations = Vec::new();
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
         for (method, op) in item.as_object().into_iter().flatten() {
             let scope = op["security"][0]["bearer"][0].as_str().unwrap_or_default();
-            operations.push(app::api_docs::ApiOperation {
+            operations.push(types::api_docs::ApiOperation {
                 tag: op["tags"][0].as_str().unwrap_or_default().to_owned(),
                 method: method.to_uppercase(),
                 path: path.to_owned(),

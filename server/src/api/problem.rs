@@ -1,14 +1,14 @@
 //! The API's error type: every failure is `application/problem+json` (RFC 9457), with a
 //! `detail` a person can act on. Server-side failures are logged and answered generically.
 
-use crate::tokens::verify::Rejection;
-use app::AppError;
 use axum::{
     extract::rejection::{FormRejection, JsonRejection, QueryRejection},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
+use latchkey_core::tokens::verify::Rejection;
 use serde_json::json;
+use types::AppError;
 
 /// How long a client should wait before trying again while the database is away.
 pub const RETRY_AFTER_SECONDS: &str = "2";
@@ -21,7 +21,7 @@ pub enum ApiError {
     AddressRefused(Option<std::net::IpAddr>),
     App(AppError),
     /// The server failed: logged in full when answered, told generically.
-    Server(crate::error::Error),
+    Server(latchkey_core::error::Error),
     /// The request itself could not be read (bad JSON, wrong types, too large…).
     Request {
         status: StatusCode,
@@ -31,10 +31,10 @@ pub enum ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-impl From<crate::error::Error> for ApiError {
-    fn from(e: crate::error::Error) -> Self {
+impl From<latchkey_core::error::Error> for ApiError {
+    fn from(e: latchkey_core::error::Error) -> Self {
         match e {
-            crate::error::Error::App(e) => Self::App(e),
+            latchkey_core::error::Error::App(e) => Self::App(e),
             other => Self::Server(other),
         }
     }

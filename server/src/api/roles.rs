@@ -4,13 +4,14 @@ use super::{
     extract::{id, ApiJson},
     ApiResult, Bearer,
 };
-use crate::{roles, AppState};
-use app::directory::{NewRole, Role, RolePatch};
+use crate::AppState;
 use axum::{
     extract::{Path, State},
     http::StatusCode,
     Json,
 };
+use latchkey_core::roles;
+use types::directory::{NewRole, Role, RolePatch};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 const THAT_ROLE: &str = "That role";

@@ -4,14 +4,19 @@ use super::{
     extract::{ApiJson, ApiQuery},
     ApiError, ApiResult, Bearer,
 };
-use crate::{
-    tokens::{
-        self,
-        verify::{Rejection, Verified},
-    },
-    AppState,
+use crate::AppState;
+use axum::{
+    extract::{FromRequest, Path, Request, State},
+    http::{header, HeaderMap, StatusCode},
+    Form, Json,
 };
-use app::{
+use chrono::{DateTime, Utc};
+use latchkey_core::tokens::{
+    self,
+    verify::{Rejection, Verified},
+};
+use serde::{Deserialize, Serialize};
+use types::{
     permissions::TOKENS_INTROSPECT,
     tokens::{
         CreatedToken, Identified, IdentifyToken, NewCanary, NewToken, OwnerRef, Revoked, RollToken,
@@ -19,13 +24,6 @@ use app::{
     },
     Page,
 };
-use axum::{
-    extract::{FromRequest, Path, Request, State},
-    http::{header, HeaderMap, StatusCode},
-    Form, Json,
-};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -132,7 +130,8 @@ async fn revoke_token(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Revoked>> {
     Ok(Json(
-        tokens::revoke_everywhere(&state.pool, &state.verifier, &auth.principal, &id).await?,
+        tokens::revocation::revoke_everywhere(&state.pool, &state.verifier, &auth.principal, &id)
+            .await?,
     ))
 }
 
@@ -330,7 +329,7 @@ async fn introspect(
         Err(Rejection::Canary) => {
             // Found by the service asking: its address and agent are what is known.
             let seen = super::canary_use(&headers, auth.principal.client_addr, INTROSPECT_PATH);
-            crate::tokens::canary::tripped(&state.pool, &req.token, seen);
+            latchkey_core::tokens::canary::tripped(&state.pool, &req.token, seen);
             Introspection::default()
         }
         Err(_) => Introspection::default(),

@@ -4,15 +4,16 @@ use super::{
     extract::{id, ApiJson, ApiQuery},
     ApiResult, Bearer,
 };
-use crate::{users, AppState};
-use app::{
-    directory::{DeleteOptions, NewUser, UserFilter, UserPatch, UserSummary},
-    Page,
-};
+use crate::AppState;
 use axum::{
     extract::{Path, State},
     http::StatusCode,
     Json,
+};
+use latchkey_core::users;
+use types::{
+    directory::{DeleteOptions, NewUser, UserFilter, UserPatch, UserSummary},
+    Page,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 

@@ -2,17 +2,18 @@
 //! rotate a signing secret.
 
 use super::{extract::ApiJson, ApiResult, Bearer};
-use crate::{webhooks, AppState};
-use app::webhooks::{
-    CreatedWebhookEndpoint, NewWebhookEndpoint, RotatedSigningSecret, SecretRotation,
-    WebhookDelivery, WebhookEndpoint,
-};
+use crate::AppState;
 use axum::{
     extract::{Path, State},
     http::StatusCode,
     Json,
 };
+use latchkey_core::webhooks;
 use serde::Serialize;
+use types::webhooks::{
+    CreatedWebhookEndpoint, NewWebhookEndpoint, RotatedSigningSecret, SecretRotation,
+    WebhookDelivery, WebhookEndpoint,
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -45,7 +46,13 @@ async fn create_webhook(
     auth: Bearer,
     ApiJson(new): ApiJson<NewWebhookEndpoint>,
 ) -> ApiResult<(StatusCode, Json<CreatedWebhookEndpoint>)> {
-    let created = webhooks::register(&state.pool, &auth.principal, &state.settings, new).await?;
+    let created = webhooks::register(
+        &state.pool,
+        &auth.principal,
+        state.settings.webhook_limits(),
+        new,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 

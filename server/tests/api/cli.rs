@@ -4,7 +4,7 @@ use crate::helpers::{api::json, *};
 use server::config::Settings;
 use sqlx::PgPool;
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn the_command_line_creates_working_tokens(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.admin().await;

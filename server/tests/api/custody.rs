@@ -18,7 +18,7 @@ async fn me(app: &TestApp, token: &str) -> StatusCode {
     app.api_get("/me", token).await.status()
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_self_roll_never_lengthens_a_token_and_its_successor_dies_with_it(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.listening().await;
@@ -98,7 +98,7 @@ async fn a_self_roll_never_lengthens_a_token_and_its_successor_dies_with_it(pool
     assert!(why.contains("lineage"), "{why}");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn revoking_the_newest_generation_revokes_the_rolling_ones_before_it(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.listening().await;
@@ -158,7 +158,7 @@ async fn revoking_the_newest_generation_revokes_the_rolling_ones_before_it(pool:
     assert_eq!(family[1].1, Some(family[0].0));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_token_that_rolls_a_sibling_cannot_mint_what_outlives_it(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.listening().await;
@@ -204,7 +204,7 @@ async fn a_token_that_rolls_a_sibling_cannot_mint_what_outlives_it(pool: PgPool)
     assert_eq!(me(&app, &successor).await, StatusCode::UNAUTHORIZED);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn offboarding_a_creator_finds_every_generation_of_what_they_made(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.listening().await;
@@ -272,7 +272,7 @@ async fn offboarding_a_creator_finds_every_generation_of_what_they_made(pool: Pg
     assert_eq!(me(&app, &successor).await, StatusCode::UNAUTHORIZED);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_use_after_replacement_revokes_the_whole_family_and_says_so(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.listening().await;

@@ -39,7 +39,7 @@ async fn count(pool: &PgPool, action: &str) -> i64 {
         .unwrap()
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_sign_in_flood_with_a_new_email_each_time_is_one_row_that_counts(pool: PgPool) {
     let app = TestApp::spawn_with(pool, behind_a_proxy()).await;
     app.set_up_admin().await;
@@ -67,7 +67,7 @@ async fn a_sign_in_flood_with_a_new_email_each_time_is_one_row_that_counts(pool:
     assert_eq!(repeated, Some(59), "the other 59 are counted on it");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn others_failing_against_an_account_never_lock_its_owner_out(pool: PgPool) {
     let app = TestApp::spawn_with(pool, behind_a_proxy()).await;
     app.set_up_admin().await;
@@ -95,7 +95,7 @@ async fn others_failing_against_an_account_never_lock_its_owner_out(pool: PgPool
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn allowlist_refusals_are_audited_and_told_within_bounds(pool: PgPool) {
     let app = TestApp::spawn_with(pool, behind_a_proxy()).await;
     app.listening().await;
@@ -165,7 +165,7 @@ async fn allowlist_refusals_are_audited_and_told_within_bounds(pool: PgPool) {
     assert_eq!(first["data"]["token"]["id"], made["id"]);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_canary_tripped_from_many_addresses_fires_a_bounded_number_of_times(pool: PgPool) {
     let app = TestApp::spawn_with(pool, behind_a_proxy()).await;
     app.listening().await;
@@ -191,7 +191,7 @@ async fn a_canary_tripped_from_many_addresses_fires_a_bounded_number_of_times(po
             .unwrap();
         assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     }
-    let limit = i64::from(server::tokens::canary::PER_MINUTE);
+    let limit = i64::from(latchkey_core::tokens::canary::PER_MINUTE);
     let mut fired = 0;
     for _ in 0..100 {
         fired = count(&app.pool, "token.canary_triggered").await;
@@ -205,7 +205,7 @@ async fn a_canary_tripped_from_many_addresses_fires_a_bounded_number_of_times(po
     assert_eq!(fired, limit, "{limit} of 60 trips written in a minute");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn only_token_admins_see_that_a_token_is_a_canary(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;

@@ -7,7 +7,7 @@ use crate::helpers::{
 use serde_json::json;
 use sqlx::PgPool;
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn introspection_tells_other_services_whether_a_token_is_active(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;

@@ -23,7 +23,7 @@ async fn ends_in(app: &TestApp, public_id: &str, seconds: f64) {
     .unwrap();
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_rolled_token_works_through_its_window_then_is_refused_as_replaced(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.listening().await;
@@ -136,7 +136,7 @@ async fn a_rolled_token_works_through_its_window_then_is_refused_as_replaced(poo
     assert!(again.detail.contains("revoked"), "{}", again.detail);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_token_rolls_itself_and_no_overlap_stops_the_old_one_at_once(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.listening().await;
@@ -192,7 +192,7 @@ async fn a_token_rolls_itself_and_no_overlap_stops_the_old_one_at_once(pool: PgP
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_roll_may_narrow_scopes_and_addresses_but_never_widen_them(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -236,7 +236,7 @@ async fn a_roll_may_narrow_scopes_and_addresses_but_never_widen_them(pool: PgPoo
     assert_eq!(me["token"]["effective_scopes"], json!(["users:read"]));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn an_allowlist_refuses_other_addresses_naming_them(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -325,7 +325,7 @@ async fn burst(app: &TestApp, token: &str, path: &str, requests: usize, concurre
         .await;
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn the_token_page_knows_its_clients_and_which_scopes_were_needed(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -405,7 +405,7 @@ async fn the_token_page_knows_its_clients_and_which_scopes_were_needed(pool: PgP
 /// The closing figures of usage recording: a burst of 10,000 requests, each from a new
 /// user agent (the worst case for the client list), is counted exactly, holds a bounded
 /// amount of memory, and is written as a handful of rows.
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_burst_of_10000_requests_is_counted_once_each_in_bounded_memory(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -424,7 +424,7 @@ async fn a_burst_of_10000_requests_is_counted_once_each_in_bounded_memory(pool: 
     // One last use, one daily count, one throttle mark, at most MAX_PENDING clients and
     // the admin's own token (a background flush may have written some already).
     assert!(
-        entries <= server::tokens::usage::MAX_PENDING + 5,
+        entries <= latchkey_core::tokens::usage::MAX_PENDING + 5,
         "{entries} entries"
     );
     assert!(bytes < 300_000, "{bytes} bytes");
@@ -446,14 +446,14 @@ async fn a_burst_of_10000_requests_is_counted_once_each_in_bounded_memory(pool: 
     );
     assert_eq!(requests, 10_000, "every request counted, once");
     assert_eq!(daily_rows, 1);
-    assert_eq!(client_rows, server::tokens::usage::CLIENTS_KEPT);
+    assert_eq!(client_rows, latchkey_core::tokens::usage::CLIENTS_KEPT);
     assert!(
         app.state.usage.held().0 <= 2,
         "only the two tokens' once-a-minute marks stay"
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn unused_scopes_are_flagged_and_a_narrower_replacement_keeps_only_the_used(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -508,7 +508,7 @@ async fn unused_scopes_are_flagged_and_a_narrower_replacement_keeps_only_the_use
     );
 
     // The narrower replacement the console offers: only what was used, read for write.
-    let usage: app::tokens::TokenUsage = serde_json::from_value(
+    let usage: types::tokens::TokenUsage = serde_json::from_value(
         json(
             app.api_get(&format!("/tokens/{id}/usage"), &admin_token)
                 .await,

@@ -4,13 +4,13 @@
 
 use crate::helpers::{api::ALL_ADMIN, *};
 use chrono::{Duration as Days, Utc};
-use reqwest::StatusCode;
-use serde_json::{json, Value};
-use server::{
-    config::Settings,
+use latchkey_core::{
     mail::{self, MailSettings, SmtpUrl},
     webhooks::expiry::warn,
 };
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use server::config::Settings;
 use sqlx::PgPool;
 use std::{
     net::SocketAddr,
@@ -151,10 +151,13 @@ impl Sink {
 
 fn mailing_to(sink: SocketAddr) -> Settings {
     Settings {
-        mail: Some(MailSettings {
-            smtp: SmtpUrl::parse(&format!("smtp://{sink}")).unwrap(),
-            from: mail::parse_sender("Latchkey <latchkey@example.com>").unwrap(),
-        }),
+        core: latchkey_core::Settings {
+            mail: Some(MailSettings {
+                smtp: SmtpUrl::parse(&format!("smtp://{sink}")).unwrap(),
+                from: mail::parse_sender("Latchkey <latchkey@example.com>").unwrap(),
+            }),
+            ..latchkey_core::Settings::default()
+        },
         ..Settings::default()
     }
 }
@@ -211,7 +214,7 @@ async fn warn_now(app: &TestApp) -> usize {
         .unwrap()
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn expiry_warnings_are_mailed_to_the_owner_or_to_whoever_made_a_service_account_s_token(
     pool: PgPool,
 ) {
@@ -276,7 +279,7 @@ async fn expiry_warnings_are_mailed_to_the_owner_or_to_whoever_made_a_service_ac
     assert_eq!(outbox(&app).await.len(), 2);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_message_the_mail_server_puts_off_is_sent_again_later(pool: PgPool) {
     let (sink, addr) = Sink::start(1).await;
     let app = TestApp::spawn_with(pool, mailing_to(addr)).await;
@@ -314,7 +317,7 @@ async fn a_message_the_mail_server_puts_off_is_sent_again_later(pool: PgPool) {
     assert_eq!(sink.until(2).await.len(), 1, "sent once");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn without_smtp_no_mail_is_written(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -323,7 +326,7 @@ async fn without_smtp_no_mail_is_written(pool: PgPool) {
     assert!(outbox(&app).await.is_empty());
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_message_the_mail_server_refuses_for_good_is_not_tried_again(pool: PgPool) {
     let (sink, addr) = Sink::start(0).await;
     let app = TestApp::spawn_with(pool, mailing_to(addr)).await;

@@ -4,7 +4,7 @@ use crate::helpers::{api::problem, *};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn the_openapi_document_states_each_operations_scope(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
@@ -33,7 +33,7 @@ const EVERY_SCOPE: &[&str] = &[
     "audit:read",
 ];
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn every_operation_enforces_the_scope_its_document_states(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;

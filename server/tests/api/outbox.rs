@@ -32,7 +32,7 @@ async fn cost(pool: &PgPool, query: &str, kinds: Option<Vec<&str>>) -> (i64, f64
         q = q.bind(kinds);
     }
     if query.contains("$2") {
-        q = q.bind(server::webhooks::deliver::LEASE_SECONDS);
+        q = q.bind(latchkey_core::webhooks::deliver::LEASE_SECONDS);
     }
     let plan: Value = q.fetch_one(&mut *tx).await.unwrap();
     tx.rollback().await.unwrap();
@@ -116,9 +116,9 @@ async fn pending(pool: &PgPool) -> i64 {
         .unwrap()
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn taking_the_next_delivery_costs_the_same_with_100000_waiting_as_with_10(pool: PgPool) {
-    let claim = server::webhooks::deliver::CLAIM;
+    let claim = latchkey_core::webhooks::deliver::CLAIM;
     // Ten deliveries waiting, for ten of the 200 endpoints.
     backlog(&pool, 1).await;
     sqlx::query(
@@ -174,9 +174,9 @@ async fn taking_the_next_delivery_costs_the_same_with_100000_waiting_as_with_10(
 
     // The mail outbox: its due index answers whatever the backlog.
     mails(&pool, 10, 0, "now() - interval '1 minute'").await;
-    let (mail_small, mail_small_ms) = cost(&pool, server::mail::CLAIM, None).await;
+    let (mail_small, mail_small_ms) = cost(&pool, latchkey_core::mail::CLAIM, None).await;
     mails(&pool, 99_990, 3, "now() + interval '1 hour'").await;
-    let (mail_big, mail_big_ms) = cost(&pool, server::mail::CLAIM, None).await;
+    let (mail_big, mail_big_ms) = cost(&pool, latchkey_core::mail::CLAIM, None).await;
     println!(
         "mail claim: 10 pending {mail_small} pages {mail_small_ms:.2} ms; 100,000 pending \
          {mail_big} pages {mail_big_ms:.2} ms"
@@ -203,7 +203,7 @@ fn backend_cpu(pids: &[i32]) -> Option<f64> {
     Some(total)
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn postgres_idles_while_100000_deliveries_to_dead_endpoints_wait(pool: PgPool) {
     backlog(&pool, 500).await;
     // Nothing due: every head waits out its backoff.

@@ -8,7 +8,7 @@ use crate::helpers::{
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn bad_requests_get_clear_problems_and_write_nothing(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, token) = app.admin_with_token(ALL_ADMIN).await;
@@ -75,7 +75,7 @@ async fn bad_requests_get_clear_problems_and_write_nothing(pool: PgPool) {
     assert_eq!(count, 1, "only the bootstrap token exists");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn bad_tokens_are_401_with_a_reason(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, token) = app.admin_with_token(ALL_ADMIN).await;
@@ -99,12 +99,12 @@ async fn bad_tokens_are_401_with_a_reason(pool: PgPool) {
     let typo = problem(app.api_get("/me", &String::from_utf8(typo).unwrap()).await).await;
     assert_eq!(typo.detail, malformed.detail);
     // A well-formed token with an unknown id and one with a wrong secret read the same.
-    let unknown = server::tokens::format::generate().plaintext;
+    let unknown = latchkey_core::tokens::format::generate().plaintext;
     let unknown = problem(app.api_get("/me", &unknown).await).await;
     assert_eq!(unknown.detail, "The token is not valid.");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn responses_name_the_scopes_held_and_needed(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
@@ -121,7 +121,7 @@ async fn responses_name_the_scopes_held_and_needed(pool: PgPool) {
     assert_eq!(refused.headers()["x-accepted-scopes"], "users:read");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn every_answer_carries_a_request_id_that_a_client_may_choose(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let fresh = app.get("/healthz").await;
@@ -139,7 +139,7 @@ async fn every_answer_carries_a_request_id_that_a_client_may_choose(pool: PgPool
     assert_eq!(chosen.headers()["x-request-id"], "erp-sync-42");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_server_failure_is_told_generically_and_logged_once_with_its_request(pool: PgPool) {
     let logs = capture_logs();
     let app = TestApp::spawn(pool).await;

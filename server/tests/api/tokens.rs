@@ -5,12 +5,13 @@ use crate::helpers::{
     logs::capture_logs,
     *,
 };
+use latchkey_core::secrets;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use server::{config::Settings, secrets};
+use server::config::Settings;
 use sqlx::PgPool;
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_token_works_against_me_and_stores_only_a_digest(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -59,7 +60,7 @@ fn regex_like_scanner(token: &str) -> bool {
             .all(u8::is_ascii_alphanumeric)
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn no_plaintext_token_reaches_the_database_or_the_log(pool: PgPool) {
     let logs = capture_logs();
     let app = TestApp::spawn(pool).await;
@@ -110,7 +111,7 @@ async fn no_plaintext_token_reaches_the_database_or_the_log(pool: PgPool) {
     assert!(logs.contains("set-up done"), "no log lines were captured");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn names_are_unique_among_an_owners_live_tokens(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -165,7 +166,7 @@ async fn names_are_unique_among_an_owners_live_tokens(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn two_requests_racing_for_one_name_make_one_token(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -195,7 +196,7 @@ async fn two_requests_racing_for_one_name_make_one_token(pool: PgPool) {
     assert_eq!(live, 1);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn expiry_must_be_in_the_future_and_expired_tokens_are_refused(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -235,27 +236,30 @@ async fn expiry_must_be_in_the_future_and_expired_tokens_are_refused(pool: PgPoo
     assert!(expired.www_authenticate.contains("error=\"invalid_token\""));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_maximum_lifetime_refuses_tokens_that_never_expire(pool: PgPool) {
     let settings = Settings {
-        max_token_lifetime_days: Some(30),
+        core: latchkey_core::Settings {
+            max_token_lifetime_days: Some(30),
+            ..latchkey_core::Settings::default()
+        },
         ..Settings::default()
     };
     let app = TestApp::spawn_with(pool, settings).await;
     let admin = app.admin().await;
     let admin_token = {
         // The command line obeys the policy too: give the bootstrap token an expiry.
-        let new = app::tokens::NewToken {
+        let new = types::tokens::NewToken {
             name: "Provisioning".into(),
             owner_id: Some(admin),
             scopes: ALL_ADMIN.iter().map(|s| s.to_string()).collect(),
             expires_at: Some(chrono::Utc::now() + chrono::Duration::days(1)),
             ..Default::default()
         };
-        server::tokens::create(
+        latchkey_core::tokens::create(
             &app.pool,
             &app.state.settings.token_policy(),
-            &server::principal::Principal::command_line(),
+            &latchkey_core::principal::Principal::command_line(),
             new,
         )
         .await
@@ -293,7 +297,7 @@ async fn a_maximum_lifetime_refuses_tokens_that_never_expire(pool: PgPool) {
     assert_eq!(ok.status(), StatusCode::CREATED);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn revoking_takes_effect_on_the_next_request(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -321,7 +325,7 @@ async fn revoking_takes_effect_on_the_next_request(pool: PgPool) {
     assert_eq!(shown["status"], "revoked");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn another_users_token_is_not_found(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -387,7 +391,7 @@ async fn another_users_token_is_not_found(pool: PgPool) {
     assert_eq!(names, ["Bob's script", "Alice's script", "Provisioning"]);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_token_never_mints_a_token_with_more_than_it_has(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
@@ -441,7 +445,7 @@ async fn a_token_never_mints_a_token_with_more_than_it_has(pool: PgPool) {
     assert_eq!(other.body["scope"], "tokens:admin");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn last_use_is_recorded_in_coalesced_batches(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
@@ -478,7 +482,7 @@ async fn last_use_is_recorded_in_coalesced_batches(pool: PgPool) {
     assert_eq!(last_used().await, Some(first));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn the_token_list_pages_and_filters_by_name_and_status(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, token) = app.admin_with_token(ALL_ADMIN).await;
@@ -516,7 +520,7 @@ async fn the_token_list_pages_and_filters_by_name_and_status(pool: PgPool) {
     assert_eq!(bad.body["errors"][0]["field"], "status");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_tokens_usage_is_its_requests_per_day(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -554,7 +558,7 @@ async fn a_tokens_usage_is_its_requests_per_day(pool: PgPool) {
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn the_token_list_sorts_by_created_last_use_and_expiry_a_page_at_a_time(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, token) = app.admin_with_token(ALL_ADMIN).await;
@@ -625,7 +629,7 @@ async fn the_token_list_sorts_by_created_last_use_and_expiry_a_page_at_a_time(po
     assert_eq!(bad.body["errors"][0]["field"], "sort");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_token_made_by_a_token_never_outlives_it_and_is_revoked_with_it(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -711,7 +715,7 @@ async fn a_token_made_by_a_token_never_outlives_it_and_is_revoked_with_it(pool: 
     assert_eq!(audited, 5, "the parent and its four descendants");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn names_that_only_look_alike_cannot_coexist(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -741,7 +745,7 @@ async fn names_that_only_look_alike_cannot_coexist(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_pasted_token_or_its_public_id_finds_it(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;

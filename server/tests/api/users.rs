@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sqlx::PgPool;
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn writing_users_reaches_only_users_whose_role_one_holds(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -72,7 +72,7 @@ async fn writing_users_reaches_only_users_whose_role_one_holds(pool: PgPool) {
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_disabled_owner_disables_the_token_and_deleting_revokes(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -112,7 +112,7 @@ async fn a_disabled_owner_disables_the_token_and_deleting_revokes(pool: PgPool) 
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn disabling_or_deleting_a_token_admin_offers_revoking_what_they_made(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -221,7 +221,7 @@ async fn disabling_or_deleting_a_token_admin_offers_revoking_what_they_made(pool
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_token_creates_people_with_passwords_only_with_users_credentials(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;

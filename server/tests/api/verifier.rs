@@ -43,7 +43,7 @@ async fn refused_within(app: &TestApp, token: &str, limit: Duration) -> Duration
     }
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_revoked_token_is_refused_by_every_instance_with_a_receipt(pool: PgPool) {
     let (first, second) = TestApp::spawn_pair(pool).await;
     let (_, admin_token) = first.admin_with_token(ALL_ADMIN).await;
@@ -81,7 +81,7 @@ async fn a_revoked_token_is_refused_by_every_instance_with_a_receipt(pool: PgPoo
     assert_eq!(me_status(&second, token).await, StatusCode::UNAUTHORIZED);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn changes_made_anywhere_reach_cached_tokens(pool: PgPool) {
     let (app, other) = TestApp::spawn_pair(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -132,7 +132,7 @@ async fn changes_made_anywhere_reach_cached_tokens(pool: PgPool) {
     println!("a disabled owner was refused by the other instance after {took:?}");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn an_instance_that_stops_listening_stops_using_its_cache(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -159,7 +159,7 @@ async fn an_instance_that_stops_listening_stops_using_its_cache(pool: PgPool) {
     app.listening().await;
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn failed_verifications_have_a_budget(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
@@ -198,11 +198,14 @@ async fn failed_verifications_have_a_budget(pool: PgPool) {
     assert_eq!(me_status(&app, fresh).await, StatusCode::OK);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn guesses_at_an_id_never_lock_out_its_valid_secret_cache_or_no_cache(pool: PgPool) {
     for cache in [false, true] {
         let settings = server::config::Settings {
-            verifier_cache: cache,
+            core: latchkey_core::Settings {
+                verifier_cache: cache,
+                ..core_settings()
+            },
             ..settings()
         };
         let app = TestApp::spawn_with(pool.clone(), settings).await;
@@ -249,10 +252,10 @@ async fn guesses_at_an_id_never_lock_out_its_valid_secret_cache_or_no_cache(pool
 
 /// A well-formed token (right shape and checksum) that Latchkey never issued.
 fn forged_token(public_id: &str, n: u32) -> String {
-    server::tokens::format::assemble(public_id, &format!("{n:0>32}"))
+    latchkey_core::tokens::format::assemble(public_id, &format!("{n:0>32}"))
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn introspection_speaks_rfc_7662_to_a_standard_client(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
@@ -328,7 +331,7 @@ async fn introspection_speaks_rfc_7662_to_a_standard_client(pool: PgPool) {
     assert_eq!(problem(basic).await.status, StatusCode::UNAUTHORIZED);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn forward_auth_answers_gateways_with_identity_headers(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;

@@ -121,7 +121,7 @@ async fn due_now(app: &TestApp) {
         .unwrap();
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn token_changes_are_delivered_signed_the_standard_webhooks_way(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(SCOPES).await;
@@ -243,7 +243,7 @@ async fn event_id(app: &TestApp, endpoint: &str, n: i64) -> String {
     .unwrap()
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_failing_receiver_gets_the_event_again_later_with_the_same_id(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(SCOPES).await;
@@ -302,7 +302,7 @@ async fn a_failing_receiver_gets_the_event_again_later_with_the_same_id(pool: Pg
     panic!("never marked delivered");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn two_instances_deliver_each_event_once_and_in_order(pool: PgPool) {
     let (first, second) = TestApp::spawn_pair(pool).await;
     let (_, admin_token) = first.admin_with_token(SCOPES).await;
@@ -342,10 +342,10 @@ async fn two_instances_deliver_each_event_once_and_in_order(pool: PgPool) {
     assert_eq!(names, expected, "one at a time, in order");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn expiry_warnings_fire_once_at_30_7_and_1_days_and_at_expiry(pool: PgPool) {
     use chrono::{Duration as Days, Utc};
-    use server::webhooks::expiry::warn;
+    use latchkey_core::webhooks::expiry::warn;
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(SCOPES).await;
     let (receiver, addr) = Receiver::start(0).await;
@@ -415,7 +415,7 @@ async fn expiry_warnings_fire_once_at_30_7_and_1_days_and_at_expiry(pool: PgPool
     assert_eq!(seen, want);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_canary_is_refused_like_any_bad_token_and_fires_within_a_second(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.listening().await;
@@ -448,7 +448,7 @@ async fn a_canary_is_refused_like_any_bad_token_and_fires_within_a_second(pool: 
     let wrong = {
         let mut t = canary.clone();
         t.replace_range(20..21, if &canary[20..21] == "a" { "b" } else { "a" });
-        server::tokens::format::assemble(&t[3..15], &t[16..48])
+        latchkey_core::tokens::format::assemble(&t[3..15], &t[16..48])
     };
     let refused_wrong = call(wrong).await;
     let started = std::time::Instant::now();
@@ -489,7 +489,7 @@ async fn a_canary_is_refused_like_any_bad_token_and_fires_within_a_second(pool: 
     assert_eq!(roll.status(), StatusCode::CONFLICT);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_pasted_token_is_identified_by_its_public_id(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(SCOPES).await;
@@ -518,7 +518,7 @@ async fn a_pasted_token_is_identified_by_its_public_id(pool: PgPool) {
     assert_eq!(whole["checksum_valid"], true);
 
     // A well-formed token Latchkey never issued here, and a mistyped one.
-    let foreign = server::tokens::format::assemble("Zz9Yy8Xx7Ww6", &"a".repeat(32));
+    let foreign = latchkey_core::tokens::format::assemble("Zz9Yy8Xx7Ww6", &"a".repeat(32));
     let answer = json(identify(foreign).await).await;
     assert_eq!(
         (answer["known"].clone(), answer["checksum_valid"].clone()),
@@ -539,7 +539,7 @@ async fn a_pasted_token_is_identified_by_its_public_id(pool: PgPool) {
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_signed_leak_report_revokes_the_token_and_the_next_request_is_refused(pool: PgPool) {
     use base64::Engine;
     // The reporter's key pair; Latchkey is given the public half, as PEM.
@@ -548,7 +548,10 @@ async fn a_signed_leak_report_revokes_the_token_and_the_next_request_is_refused(
     let b64 = base64::engine::general_purpose::STANDARD;
     let pem = format!("-----BEGIN PUBLIC KEY-----\n{public}\n-----END PUBLIC KEY-----\n");
     let settings = server::config::Settings {
-        leak_report_key: Some(server::leaks::ReportKeys::parse(&pem).unwrap()),
+        core: latchkey_core::Settings {
+            leak_report_key: Some(latchkey_core::leaks::ReportKeys::parse(&pem).unwrap()),
+            ..core_settings()
+        },
         ..settings()
     };
     let app = TestApp::spawn_with(pool, settings).await;
@@ -564,7 +567,7 @@ async fn a_signed_leak_report_revokes_the_token_and_the_next_request_is_refused(
     let body = json!([
         { "token": token, "type": "latchkey_api_token",
           "url": "https://github.com/acme/app/blob/main/.env", "source": "content" },
-        { "token": server::tokens::format::assemble("Zz9Yy8Xx7Ww6", &"a".repeat(32)),
+        { "token": latchkey_core::tokens::format::assemble("Zz9Yy8Xx7Ww6", &"a".repeat(32)),
           "type": "latchkey_api_token", "url": "https://gist.github.com/x", "source": "gist" }
     ])
     .to_string();
@@ -614,7 +617,7 @@ async fn a_signed_leak_report_revokes_the_token_and_the_next_request_is_refused(
 /// second it sustains to one endpoint, against the same receiver hit directly by one
 /// client, and the time from a committed change to its delivery. Asserted: each of the
 /// 500 events arrives once.
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn delivery_figures(pool: PgPool) {
     use std::time::Instant;
     let app = TestApp::spawn(pool).await;
@@ -640,7 +643,7 @@ async fn delivery_figures(pool: PgPool) {
     let mut tx = app.pool.begin().await.unwrap();
     for i in 0..500 {
         let data = json!({ "token": { "id": format!("bench{i}"), "name": "bench" } });
-        server::webhooks::enqueue(&mut tx, app::webhooks::EventKind::TokenRevoked, data)
+        latchkey_core::webhooks::enqueue(&mut tx, types::webhooks::EventKind::TokenRevoked, data)
             .await
             .unwrap();
     }
@@ -694,7 +697,7 @@ async fn delivery_figures(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn new_addresses_disabled_users_and_changed_roles_are_told(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let scopes: Vec<&str> = ALL_ADMIN
@@ -779,7 +782,7 @@ async fn new_addresses_disabled_users_and_changed_roles_are_told(pool: PgPool) {
     assert_eq!(events[3]["data"]["tokens"][0]["id"], made["id"]);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn webhooks_never_reach_internal_addresses_unless_the_operator_allows_them(pool: PgPool) {
     // No LATCHKEY_WEBHOOK_ALLOWED_NETWORKS: nothing internal is reachable.
     let app = TestApp::spawn_with(pool, server::config::Settings::default()).await;
@@ -880,13 +883,13 @@ async fn problem_of(response: reqwest::Response) -> (StatusCode, Value) {
     (status, response.json().await.unwrap())
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn slow_endpoints_hold_up_only_themselves_and_never_a_security_event(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.listening().await;
     let (_, admin_token) = app.admin_with_token(SCOPES).await;
     // As many slow endpoints as an instance has general workers, each taking 4 s to answer.
-    let general = server::webhooks::deliver::WORKERS - 1;
+    let general = latchkey_core::webhooks::deliver::WORKERS - 1;
     let mut slow = Vec::new();
     for _ in 0..general {
         let (receiver, addr) = Receiver::start(0).await;
@@ -960,7 +963,7 @@ fn reporter_key() -> (ring::signature::EcdsaKeyPair, String) {
     (pair, public)
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn leak_reports_choose_their_key_change_nothing_twice_and_spare_canaries(pool: PgPool) {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
@@ -974,10 +977,15 @@ async fn leak_reports_choose_their_key_change_nothing_twice_and_spare_canaries(p
     ]})
     .to_string();
     let settings = server::config::Settings {
-        leak_report_key: Some(server::leaks::ReportKeys::parse(&published).unwrap()),
+        core: latchkey_core::Settings {
+            leak_report_key: Some(latchkey_core::leaks::ReportKeys::parse(&published).unwrap()),
+            ..core_settings()
+        },
         ..settings()
     };
-    assert!(server::leaks::ReportKeys::parse("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE").is_err());
+    assert!(
+        latchkey_core::leaks::ReportKeys::parse("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE").is_err()
+    );
     let app = TestApp::spawn_with(pool, settings).await;
     app.listening().await;
     let (_, admin_token) = app.admin_with_token(SCOPES).await;
@@ -1073,7 +1081,7 @@ async fn leak_reports_choose_their_key_change_nothing_twice_and_spare_canaries(p
     assert_ne!(canary_now["status"], "revoked");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_rotated_secret_signs_beside_the_previous_one_until_the_overlap_ends(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(SCOPES).await;
@@ -1124,7 +1132,7 @@ async fn a_rotated_secret_signs_beside_the_previous_one_until_the_overlap_ends(p
         .verify(&body, &headers)
         .is_err());
     // Housekeeping forgets the previous secret once it signs nothing.
-    let pruned = server::maintenance::run_once(&app.pool, &app.state.settings)
+    let pruned = latchkey_core::maintenance::run_once(&app.pool, &app.state.settings)
         .await
         .unwrap();
     assert_eq!(pruned.previous_secrets, 1);
@@ -1140,7 +1148,7 @@ async fn a_rotated_secret_signs_beside_the_previous_one_until_the_overlap_ends(p
         .any(|a| a == "webhook.secret_rotated"));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn payloads_carry_only_what_the_registrant_may_read(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(SCOPES).await;
@@ -1182,10 +1190,13 @@ async fn payloads_carry_only_what_the_registrant_may_read(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn test_events_are_rate_limited_and_audited_and_endpoints_capped(pool: PgPool) {
     let settings = server::config::Settings {
-        webhook_max_endpoints: 2,
+        core: latchkey_core::Settings {
+            webhook_max_endpoints: 2,
+            ..core_settings()
+        },
         ..settings()
     };
     let app = TestApp::spawn_with(pool, settings).await;

@@ -1,11 +1,12 @@
 //! The foundation as a user meets it: first-run set-up, sign-in, sessions, sign-out.
 
 use crate::helpers::*;
-use app::session::SessionInfo;
-use app::AppError;
+use latchkey_core::{passwords::Passwords, sessions};
 use reqwest::StatusCode;
-use server::{config::Settings, passwords::Passwords, sessions};
+use server::config::Settings;
 use sqlx::PgPool;
+use types::session::SessionInfo;
+use types::AppError;
 
 #[tokio::test]
 async fn passwords_are_hashed_with_argon2id_and_verified() {
@@ -26,7 +27,7 @@ async fn passwords_are_hashed_with_argon2id_and_verified() {
         .unwrap());
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn every_page_leads_to_set_up_until_an_administrator_exists(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     for path in ["/", "/login", "/account", "/no-such-page"] {
@@ -39,7 +40,7 @@ async fn every_page_leads_to_set_up_until_an_administrator_exists(pool: PgPool) 
     assert!(page.text().await.unwrap().contains("Set up Latchkey"));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn set_up_refuses_a_wrong_code(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let response = app
@@ -61,7 +62,7 @@ async fn set_up_refuses_a_wrong_code(pool: PgPool) {
     assert_eq!(users, 0);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_server_function_call_that_does_not_decode_is_a_bad_request(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let missing = app.call("set_up", &[("email", ADMIN_EMAIL)]).await;
@@ -71,14 +72,14 @@ async fn a_server_function_call_that_does_not_decode_is_a_bad_request(pool: PgPo
         error.to_string().contains("missing field `code`"),
         "the message names the field: {error}"
     );
-    let garbled = app.call("tokens/list", &[("filter[limit]", "many")]).await;
+    let garbled = app.read("tokens/list", &[("filter[limit]", "many")]).await;
     assert_eq!(garbled.status(), StatusCode::BAD_REQUEST);
     // A well-formed call that fails for a reason of its own keeps its own status.
-    let anonymous = app.call("tokens/list", &[("filter[limit]", "5")]).await;
+    let anonymous = app.read("tokens/list", &[("filter[limit]", "5")]).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn set_up_names_the_field_of_a_short_password(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let response = app
@@ -97,7 +98,7 @@ async fn set_up_names_the_field_of_a_short_password(pool: PgPool) {
     assert!(error.to_string().contains("at least 12 characters"));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn set_up_creates_the_first_administrator_once(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let response = app.set_up_admin().await;
@@ -129,7 +130,7 @@ async fn set_up_creates_the_first_administrator_once(pool: PgPool) {
         .contains(&"user.created".to_owned()));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn pages_need_a_session_and_sign_in_opens_them(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
@@ -155,7 +156,7 @@ async fn pages_need_a_session_and_sign_in_opens_them(pool: PgPool) {
         .contains(&"sign_in.succeeded".to_owned()));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_wrong_email_and_a_wrong_password_get_the_same_answer(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
@@ -174,7 +175,7 @@ async fn a_wrong_email_and_a_wrong_password_get_the_same_answer(pool: PgPool) {
     assert_eq!(failures, 2);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn sign_in_is_slowed_down_after_five_failures_a_minute(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
@@ -199,7 +200,7 @@ async fn sign_in_is_slowed_down_after_five_failures_a_minute(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_session_ends_after_the_idle_time(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
@@ -213,7 +214,7 @@ async fn a_session_ends_after_the_idle_time(pool: PgPool) {
     assert_eq!(location(&response), "/login");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn sign_out_ends_the_session(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
@@ -228,7 +229,7 @@ async fn sign_out_ends_the_session(pool: PgPool) {
     assert_eq!(location(&app.get("/").await), "/login");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn server_functions_refuse_an_anonymous_caller(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
@@ -251,11 +252,11 @@ async fn server_functions_refuse_an_anonymous_caller(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(app_error(forged).await, AppError::Unauthenticated);
-    let who = call_with(&stranger, &app.url("/api/who_am_i"), &[]).await;
+    let who = read_with(&stranger, &app.url("/api/who_am_i"), &[]).await;
     assert_eq!(who.text().await.unwrap(), "null");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
@@ -315,7 +316,7 @@ async fn change_password(app: &TestApp, current: &str) -> reqwest::Response {
     .await
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn guessing_the_current_password_is_slowed_down_like_sign_in(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
@@ -332,7 +333,7 @@ async fn guessing_the_current_password_is_slowed_down_like_sign_in(pool: PgPool)
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn health_checks_answer_for_load_balancers(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     assert_eq!(app.get("/healthz").await.text().await.unwrap(), "ok");
@@ -342,19 +343,19 @@ async fn health_checks_answer_for_load_balancers(pool: PgPool) {
 
 #[test]
 fn session_cookies_are_secure_when_served_over_https() {
-    let https = Settings {
+    let https = latchkey_core::Settings {
         public_url: "https://latchkey.example.com".into(),
         secure_cookies: true,
-        ..Settings::default()
+        ..latchkey_core::Settings::default()
     };
     assert!(sessions::set_cookie(&https, "v").ends_with("; Secure"));
     // Only this host may set it: no sibling subdomain can plant a session.
     assert!(sessions::set_cookie(&https, "v").starts_with("__Host-latchkey_session=v; Path=/;"));
     assert!(!sessions::set_cookie(&https, "v").contains("Domain"));
-    assert!(!sessions::set_cookie(&Settings::default(), "v").contains("Secure"));
+    assert!(!sessions::set_cookie(&latchkey_core::Settings::default(), "v").contains("Secure"));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn two_hundred_guesses_at_once_get_five_checked(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
@@ -390,7 +391,7 @@ async fn two_hundred_guesses_at_once_get_five_checked(pool: PgPool) {
     assert_eq!(checked, 5, "passwords checked");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_flood_of_refused_sign_ins_is_one_line_in_the_audit_log(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
@@ -424,13 +425,20 @@ async fn a_flood_of_refused_sign_ins_is_one_line_in_the_audit_log(pool: PgPool) 
     assert_eq!(stored, 0);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn housekeeping_deletes_ended_sessions_old_failures_and_old_audit_events(pool: PgPool) {
-    let settings = Settings {
+    let settings = latchkey_core::Settings {
         audit_retention_days: Some(30),
-        ..Settings::default()
+        ..latchkey_core::Settings::default()
     };
-    let app = TestApp::spawn_with(pool, settings.clone()).await;
+    let app = TestApp::spawn_with(
+        pool,
+        Settings {
+            core: settings.clone(),
+            ..Settings::default()
+        },
+    )
+    .await;
     app.set_up_admin().await;
     app.sign_in(ADMIN_EMAIL, "guessing, guessing").await;
     let other = app.another_browser();
@@ -450,7 +458,7 @@ async fn housekeeping_deletes_ended_sessions_old_failures_and_old_audit_events(p
     ] {
         sqlx::query(ageing).execute(&app.pool).await.unwrap();
     }
-    let pruned = server::maintenance::run_once(&app.pool, &settings)
+    let pruned = latchkey_core::maintenance::run_once(&app.pool, &settings)
         .await
         .unwrap();
     assert_eq!(
@@ -467,7 +475,7 @@ async fn housekeeping_deletes_ended_sessions_old_failures_and_old_audit_events(p
     assert_eq!(left, (1, 0, 0));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn set_up_refuses_a_password_that_is_easy_to_guess(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     for weak in ["password1234", "lovelaceada12"] {
@@ -488,7 +496,7 @@ async fn set_up_refuses_a_password_that_is_easy_to_guess(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn changes_sent_from_another_sites_page_are_refused(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
@@ -545,7 +553,7 @@ async fn changes_sent_from_another_sites_page_are_refused(pool: PgPool) {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn every_answer_carries_the_security_headers(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let page = app.get("/setup").await;
@@ -586,8 +594,11 @@ async fn every_answer_carries_the_security_headers(pool: PgPool) {
     assert_eq!(header(&api, "cache-control"), "no-store");
 
     let https = Settings {
-        public_url: "https://latchkey.example.com".into(),
-        secure_cookies: true,
+        core: latchkey_core::Settings {
+            public_url: "https://latchkey.example.com".into(),
+            secure_cookies: true,
+            ..latchkey_core::Settings::default()
+        },
         ..Settings::default()
     };
     let secure = TestApp::spawn_with(app.pool.clone(), https).await;
@@ -595,7 +606,7 @@ async fn every_answer_carries_the_security_headers(pool: PgPool) {
     assert!(header(&page, "strict-transport-security").starts_with("max-age="));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn slow_clients_cannot_hold_a_connection(pool: PgPool) {
     use std::time::{Duration, Instant};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -640,7 +651,7 @@ async fn slow_clients_cannot_hold_a_connection(pool: PgPool) {
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_session_ends_a_week_after_sign_in_however_busy(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
@@ -653,7 +664,7 @@ async fn a_session_ends_a_week_after_sign_in_however_busy(pool: PgPool) {
     assert_eq!(location(&response), "/login", "signed out after 7 days");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn people_see_their_sessions_and_end_the_others(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.set_up_admin().await;
@@ -672,7 +683,7 @@ async fn people_see_their_sessions_and_end_the_others(pool: PgPool) {
     .await;
     assert!(signed_in.status().is_success() || signed_in.status().is_redirection());
 
-    let sessions: Vec<SessionInfo> = app.call("sessions/list", &[]).await.json().await.unwrap();
+    let sessions: Vec<SessionInfo> = app.read("sessions/list", &[]).await.json().await.unwrap();
     assert_eq!(sessions.len(), 2);
     assert_eq!(sessions.iter().filter(|s| s.current).count(), 1);
     let other = sessions.iter().find(|s| !s.current).unwrap();
@@ -741,7 +752,7 @@ async fn people_see_their_sessions_and_end_the_others(pool: PgPool) {
     assert_eq!(app.get("/").await.status(), StatusCode::OK);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn guesses_at_the_set_up_code_and_the_current_password_are_audited(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     for _ in 0..3 {
@@ -768,7 +779,7 @@ async fn guesses_at_the_set_up_code_and_the_current_password_are_audited(pool: P
     assert_eq!(count("user.password_change_failed"), 1, "{actions:?}");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn guessing_slows_an_account_down_without_locking_its_owner_out(pool: PgPool) {
     // Behind a reverse proxy on 127.0.0.1, which names each client in X-Forwarded-For.
     let settings = Settings {

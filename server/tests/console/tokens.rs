@@ -1,17 +1,17 @@
 //! The console's server functions for tokens and the API page check who is asking.
 
 use crate::helpers::*;
-use app::{api_docs::ApiOperation, audit::AuditEvent, tokens::TokenSummary, AppError, Page};
 use reqwest::StatusCode;
 use sqlx::PgPool;
+use types::{api_docs::ApiOperation, audit::AuditEvent, tokens::TokenSummary, AppError, Page};
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn token_functions_refuse_an_anonymous_caller(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
     app.token_for(admin, "Existing", &["users:read"]).await;
     let stranger = app.another_browser();
-    let list = call_with(
+    let list = read_with(
         &stranger,
         &app.url("/api/tokens/list"),
         &[("filter[limit]", "5")],
@@ -21,18 +21,18 @@ async fn token_functions_refuse_an_anonymous_caller(pool: PgPool) {
     assert_eq!(app_error(list).await, AppError::Unauthenticated);
 
     // The signed-in administrator sees the token through the same function.
-    let mine = app.call("tokens/list", &[("filter[limit]", "5")]).await;
+    let mine = app.read("tokens/list", &[("filter[limit]", "5")]).await;
     assert_eq!(mine.status(), StatusCode::OK);
     let page: Page<TokenSummary> = mine.json().await.unwrap();
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].name, "Existing");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn the_api_page_lists_every_operation_with_its_scope(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.admin().await;
-    let response = app.call("api_reference", &[]).await;
+    let response = app.read("api_reference", &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
     let ops: Vec<ApiOperation> = response.json().await.unwrap();
     let create = ops
@@ -65,7 +65,7 @@ async fn signed_in_member(app: &TestApp, admin_token: &str) -> (i64, reqwest::Cl
     (id, mia)
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn only_token_admins_may_ask_about_another_owners_token_names(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
@@ -73,7 +73,7 @@ async fn only_token_admins_may_ask_about_another_owners_token_names(pool: PgPool
 
     let url = app.url("/api/tokens/check_name");
     let admin_id = admin.to_string();
-    let theirs = call_with(
+    let theirs = read_with(
         &mia,
         &url,
         &[("owner_id", admin_id.as_str()), ("name", "Provisioning")],
@@ -84,11 +84,11 @@ async fn only_token_admins_may_ask_about_another_owners_token_names(pool: PgPool
         app_error(theirs).await,
         AppError::MissingPermission { .. }
     ));
-    let mine = call_with(&mia, &url, &[("name", "Provisioning")]).await;
+    let mine = read_with(&mia, &url, &[("name", "Provisioning")]).await;
     assert_eq!(mine.status(), StatusCode::OK, "the name is free for Mia");
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_token_owner_sees_the_tokens_history_without_reading_the_audit_log(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
@@ -99,13 +99,13 @@ async fn a_token_owner_sees_the_tokens_history_without_reading_the_audit_log(poo
     let public_id = token.split('_').nth(1).unwrap().to_owned();
     let admins_public_id = admin_token.split('_').nth(1).unwrap().to_owned();
 
-    let audit = call_with(&mia, &app.url("/api/audit/list"), &[("filter[limit]", "5")]).await;
+    let audit = read_with(&mia, &app.url("/api/audit/list"), &[("filter[limit]", "5")]).await;
     assert!(matches!(
         app_error(audit).await,
         AppError::MissingPermission { .. }
     ));
     let url = app.url("/api/tokens/events");
-    let history = call_with(&mia, &url, &[("id", public_id.as_str())]).await;
+    let history = read_with(&mia, &url, &[("id", public_id.as_str())]).await;
     assert_eq!(history.status(), StatusCode::OK);
     let events: Vec<AuditEvent> = history.json().await.unwrap();
     assert_eq!(
@@ -116,11 +116,11 @@ async fn a_token_owner_sees_the_tokens_history_without_reading_the_audit_log(poo
         .iter()
         .all(|e| e.target.as_deref() == Some(&public_id)));
 
-    let others = call_with(&mia, &url, &[("id", admins_public_id.as_str())]).await;
+    let others = read_with(&mia, &url, &[("id", admins_public_id.as_str())]).await;
     assert_eq!(others.status(), StatusCode::NOT_FOUND);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_token_history_holds_only_its_own_events_whatever_others_are_named(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
@@ -133,7 +133,7 @@ async fn a_token_history_holds_only_its_own_events_whatever_others_are_named(poo
     app.service_account(&admin_token, &public_id, role).await;
 
     let history = app
-        .call("tokens/events", &[("id", public_id.as_str())])
+        .read("tokens/events", &[("id", public_id.as_str())])
         .await;
     let events: Vec<AuditEvent> = history.json().await.unwrap();
     assert_eq!(
@@ -142,7 +142,7 @@ async fn a_token_history_holds_only_its_own_events_whatever_others_are_named(poo
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn the_filtered_list_exports_as_csv_without_secrets_or_formulas(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
@@ -198,7 +198,7 @@ async fn the_filtered_list_exports_as_csv_without_secrets_or_formulas(pool: PgPo
     assert_eq!(stranger.status(), StatusCode::SEE_OTHER);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn several_tokens_are_revoked_in_one_step_all_or_none(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
@@ -221,7 +221,7 @@ async fn several_tokens_are_revoked_in_one_step_all_or_none(pool: PgPool) {
 
     let both = call_with(&mia, &url, &[("ids[0]", &id(&erp)), ("ids[1]", &id(&bi))]).await;
     assert_eq!(both.status(), StatusCode::OK);
-    let revoked: Vec<app::tokens::Revoked> = both.json().await.unwrap();
+    let revoked: Vec<types::tokens::Revoked> = both.json().await.unwrap();
     assert_eq!(
         revoked
             .iter()
@@ -248,7 +248,7 @@ async fn several_tokens_are_revoked_in_one_step_all_or_none(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn requests_per_day_are_counted_in_batches_and_drawn_for_those_who_may_see_them(
     pool: PgPool,
 ) {
@@ -283,7 +283,7 @@ async fn requests_per_day_are_counted_in_batches_and_drawn_for_those_who_may_see
     app.state.usage.flush(&app.pool).await.unwrap();
     assert_eq!(counted().await, (1, Some(6)), "one row a day, added to");
 
-    let token: TokenSummary = call_with(&mia, &app.url("/api/tokens/get"), &[("id", &id)])
+    let token: TokenSummary = read_with(&mia, &app.url("/api/tokens/get"), &[("id", &id)])
         .await
         .json()
         .await
@@ -318,18 +318,18 @@ async fn requests_per_day_are_counted_in_batches_and_drawn_for_those_who_may_see
 
     // Days are kept 90 days: housekeeping deletes older ones.
     app.used_days_ago(&id, 91, 3).await;
-    let pruned = server::maintenance::run_once(&app.pool, &app.state.settings)
+    let pruned = latchkey_core::maintenance::run_once(&app.pool, &app.state.settings)
         .await
         .unwrap();
     assert_eq!(pruned.usage_days, 1);
     assert_eq!(counted().await, (1, Some(6)));
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn the_expiry_banner_counts_everyone_s_tokens_for_token_admins_and_her_own_for_a_member(
     pool: PgPool,
 ) {
-    use app::tokens::ExpiringSoon;
+    use types::tokens::ExpiringSoon;
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
     let (mia, mia_browser) = signed_in_member(&app, &admin_token).await;
@@ -352,7 +352,7 @@ async fn the_expiry_banner_counts_everyone_s_tokens_for_token_admins_and_her_own
     let asked = |browser: reqwest::Client| {
         let url = app.url("/api/tokens/expiring");
         async move {
-            let response = call_with(&browser, &url, &[]).await;
+            let response = read_with(&browser, &url, &[]).await;
             assert_eq!(response.status(), StatusCode::OK);
             response.json::<ExpiringSoon>().await.unwrap()
         }
@@ -377,7 +377,7 @@ async fn the_expiry_banner_counts_everyone_s_tokens_for_token_admins_and_her_own
             all: None
         }
     );
-    let stranger = call_with(
+    let stranger = read_with(
         &app.another_browser(),
         &app.url("/api/tokens/expiring"),
         &[],
@@ -386,7 +386,7 @@ async fn the_expiry_banner_counts_everyone_s_tokens_for_token_admins_and_her_own
     assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn a_member_plants_a_canary_from_the_console_and_it_never_authorizes(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
@@ -401,7 +401,7 @@ async fn a_member_plants_a_canary_from_the_console_and_it_never_authorizes(pool:
     )
     .await;
     assert_eq!(created.status(), StatusCode::OK);
-    let canary: app::tokens::CreatedToken = created.json().await.unwrap();
+    let canary: types::tokens::CreatedToken = created.json().await.unwrap();
     assert!(canary.summary.canary);
     assert!(canary.summary.scopes.is_empty());
     assert_eq!(canary.summary.owner.id, mia);

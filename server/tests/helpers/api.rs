@@ -2,10 +2,10 @@
 #![allow(dead_code)]
 
 use super::TestApp;
-use app::tokens::NewToken;
+use latchkey_core::{principal::Principal, tokens};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
-use server::{principal::Principal, tokens};
+use types::tokens::NewToken;
 
 /// The JSON body of an answer.
 pub async fn json(response: Response) -> Value {

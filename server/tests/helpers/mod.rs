@@ -5,11 +5,11 @@
 pub mod api;
 pub mod logs;
 
-use app::AppError;
 use reqwest::{redirect::Policy, Response, StatusCode};
 use server::{config::Settings, startup::Application, AppState};
 use sqlx::PgPool;
 use std::net::SocketAddr;
+use types::AppError;
 
 pub const ADMIN_EMAIL: &str = "ada@example.com";
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
@@ -94,6 +94,11 @@ impl TestApp {
         call_with(&self.client, &self.url(&format!("/api/{endpoint}")), form).await
     }
 
+    /// A server function that only reads: a `GET` with its arguments in the query.
+    pub async fn read(&self, endpoint: &str, query: &[(&str, &str)]) -> Response {
+        read_with(&self.client, &self.url(&format!("/api/{endpoint}")), query).await
+    }
+
     pub async fn set_up_admin(&self) -> Response {
         self.call(
             "set_up",
@@ -142,11 +147,19 @@ fn new_browser() -> reqwest::Client {
 /// tests allowed.
 pub fn settings() -> Settings {
     Settings {
-        webhook_destinations: server::webhooks::destinations::Destinations::parse(
+        core: core_settings(),
+        ..Settings::default()
+    }
+}
+
+/// The domain's settings of the tests: webhooks may reach the tests' receivers on loopback.
+pub fn core_settings() -> latchkey_core::Settings {
+    latchkey_core::Settings {
+        webhook_destinations: latchkey_core::webhooks::destinations::Destinations::parse(
             "127.0.0.0/8, ::1",
         )
         .unwrap(),
-        ..Settings::default()
+        ..latchkey_core::Settings::default()
     }
 }
 
@@ -155,6 +168,18 @@ pub async fn call_with(client: &reqwest::Client, url: &str, form: &[(&str, &str)
         .post(url)
         .header("accept", "application/json")
         .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A call of a server function that only reads, as the browser makes it: `GET`, the
+/// arguments in the query.
+pub async fn read_with(client: &reqwest::Client, url: &str, query: &[(&str, &str)]) -> Response {
+    client
+        .get(url)
+        .header("accept", "application/json")
+        .query(query)
         .send()
         .await
         .unwrap()

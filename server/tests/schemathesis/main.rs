@@ -12,7 +12,7 @@ use helpers::TestApp;
 use serde_json::Value;
 use std::{path::Path, process::Command};
 
-#[sqlx::test(migrator = "server::MIGRATOR")]
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn schemathesis_finds_nothing_wrong_with_the_api(pool: sqlx::PgPool) {
     let Some(schemathesis) = std::env::var_os("SCHEMATHESIS") else {
         assert!(

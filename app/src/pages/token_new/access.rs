@@ -2,9 +2,10 @@
 //! module; what the owner's role does not allow is disabled, with the reason.
 
 use super::{Access, Draft, Facts, Step, StepActions};
-use crate::{components::FieldError, permissions::grants, AppError};
+use crate::components::FieldError;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
+use types::{permissions::grants, AppError};
 
 #[component]
 pub fn AccessStep(draft: Draft, facts: Facts) -> impl IntoView {

@@ -1,7 +1,7 @@
 //! Step 1: what the token is for. The server checks the name before the wizard moves on.
 
 use super::Draft;
-use crate::{components::FieldError, tokens::CheckTokenName};
+use crate::{components::FieldError, server_fns::tokens::CheckTokenName};
 use leptos::prelude::*;
 
 #[component]

@@ -10,19 +10,23 @@ mod review;
 
 use crate::{
     components::after,
-    directory::{list_modules, Module},
-    permissions::TOKENS_ADMIN,
-    tokens::{
-        get_token_policy, token_owners, CheckTokenName, CreateCanary, CreateToken, CreatedToken,
-        NewCanary, NewToken, OwnerChoice,
+    server_fns::{
+        directory::list_modules,
+        tokens::{get_token_policy, token_owners, CheckTokenName, CreateCanary, CreateToken},
     },
-    AppError, CurrentUser, SignedIn,
+    SignedIn,
 };
 use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 use std::collections::BTreeMap;
+use types::{
+    directory::Module,
+    permissions::TOKENS_ADMIN,
+    tokens::{CreatedToken, NewCanary, NewToken, OwnerChoice},
+    AppError, CurrentUser,
+};
 
 /// The wizard's steps, in order.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -237,7 +241,7 @@ impl Facts {
 
     fn owner_label(&self, o: &OwnerChoice) -> String {
         let who = match (&o.email, o.kind) {
-            (_, crate::directory::UserKind::Service) => {
+            (_, types::directory::UserKind::Service) => {
                 format!("{} (service account)", o.display_name)
             }
             (Some(email), _) => format!("{} <{email}>", o.display_name),

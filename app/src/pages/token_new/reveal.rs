@@ -3,9 +3,9 @@
 use crate::{
     components::{Chips, ConfirmDialog},
     time,
-    tokens::CreatedToken,
 };
 use leptos::{prelude::*, task::spawn_local};
+use types::tokens::CreatedToken;
 
 /// What a copy button put on the clipboard.
 #[derive(Clone, Copy, PartialEq, Eq)]

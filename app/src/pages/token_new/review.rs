@@ -3,7 +3,7 @@
 use super::{expiry_text, Draft, Facts, StepActions};
 use crate::{
     components::{Chips, FormError},
-    tokens::{CreateCanary, CreateToken},
+    server_fns::tokens::{CreateCanary, CreateToken},
 };
 use leptos::prelude::*;
 

@@ -1,0 +1,12 @@
+//! The REST API's reference, for the console's API page.
+
+use leptos::prelude::*;
+use types::{api_docs::ApiOperation, AppError};
+
+#[server(endpoint = "api_reference", input = server_fn::codec::GetUrl)]
+pub async fn api_reference() -> Result<Vec<ApiOperation>, AppError> {
+    use super::context::{caller, with_status, ApiReference};
+    with_status(caller().user().map(|_| ()))?;
+    let reference = use_context::<ApiReference>().ok_or(AppError::Internal)?;
+    Ok(reference.0.as_ref().clone())
+}

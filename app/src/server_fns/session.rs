@@ -1,0 +1,100 @@
+//! Signing in and out, the first administrator's set-up, one's sessions and password.
+
+use leptos::prelude::*;
+use server_fn::codec::GetUrl;
+use types::{session::SessionInfo, AppError, CurrentUser};
+
+#[server(endpoint = "sessions/list", input = GetUrl)]
+pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
+    use super::context::{answer, caller, core, with_status};
+    let caller = caller();
+    let user = with_status(caller.user())?;
+    let current = caller.session_digest.as_deref().unwrap_or_default();
+    let core = core()?;
+    answer(latchkey_core::sessions::list(&core.pool, &core.settings, user.id, current).await)
+}
+
+/// Ends one of the caller's own sessions (signing that browser out).
+#[server(endpoint = "sessions/end")]
+pub async fn end_session(id: i64) -> Result<(), AppError> {
+    use super::context::{answer, caller, core};
+    answer(latchkey_core::accounts::end_session(&core()?.pool, &caller(), id).await)
+}
+
+#[server(endpoint = "who_am_i", input = GetUrl)]
+pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
+    Ok(super::context::caller().user)
+}
+
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    use super::context::{answer, caller, core, set_cookie};
+    use latchkey_core::{accounts, sessions};
+    let core = core()?;
+    let value =
+        answer(accounts::sign_in(&core.pool, &core.passwords, &caller(), &email, password).await)?;
+    set_cookie(&sessions::set_cookie(&core.settings, &value));
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use super::context::{answer, caller, core, set_cookie};
+    use latchkey_core::{accounts, sessions};
+    let core = core()?;
+    answer(accounts::sign_out(&core.pool, &caller()).await)?;
+    set_cookie(&sessions::clear_cookie(&core.settings));
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[server(endpoint = "set_up")]
+pub async fn set_up(
+    code: String,
+    email: String,
+    display_name: String,
+    password: String,
+) -> Result<(), AppError> {
+    use super::context::{answer, caller, core, set_cookie};
+    use latchkey_core::{accounts, sessions};
+    use types::session::SetupForm;
+    let form = SetupForm {
+        code,
+        email,
+        display_name,
+        password,
+    };
+    let core = core()?;
+    let value =
+        answer(accounts::set_up(&core.pool, &core.passwords, &core.setup, &caller(), form).await)?;
+    set_cookie(&sessions::set_cookie(&core.settings, &value));
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use super::context::{answer, caller, core, with_status};
+    if new_password != confirm_password {
+        return with_status(Err(AppError::invalid(
+            "confirm_password",
+            "The two new passwords differ.",
+        )));
+    }
+    let core = core()?;
+    answer(
+        latchkey_core::accounts::change_password(
+            &core.pool,
+            &core.passwords,
+            &caller(),
+            current_password,
+            new_password,
+        )
+        .await,
+    )
+}

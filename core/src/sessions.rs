@@ -1,0 +1,209 @@
+//! Console sessions: a random value in an HttpOnly, SameSite=Strict cookie; PostgreSQL
+//! keeps only its SHA-256 digest. A session ends after a configured time without use,
+//! and in any case a configured number of days after it began.
+
+use crate::{error::Result, secrets, settings::Settings};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use chrono::{DateTime, Utc};
+use http::HeaderMap;
+use sqlx::PgPool;
+use std::net::IpAddr;
+use types::{session::SessionInfo, CurrentUser};
+
+/// The session cookie's name. Under https it carries the `__Host-` prefix: browsers then
+/// accept it only from this very host, set `Secure` with `Path=/` and no `Domain`, so a
+/// sibling subdomain cannot plant or overwrite it.
+pub fn cookie_name(settings: &Settings) -> &'static str {
+    if settings.secure_cookies {
+        "__Host-latchkey_session"
+    } else {
+        "latchkey_session"
+    }
+}
+
+/// The session cookie's value, if the request carries one.
+pub fn cookie_value<'h>(settings: &Settings, headers: &'h HeaderMap) -> Option<&'h str> {
+    let name = cookie_name(settings);
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value)
+}
+
+pub fn digest(cookie_value: &str) -> Vec<u8> {
+    secrets::sha256(cookie_value.as_bytes())
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    email: Option<String>,
+    display_name: String,
+    role: String,
+    permissions: Vec<String>,
+    idle_seconds: f64,
+}
+
+/// The signed-in user of a live session, refreshing its last use at most once a minute.
+pub async fn resolve(
+    pool: &PgPool,
+    settings: &Settings,
+    digest: &[u8],
+) -> Result<Option<CurrentUser>> {
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT u.id, u.email, u.display_name, r.name AS role, r.permissions,
+                EXTRACT(EPOCH FROM now() - s.last_seen_at)::float8 AS idle_seconds
+         FROM sessions s
+         JOIN users u ON u.id = s.user_id
+         JOIN roles r ON r.id = u.role_id
+         WHERE s.digest = $1
+           AND s.last_seen_at > now() - make_interval(mins => $2)
+           AND s.created_at > now() - make_interval(days => $4)
+           AND u.active AND u.kind = $3",
+    )
+    .bind(digest)
+    .bind(settings.session_idle_minutes)
+    .bind(types::directory::UserKind::Human)
+    .bind(settings.session_max_days)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    if row.idle_seconds > 60.0 {
+        sqlx::query("UPDATE sessions SET last_seen_at = now() WHERE digest = $1")
+            .bind(digest)
+            .execute(pool)
+            .await?;
+    }
+    Ok(Some(CurrentUser {
+        id: row.id,
+        email: row.email.unwrap_or_default(),
+        display_name: row.display_name,
+        role: row.role,
+        permissions: row.permissions,
+    }))
+}
+
+/// Starts a session and returns the cookie value that names it.
+pub async fn create<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    user_id: i64,
+    client_addr: Option<IpAddr>,
+    user_agent: Option<&str>,
+) -> Result<String> {
+    let value = URL_SAFE_NO_PAD.encode(secrets::random_bytes::<32>());
+    sqlx::query(
+        "INSERT INTO sessions (digest, user_id, client_addr, user_agent) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(digest(&value))
+    .bind(user_id)
+    .bind(client_addr.map(|a| a.to_string()))
+    .bind(user_agent)
+    .execute(db)
+    .await?;
+    Ok(value)
+}
+
+/// A user's live sessions, the most recently used first; `current` names the one asking.
+pub async fn list(
+    pool: &PgPool,
+    settings: &Settings,
+    user_id: i64,
+    current: &[u8],
+) -> Result<Vec<SessionInfo>> {
+    let rows: Vec<ListedSession> = sqlx::query_as(
+        "SELECT id, created_at, last_seen_at, client_addr, user_agent, digest = $2 AS current
+         FROM sessions
+         WHERE user_id = $1
+           AND last_seen_at > now() - make_interval(mins => $3)
+           AND created_at > now() - make_interval(days => $4)
+         ORDER BY last_seen_at DESC, id DESC",
+    )
+    .bind(user_id)
+    .bind(current)
+    .bind(settings.session_idle_minutes)
+    .bind(settings.session_max_days)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(SessionInfo::from).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct ListedSession {
+    id: i64,
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    client_addr: Option<String>,
+    user_agent: Option<String>,
+    current: bool,
+}
+
+impl From<ListedSession> for SessionInfo {
+    fn from(r: ListedSession) -> Self {
+        Self {
+            id: r.id,
+            created_at: r.created_at,
+            last_seen_at: r.last_seen_at,
+            client_addr: r.client_addr,
+            user_agent: r.user_agent,
+            current: r.current,
+        }
+    }
+}
+
+/// Ends one of a user's sessions; `false` when they have no such session.
+pub async fn end_by_id<'e>(db: impl sqlx::PgExecutor<'e>, user_id: i64, id: i64) -> Result<bool> {
+    let ended = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(ended.rows_affected() > 0)
+}
+
+/// Deletes the sessions that have ended by being idle too long.
+pub async fn prune(pool: &PgPool, settings: &Settings) -> Result<u64> {
+    let deleted =
+        sqlx::query("DELETE FROM sessions WHERE last_seen_at <= now() - make_interval(mins => $1)")
+            .bind(settings.session_idle_minutes)
+            .execute(pool)
+            .await?;
+    Ok(deleted.rows_affected())
+}
+
+pub async fn end(pool: &PgPool, digest: &[u8]) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE digest = $1")
+        .bind(digest)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The `Set-Cookie` value that hands the browser a session. No Max-Age: the cookie lives
+/// as long as the browser session, and the server ends idle sessions itself.
+pub fn set_cookie(settings: &Settings, value: &str) -> String {
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict{}",
+        cookie_name(settings),
+        secure(settings)
+    )
+}
+
+pub fn clear_cookie(settings: &Settings) -> String {
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        cookie_name(settings),
+        secure(settings)
+    )
+}
+
+fn secure(settings: &Settings) -> &'static str {
+    if settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    }
+}

@@ -1,0 +1,837 @@
+//! The token lifecycle: generate, list, read, revoke. A token cannot change after it is
+//! generated: to change its owner, scopes or expiry, revoke it and generate another.
+
+pub mod allowlist;
+pub mod canary;
+pub mod format;
+pub mod refusals;
+pub mod revocation;
+mod roll;
+pub mod usage;
+pub mod verify;
+
+pub use roll::{roll, ToRoll};
+
+use crate::{
+    audit::{self, Target},
+    error::Result,
+    fields, modules, paging,
+    principal::Principal,
+    webhooks,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+use types::webhooks::EventKind;
+use types::{
+    audit::AuditAction,
+    audit::AuditEvent,
+    permissions::{grants, TOKENS_ADMIN, TOKENS_READ, TOKENS_WRITE},
+    tokens::{
+        CreatedToken, DayUsage, ExpiringSoon, Identified, NewCanary, NewToken, OwnerChoice,
+        OwnerRef, TokenFilter, TokenPolicy, TokenSort, TokenStatus, TokenSummary, TokenUsage,
+    },
+    AppError, Page,
+};
+
+pub const NAME_MAX: usize = 100;
+pub const DESCRIPTION_MAX: usize = 500;
+
+const SELECT: &str = "
+    SELECT t.id AS row_id, t.public_id, t.name, t.description, t.scopes, t.created_at,
+           t.expires_at, t.last_used_at, t.revoked_at, t.allowed_ips, t.replaced_at,
+           t.canary, t.canary_triggered_at, t.leaked_at,
+           CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked'
+                WHEN t.expires_at <= now() AND t.replaced_by IS NOT NULL THEN 'replaced'
+                WHEN t.expires_at IS NOT NULL AND t.expires_at <= now() THEN 'expired'
+                WHEN t.replaced_by IS NOT NULL THEN 'rolling'
+                ELSE 'active' END AS status,
+           (SELECT n.public_id FROM api_tokens n WHERE n.id = t.replaced_by) AS replaced_by,
+           (SELECT o.public_id FROM api_tokens o WHERE o.replaced_by = t.id LIMIT 1) AS replaces,
+           CASE WHEN t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+                     AND t.created_at <= now() - make_interval(days => 30)
+                THEN ARRAY(SELECT x.s FROM unnest(t.scopes) WITH ORDINALITY AS x(s, i)
+                           WHERE NOT EXISTS (SELECT 1 FROM token_scope_use u
+                                             WHERE u.token_id = t.id AND u.scope = x.s
+                                               AND u.last_used > now() - make_interval(days => 30))
+                           ORDER BY x.i)
+                ELSE '{}'::text[] END AS unused_scopes,
+           u.id AS owner_id, u.display_name AS owner_name, u.email AS owner_email,
+           u.kind AS owner_kind, t.created_by,
+           (SELECT COALESCE(sum(d.requests), 0)::bigint FROM token_usage_daily d
+            WHERE d.token_id = t.id AND d.day > current_date - 30) AS requests_30d
+    FROM api_tokens t JOIN users u ON u.id = t.owner_id";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    row_id: i64,
+    public_id: String,
+    name: String,
+    description: String,
+    scopes: Vec<String>,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    allowed_ips: Vec<String>,
+    replaced_at: Option<DateTime<Utc>>,
+    replaced_by: Option<String>,
+    replaces: Option<String>,
+    unused_scopes: Vec<String>,
+    canary: bool,
+    canary_triggered_at: Option<DateTime<Utc>>,
+    leaked_at: Option<DateTime<Utc>>,
+    status: String,
+    owner_id: i64,
+    owner_name: String,
+    owner_email: Option<String>,
+    owner_kind: types::directory::UserKind,
+    requests_30d: i64,
+}
+
+impl From<Row> for TokenSummary {
+    fn from(r: Row) -> Self {
+        Self {
+            masked: types::tokens::masked(&r.public_id),
+            id: r.public_id,
+            name: r.name,
+            description: r.description,
+            owner: OwnerRef {
+                id: r.owner_id,
+                display_name: r.owner_name,
+                email: r.owner_email,
+                kind: r.owner_kind,
+            },
+            scopes: r.scopes,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+            status: TokenStatus::parse(&r.status).unwrap_or(TokenStatus::Active),
+            requests_30d: r.requests_30d,
+            allowed_ips: r.allowed_ips,
+            replaced_at: r.replaced_at,
+            replaced_by: r.replaced_by,
+            replaces: r.replaces,
+            unused_scopes: r.unused_scopes,
+            canary: r.canary,
+            canary_triggered_at: r.canary_triggered_at,
+            leaked_at: r.leaked_at,
+        }
+    }
+}
+
+/// Generates a token under the server's `policy`. The plaintext is in the answer and
+/// nowhere else.
+pub async fn create(
+    pool: &PgPool,
+    policy: &TokenPolicy,
+    p: &Principal,
+    new: NewToken,
+) -> Result<CreatedToken> {
+    create_with(pool, policy, p, new, false).await
+}
+
+/// Generates a canary token: no scopes, never authorizes anything (see [`canary`]).
+pub async fn create_canary(
+    pool: &PgPool,
+    policy: &TokenPolicy,
+    p: &Principal,
+    new: NewCanary,
+) -> Result<CreatedToken> {
+    // It lives as long as the policy allows: a canary is planted to be found years on.
+    let expires_at = policy
+        .max_lifetime_days
+        .map(|days| Utc::now() + Duration::days(days.into()) - Duration::minutes(1));
+    let new = NewToken {
+        name: new.name,
+        description: new.description,
+        owner_id: new.owner_id,
+        scopes: Vec::new(),
+        expires_at,
+        allowed_ips: Vec::new(),
+    };
+    create_with(pool, policy, p, new, true).await
+}
+
+#[tracing::instrument(skip_all, fields(actor = %p.label, owner = ?new.owner_id, canary))]
+async fn create_with(
+    pool: &PgPool,
+    policy: &TokenPolicy,
+    p: &Principal,
+    new: NewToken,
+    canary: bool,
+) -> Result<CreatedToken> {
+    p.require(TOKENS_WRITE, "create API tokens")?;
+    let name = fields::name("name", &new.name, NAME_MAX)?;
+    let description = fields::text("description", new.description.as_deref(), DESCRIPTION_MAX)?;
+    let allowed_ips = allowlist::parse("allowed_ips", &new.allowed_ips)?;
+    let owner_id = match (new.owner_id, p.user_id) {
+        (Some(owner), _) => owner,
+        (None, Some(me)) => me,
+        (None, None) => return Err(AppError::invalid("owner_id", "Name the token's owner.").into()),
+    };
+    if !p.is(owner_id) {
+        p.require(TOKENS_ADMIN, "create tokens for other users")?;
+    }
+    let expires_at = check_expiry(policy.max_lifetime_days, new.expires_at)?;
+    // A token made by a token never outlives it.
+    let parent = p.token.as_ref();
+    let expires_at = within(expires_at, parent.and_then(|t| t.expires_at));
+
+    let mut tx = pool.begin().await?;
+    let owner = owner_for_update(&mut tx, owner_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The owner".into()))?;
+    if !owner.active {
+        return Err(AppError::invalid("owner_id", "That user is disabled.").into());
+    }
+    let scopes = modules::check_vocabulary(&mut *tx, "scopes", &new.scopes).await?;
+    if scopes.is_empty() && !canary {
+        return Err(AppError::invalid("scopes", "Choose at least one scope.").into());
+    }
+    if let Some(s) = scopes.iter().find(|s| !grants(&owner.permissions, s)) {
+        return Err(AppError::invalid(
+            "scopes",
+            format!(
+                "{} does not hold {s}: a token cannot reach further than its owner.",
+                owner.display_name
+            ),
+        )
+        .into());
+    }
+    // A token (or a person) never mints a token with more than its own access.
+    p.require_all(&scopes)?;
+    // The owner's row is locked, so no other creation for this owner can slip in between.
+    if name_taken(&mut *tx, owner_id, &name).await? {
+        return Err(name_conflict(&owner.display_name, &name).into());
+    }
+
+    let generated = format::generate();
+    let row_id = insert(
+        &mut tx,
+        &generated,
+        &NewRow {
+            name: &name,
+            description: &description,
+            owner_id,
+            created_by: p.user_id,
+            scopes: &scopes,
+            expires_at,
+            parent_id: parent.map(|t| t.row_id),
+            allowed_ips: &allowed_ips,
+            canary,
+            family: None,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        AuditAction::TokenCreated,
+        Target::Token(&generated.public_id),
+        json!({
+            "name": name,
+            "owner": owner.label(),
+            "scopes": scopes,
+            "expires_at": expires_at,
+            "allowed_ips": allowed_ips,
+            "canary": canary,
+        }),
+    )
+    .await?;
+    let summary = fetch(&mut *tx, row_id).await?;
+    webhooks::enqueue(
+        &mut tx,
+        EventKind::TokenCreated,
+        webhooks::token_data(&summary.id, &summary.name, &summary.owner, &p.label),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(CreatedToken {
+        token: generated.plaintext,
+        summary,
+    })
+}
+
+/// An expiry no later than `limit` (a parent token's): `None` stands for never.
+fn within(at: Option<DateTime<Utc>>, limit: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (at, limit) {
+        (Some(at), Some(limit)) => Some(at.min(limit)),
+        (at, limit) => at.or(limit),
+    }
+}
+
+/// What a new token's row holds besides its generated id and digest.
+struct NewRow<'a> {
+    name: &'a str,
+    description: &'a str,
+    owner_id: i64,
+    created_by: Option<i64>,
+    scopes: &'a [String],
+    expires_at: Option<DateTime<Utc>>,
+    parent_id: Option<i64>,
+    allowed_ips: &'a [String],
+    canary: bool,
+    /// For a roll: the family the new token joins and the token it replaces (row ids).
+    family: Option<Family>,
+}
+
+/// Where a rolled token's successor stands in its lineage.
+struct Family {
+    id: i64,
+    replaces: i64,
+}
+
+/// Writes a new token's row (creation and roll alike); returns its row id.
+async fn insert(
+    tx: &mut sqlx::PgConnection,
+    generated: &format::Generated,
+    row: &NewRow<'_>,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO api_tokens
+             (public_id, secret_digest, name, description, owner_id, created_by, scopes,
+              expires_at, parent_id, allowed_ips, canary, family_id, replaces)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(&generated.public_id)
+    .bind(&generated.secret_digest)
+    .bind(row.name)
+    .bind(row.description)
+    .bind(row.owner_id)
+    .bind(row.created_by)
+    .bind(row.scopes)
+    .bind(row.expires_at)
+    .bind(row.parent_id)
+    .bind(row.allowed_ips)
+    .bind(row.canary)
+    .bind(row.family.as_ref().map(|f| f.id))
+    .bind(row.family.as_ref().map(|f| f.replaces))
+    .fetch_one(&mut *tx)
+    .await?)
+}
+
+fn check_expiry(
+    max_days: Option<u32>,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    let now = Utc::now();
+    match (expires_at, max_days) {
+        (Some(at), _) if at <= now => Err(AppError::invalid(
+            "expires_at",
+            "The expiry must lie in the future.",
+        )),
+        (Some(at), Some(days)) if at > now + Duration::days(days.into()) => Err(AppError::invalid(
+            "expires_at",
+            format!("Tokens may live at most {days} days on this server."),
+        )),
+        (None, Some(days)) => Err(AppError::invalid(
+            "expires_at",
+            format!("Tokens must expire on this server: choose a date at most {days} days away."),
+        )),
+        (at, _) => Ok(at),
+    }
+}
+
+async fn fetch<'e>(db: impl sqlx::PgExecutor<'e>, row_id: i64) -> Result<TokenSummary> {
+    let row: Row = sqlx::query_as(&format!("{SELECT} WHERE t.id = $1"))
+        .bind(row_id)
+        .fetch_one(db)
+        .await?;
+    Ok(row.into())
+}
+
+/// A token the principal may see: their own, or any for a token admin. Another user's
+/// token is "not found", not "forbidden": its existence is none of their business.
+pub async fn get<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    p: &Principal,
+    public_id: &str,
+) -> Result<TokenSummary> {
+    p.require(TOKENS_READ, "see API tokens")?;
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE t.public_id = $1"))
+        .bind(public_id)
+        .fetch_optional(db)
+        .await?;
+    match row {
+        Some(row) if p.can(TOKENS_ADMIN) => Ok(row.into()),
+        Some(row) if p.is(row.owner_id) => Ok(as_owner_sees(row.into())),
+        _ => Err(AppError::NotFound("That token".into()).into()),
+    }
+}
+
+/// A token as someone who is not a token admin sees it: a canary is not marked as one
+/// (whoever could tell would know to leave it alone).
+fn as_owner_sees(mut token: TokenSummary) -> TokenSummary {
+    token.canary = false;
+    token.canary_triggered_at = None;
+    token
+}
+
+/// "Is this ours?": which token a pasted token (or its public id) is, for those who may
+/// see it. Only the public id is looked up.
+pub async fn identify(pool: &PgPool, p: &Principal, text: &str) -> Result<Identified> {
+    p.require(TOKENS_READ, "see API tokens")?;
+    let too_long = text.chars().count() > 200;
+    let text = text.trim_matches([' ', '\t', '\r', '\n']);
+    let malformed = too_long || text != text.trim();
+    let public_id = types::tokens::public_id_in(text)
+        .filter(|_| !malformed)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "token",
+                "Paste a Latchkey token (lk_…) or its 12-character public id.",
+            )
+        })?;
+    // A whole token: its shape and checksum say whether it was copied whole.
+    let whole = text.len() > types::tokens::PREFIX.len() + types::tokens::PUBLIC_ID_LEN + 1
+        && !text.contains('•');
+    let checksum_valid = whole.then(|| format::parse(text).is_some());
+    let token = match get(pool, p, public_id).await {
+        Ok(token) => Some(token),
+        Err(crate::error::Error::App(AppError::NotFound(_))) => None,
+        Err(e) => return Err(e),
+    };
+    let summary = match (&token, checksum_valid) {
+        (Some(t), _) => format!(
+            "{} is “{}”, owned by {}: {}{}.",
+            t.masked,
+            t.name,
+            t.owner.display_name,
+            t.status.as_str(),
+            match t.last_used_at {
+                Some(at) => format!(", last used {}", at.format("%Y-%m-%d %H:%M UTC")),
+                None => ", never used".to_owned(),
+            }
+        ),
+        (None, Some(false)) => {
+            "Not a Latchkey token as issued: its checksum does not hold (mistyped, cut, or made up).".to_owned()
+        }
+        (None, Some(true)) => format!(
+            "The checksum holds, but no token {} is known here (or it is not yours to see):              it may come from another Latchkey server.",
+            types::tokens::masked(public_id)
+        ),
+        (None, None) => format!("No token {} is known here.", types::tokens::masked(public_id)),
+    };
+    Ok(Identified {
+        id: public_id.to_owned(),
+        checksum_valid,
+        known: token.is_some(),
+        token,
+        summary,
+    })
+}
+
+/// A token's requests per day over the days kept, for those who may see the token.
+pub async fn usage(pool: &PgPool, p: &Principal, public_id: &str) -> Result<TokenUsage> {
+    let token = get(pool, p, public_id).await?;
+    let days = usage::per_day(pool, public_id).await?;
+    let clients = usage::clients(pool, public_id).await?;
+    let scopes = usage::scopes(pool, public_id, &token.scopes).await?;
+    Ok(TokenUsage {
+        id: token.id,
+        days: days
+            .into_iter()
+            .map(|(day, requests)| DayUsage { day, requests })
+            .collect(),
+        requests_30d: token.requests_30d,
+        last_used_at: token.last_used_at,
+        clients,
+        scopes,
+    })
+}
+
+/// Tokens newest first, one page at a time.
+pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<Page<TokenSummary>> {
+    p.require(TOKENS_READ, "see API tokens")?;
+    if filter.created_by.is_some() {
+        p.require(TOKENS_ADMIN, "see the tokens others created")?;
+    }
+    let admin = p.can(TOKENS_ADMIN);
+    let (owner, creator) = if admin {
+        (filter.owner_id, filter.created_by)
+    } else {
+        (Some(p.user_id.unwrap_or(-1)), None)
+    };
+    let status = match filter.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            TokenStatus::parse(s)
+                .ok_or_else(|| AppError::invalid("status", "Use active, expired or revoked."))?,
+        ),
+    };
+    let sort = TokenSort::parse(filter.sort.as_deref())
+        .ok_or_else(|| AppError::invalid("sort", "Use newest, oldest, last_used or expires."))?;
+    let (limit, after) = paging::bounds(filter.limit, filter.cursor.as_deref())?;
+    let (order, after_cursor) = sort_sql(sort);
+    let name = paging::like_pattern(filter.name.as_deref());
+    // A pasted token, its masked form or its id finds the token by its public id.
+    let public_id = filter.name.as_deref().and_then(types::tokens::public_id_in);
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT * FROM ({SELECT}) x
+         WHERE ($1::bigint IS NULL OR owner_id = $1)
+           AND ($2::text IS NULL OR name ILIKE $2 OR public_id = $7)
+           AND ($3::text IS NULL OR status = $3)
+           AND ($4::bigint IS NULL OR {after_cursor})
+           AND ($6::bigint IS NULL OR created_by = $6)
+           AND ($8::bool IS NOT TRUE OR cardinality(unused_scopes) > 0)
+         ORDER BY {order} LIMIT $5"
+    ))
+    .bind(owner)
+    .bind(name)
+    .bind(status.map(TokenStatus::as_str))
+    .bind(after)
+    .bind(limit + 1)
+    .bind(creator)
+    .bind(public_id)
+    .bind(filter.unused_scopes)
+    .fetch_all(pool)
+    .await?;
+    let mut page: Page<TokenSummary> = paging::paginate(rows, limit, |r| r.row_id);
+    if !admin {
+        page.items = page.items.into_iter().map(as_owner_sees).collect();
+    }
+    Ok(page)
+}
+
+/// A sort's ORDER BY, and the condition that keeps the rows after the cursor's ($4) row.
+/// Keys that may be absent are made total (never used sorts last, never expiring last),
+/// matching the indexes of migration 0011.
+fn sort_sql(sort: TokenSort) -> (&'static str, &'static str) {
+    match sort {
+        TokenSort::Newest => ("row_id DESC", "row_id < $4"),
+        TokenSort::Oldest => ("row_id", "row_id > $4"),
+        TokenSort::LastUsed => (
+            "COALESCE(last_used_at, '-infinity'::timestamptz) DESC, row_id DESC",
+            "(COALESCE(last_used_at, '-infinity'::timestamptz), row_id) <
+             (SELECT COALESCE(last_used_at, '-infinity'::timestamptz), id
+              FROM api_tokens WHERE id = $4)",
+        ),
+        TokenSort::Expires => (
+            "COALESCE(expires_at, 'infinity'::timestamptz), row_id",
+            "(COALESCE(expires_at, 'infinity'::timestamptz), row_id) >
+             (SELECT COALESCE(expires_at, 'infinity'::timestamptz), id
+              FROM api_tokens WHERE id = $4)",
+        ),
+    }
+}
+
+/// How many live tokens expire within a week: the caller's own, and for token admins
+/// everyone's (what the home page warns about).
+pub async fn expiring_soon(pool: &PgPool, p: &Principal) -> Result<ExpiringSoon> {
+    let Some(user_id) = p.user_id else {
+        return Ok(ExpiringSoon::default());
+    };
+    let (yours, all): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE owner_id = $1), count(*) FROM api_tokens
+         WHERE revoked_at IS NULL AND replaced_by IS NULL AND NOT canary
+           AND expires_at > now() AND expires_at <= now() + make_interval(days => $2)",
+    )
+    .bind(user_id)
+    .bind(types::tokens::EXPIRES_SOON_DAYS as i32)
+    .fetch_one(pool)
+    .await?;
+    Ok(ExpiringSoon {
+        yours: yours as u32,
+        all: p.can(TOKENS_ADMIN).then_some(all as u32),
+    })
+}
+
+/// Revokes a token inside the caller's transaction, with the tokens it made and their
+/// audit rows: `true` when this call revoked it (rather than finding it revoked).
+#[tracing::instrument(skip_all, fields(actor = %p.label, token = %public_id))]
+pub(crate) async fn revoke_in(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    public_id: &str,
+) -> Result<(TokenSummary, bool)> {
+    let token = get(&mut *tx, p, public_id).await?;
+    if token.revoked_at.is_some() {
+        return Ok((token, false));
+    }
+    let row_id: Option<i64> = sqlx::query_scalar(
+        "UPDATE api_tokens SET revoked_at = now(), revoked_by = $2
+         WHERE public_id = $1 AND revoked_at IS NULL RETURNING id",
+    )
+    .bind(public_id)
+    .bind(&p.label)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row_id) = row_id else {
+        return Ok((token, false));
+    };
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        AuditAction::TokenRevoked,
+        Target::Token(public_id),
+        json!({ "name": token.name, "owner": token.owner.email.as_ref().unwrap_or(&token.owner.display_name) }),
+    )
+    .await?;
+    webhooks::enqueue(
+        &mut *tx,
+        EventKind::TokenRevoked,
+        webhooks::token_data(public_id, &token.name, &token.owner, &p.label),
+    )
+    .await?;
+    revoke_lineage(tx, p, &[row_id]).await?;
+    let revoked = fetch(&mut *tx, row_id).await?;
+    Ok((revoked, true))
+}
+
+/// A rolled token used after its overlap window: it leaked, or a system was missed. As
+/// refresh-token reuse detection does in OAuth, the token's whole family is revoked, with
+/// everything its members made, and `token.used_after_replacement` fires; in one
+/// transaction, once (a use of a token already revoked changes nothing). Returns the
+/// public ids revoked besides the token itself.
+pub async fn revoke_reused(
+    pool: &PgPool,
+    public_id: &str,
+    client: Option<std::net::IpAddr>,
+) -> Result<Vec<String>> {
+    let p = Principal::reuse_detection(client);
+    let mut tx = pool.begin().await?;
+    let (token, newly) = revoke_in(&mut tx, &p, public_id).await?;
+    if !newly {
+        // Another request (or instance) got there first: told once.
+        return Ok(Vec::new());
+    }
+    let family: Vec<String> = sqlx::query_scalar(
+        "SELECT t.public_id FROM api_tokens t JOIN api_tokens r ON r.family_id = t.family_id
+         WHERE r.public_id = $1 AND t.public_id <> $1 AND t.revoked_by = $2
+           AND t.revoked_at = now()",
+    )
+    .bind(public_id)
+    .bind(&p.label)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut data = webhooks::token_data(public_id, &token.name, &token.owner, &p.label);
+    data["revoked"] = json!(family);
+    webhooks::enqueue(&mut tx, EventKind::TokenUsedAfterReplacement, data).await?;
+    tx.commit().await?;
+    Ok(family)
+}
+
+/// Revokes the rest of the lineage of the tokens `roots`: every live member of their
+/// families (the tokens rolled from them and those they were rolled from) and every token
+/// any of those made, directly or through others, each with its audit row; returns their
+/// public ids. Canaries are left alone: they never authorize anything, and a planted one
+/// must keep tripping.
+pub async fn revoke_lineage(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    roots: &[i64],
+) -> Result<Vec<String>> {
+    let revoked: Vec<(String, String)> = sqlx::query_as(
+        "WITH RECURSIVE lineage (id, family_id) AS (
+             SELECT id, family_id FROM api_tokens WHERE id = ANY($1)
+             UNION
+             SELECT t.id, t.family_id FROM api_tokens t JOIN lineage l
+                 ON t.parent_id = l.id OR t.family_id = l.family_id
+         )
+         UPDATE api_tokens t SET revoked_at = now(), revoked_by = $2
+         FROM lineage l
+         WHERE t.id = l.id AND t.revoked_at IS NULL AND NOT t.canary
+           AND (t.expires_at IS NULL OR t.expires_at > now())
+         RETURNING t.public_id, t.name",
+    )
+    .bind(roots)
+    .bind(&p.label)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (public_id, name) in &revoked {
+        audit_revocation(
+            tx,
+            p,
+            public_id,
+            name,
+            "a token of its lineage (the one it was rolled from or into, or the one that made it) was revoked",
+        )
+        .await?;
+    }
+    Ok(revoked
+        .into_iter()
+        .map(|(public_id, _)| public_id)
+        .collect())
+}
+
+/// The audit row of a token revoked along with something else, saying `because` of what.
+async fn audit_revocation(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    public_id: &str,
+    name: &str,
+    because: &str,
+) -> Result<()> {
+    audit::record(
+        &mut *tx,
+        &p.into(),
+        AuditAction::TokenRevoked,
+        Target::Token(public_id),
+        json!({ "name": name, "because": because }),
+    )
+    .await?;
+    let data =
+        json!({ "token": { "id": public_id, "name": name }, "actor": p.label, "because": because });
+    webhooks::enqueue(tx, EventKind::TokenRevoked, data).await?;
+    Ok(())
+}
+
+/// Revokes the live tokens `creator` made for other owners (and what those made), as
+/// when the creator is disabled or deleted; returns their public ids.
+pub async fn revoke_created_by(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    creator: i64,
+) -> Result<Vec<String>> {
+    let made: Vec<(i64, String, String)> = sqlx::query_as(
+        "UPDATE api_tokens SET revoked_at = now(), revoked_by = $2
+         WHERE created_by = $1 AND owner_id <> $1 AND revoked_at IS NULL
+           AND (expires_at IS NULL OR expires_at > now())
+         RETURNING id, public_id, name",
+    )
+    .bind(creator)
+    .bind(&p.label)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (_, public_id, name) in &made {
+        audit_revocation(
+            tx,
+            p,
+            public_id,
+            name,
+            "its creator was disabled or deleted",
+        )
+        .await?;
+    }
+    let rows: Vec<i64> = made.iter().map(|(id, ..)| *id).collect();
+    let mut revoked: Vec<String> = made
+        .into_iter()
+        .map(|(_, public_id, _)| public_id)
+        .collect();
+    revoked.extend(revoke_lineage(tx, p, &rows).await?);
+    Ok(revoked)
+}
+
+/// A token's would-be owner, locked against concurrent changes while a token is made.
+struct Owner {
+    display_name: String,
+    email: Option<String>,
+    active: bool,
+    permissions: Vec<String>,
+}
+
+impl Owner {
+    fn label(&self) -> &str {
+        self.email.as_deref().unwrap_or(&self.display_name)
+    }
+}
+
+async fn owner_for_update(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<Option<Owner>> {
+    let row: Option<(String, Option<String>, bool, Vec<String>)> = sqlx::query_as(
+        "SELECT u.display_name, u.email, u.active, r.permissions
+         FROM users u JOIN roles r ON r.id = u.role_id WHERE u.id = $1 FOR NO KEY UPDATE OF u",
+    )
+    .bind(user_id)
+    .fetch_optional(tx)
+    .await?;
+    Ok(row.map(|(display_name, email, active, permissions)| Owner {
+        display_name,
+        email,
+        active,
+        permissions,
+    }))
+}
+
+/// Who the principal may create tokens for: themselves, or with `tokens:admin` every
+/// active user and service account; each with what their role allows.
+pub async fn owner_choices(pool: &PgPool, p: &Principal) -> Result<Vec<OwnerChoice>> {
+    p.require(TOKENS_WRITE, "create API tokens")?;
+    let everyone = p.can(TOKENS_ADMIN);
+    let rows: Vec<OwnerRow> = sqlx::query_as(
+        "SELECT u.id, u.display_name, u.email, u.kind, r.permissions
+         FROM users u JOIN roles r ON r.id = u.role_id
+         WHERE u.active AND ($1 OR u.id = $2)
+         ORDER BY u.id = $2 DESC, u.kind, u.display_name",
+    )
+    .bind(everyone)
+    .bind(p.user_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| OwnerChoice {
+            id: r.id,
+            display_name: r.display_name,
+            email: r.email,
+            kind: r.kind,
+            permissions: r.permissions,
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct OwnerRow {
+    id: i64,
+    display_name: String,
+    email: Option<String>,
+    kind: types::directory::UserKind,
+    permissions: Vec<String>,
+}
+
+/// Whether one of the owner's live tokens (neither revoked, expired nor rolled) is called
+/// `name`, ignoring case. An expired or rolled token's name may be given to its
+/// replacement.
+async fn name_taken<'e>(db: impl sqlx::PgExecutor<'e>, owner_id: i64, name: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM api_tokens
+                        WHERE owner_id = $1 AND lower(name) = lower($2) AND revoked_at IS NULL
+                          AND replaced_by IS NULL
+                          AND (expires_at IS NULL OR expires_at > now()))",
+    )
+    .bind(owner_id)
+    .bind(name)
+    .fetch_one(db)
+    .await?)
+}
+
+fn name_conflict(owner: &str, name: &str) -> AppError {
+    AppError::conflict(
+        "name",
+        format!("{owner} already has a live token named {name:?}. Choose another name, or revoke that token first."),
+    )
+}
+
+/// Whether `name` is a good, unused name for a new token of the owner (the wizard asks
+/// before moving on; creating checks again).
+pub async fn check_name(
+    pool: &PgPool,
+    p: &Principal,
+    owner_id: Option<i64>,
+    name: &str,
+) -> Result<()> {
+    p.require(TOKENS_WRITE, "create API tokens")?;
+    let name = fields::name("name", name, NAME_MAX)?;
+    let owner_id = owner_id.or(p.user_id).unwrap_or_default();
+    if !p.is(owner_id) {
+        p.require(TOKENS_ADMIN, "create tokens for other users")?;
+    }
+    if name_taken(pool, owner_id, &name).await? {
+        let owner: Option<String> =
+            sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+                .bind(owner_id)
+                .fetch_optional(pool)
+                .await?;
+        let owner = owner.unwrap_or_else(|| "This owner".into());
+        return Err(name_conflict(&owner, &name).into());
+    }
+    Ok(())
+}
+
+/// The audit events of a token the principal may see.
+pub async fn events(pool: &PgPool, p: &Principal, public_id: &str) -> Result<Vec<AuditEvent>> {
+    let token = get(pool, p, public_id).await?;
+    // Whoever may see the token may see its own history.
+    audit::history(pool, Target::Token(&token.id), 100).await
+}
