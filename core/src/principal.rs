@@ -14,16 +14,31 @@ pub struct ActingToken {
     pub row_id: i64,
     pub public_id: String,
     pub expires_at: Option<DateTime<Utc>>,
-    /// The scopes the request has needed so far: each permission a check found the token
-    /// holding (the operation's scope, and whatever the domain's rules asked, such as
-    /// `tokens:admin` to see others' tokens). What least privilege is judged by.
-    pub needed: Arc<Mutex<Vec<String>>>,
+    /// What the request needed of the token; owned by whoever authenticated the request,
+    /// which reads it once the answer is known.
+    pub needed: Ledger,
 }
 
-impl ActingToken {
-    /// The scopes needed so far, each once.
-    pub fn needed(&self) -> Vec<String> {
-        self.needed.lock().expect("needed scopes").clone()
+/// The permissions a request needed, as the request states them: the operation's scope,
+/// each permission a rule of the domain required (`tokens:admin` to see others' tokens),
+/// and each the request handed out (a new token's scopes). Permissions a rule only
+/// compared (whether the caller outranks a user's role) are not needs, and a need that one
+/// already written implies (`users:read` after `users:write`) is not written again. What
+/// least privilege is judged by: the unused-scopes report and the narrower replacement.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger(Arc<Mutex<Vec<String>>>);
+
+impl Ledger {
+    fn write(&self, permission: &str) {
+        let mut needed = self.0.lock().expect("the ledger of needs");
+        if !permission.is_empty() && !permissions::grants(&needed, permission) {
+            needed.push(permission.to_owned());
+        }
+    }
+
+    /// The permissions needed so far, each once, in the order they were first needed.
+    pub fn read(&self) -> Vec<String> {
+        self.0.lock().expect("the ledger of needs").clone()
     }
 }
 
@@ -81,25 +96,18 @@ impl Principal {
         }
     }
 
+    /// Whether the principal holds `permission`: a question, never written down as a
+    /// need (see [`Ledger`]).
     pub fn can(&self, permission: &str) -> bool {
-        let granted = permissions::grants(&self.permissions, permission);
-        if let Some(token) = self
-            .token
-            .as_ref()
-            .filter(|_| granted && !permission.is_empty())
-        {
-            let mut needed = token.needed.lock().expect("needed scopes");
-            if !needed.iter().any(|n| n == permission) {
-                needed.push(permission.to_owned());
-            }
-        }
-        granted
+        permissions::grants(&self.permissions, permission)
     }
 
-    /// `Ok` if the principal holds `permission`; `what` completes "You do not have
-    /// permission to …".
+    /// The request needs `permission`: `Ok` (and the need written in the acting token's
+    /// ledger) if the principal holds it; `what` completes "You do not have permission
+    /// to …".
     pub fn require(&self, permission: &str, what: &str) -> Result<(), AppError> {
         if self.can(permission) {
+            self.need(permission);
             Ok(())
         } else {
             Err(AppError::MissingPermission {
@@ -111,9 +119,13 @@ impl Principal {
 
     /// Nobody hands out more than they hold: `Ok` if every one of `granted` is theirs.
     /// Refusing is a matter of privilege (403), not of the request's form.
+    /// Handing them out needs them: on `Ok` each is written in the acting token's ledger.
     pub fn require_all<S: AsRef<str>>(&self, granted: &[S]) -> Result<(), AppError> {
         match granted.iter().find(|p| !self.can(p.as_ref())) {
-            None => Ok(()),
+            None => {
+                granted.iter().for_each(|p| self.need(p.as_ref()));
+                Ok(())
+            }
             Some(p) => Err(AppError::Forbidden(format!(
                 "grant {}: your own access does not include it",
                 p.as_ref()
@@ -121,7 +133,57 @@ impl Principal {
         }
     }
 
+    fn need(&self, permission: &str) {
+        if let Some(token) = &self.token {
+            token.needed.write(permission);
+        }
+    }
+
     pub fn is(&self, user_id: i64) -> bool {
         self.user_id == Some(user_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acting_with(scopes: &[&str]) -> Principal {
+        Principal {
+            user_id: Some(1),
+            label: "sap@example.com".into(),
+            permissions: scopes.iter().map(|s| s.to_string()).collect(),
+            token: Some(ActingToken {
+                row_id: 1,
+                public_id: "Ab12Cd34Ef56".into(),
+                expires_at: None,
+                needed: Ledger::default(),
+            }),
+            client_addr: None,
+        }
+    }
+
+    fn needed(p: &Principal) -> Vec<String> {
+        p.token.as_ref().unwrap().needed.read()
+    }
+
+    #[test]
+    fn asking_is_not_needing() {
+        let p = acting_with(&["users:write", "audit:read"]);
+        assert!(p.can("audit:read"));
+        assert!(p.can("users:read"));
+        assert!(!p.can("roles:read"));
+        assert!(needed(&p).is_empty(), "a question writes nothing");
+    }
+
+    #[test]
+    fn a_need_is_written_once_and_not_when_implied() {
+        let p = acting_with(&["users:write", "tokens:write"]);
+        p.require("users:write", "change users").unwrap();
+        p.require("users:read", "see users").unwrap();
+        p.require("users:write", "change users").unwrap();
+        assert!(p.require("roles:read", "see roles").is_err());
+        p.require_all(&["tokens:write"]).unwrap();
+        assert_eq!(needed(&p), ["users:write", "tokens:write"]);
     }
 }

@@ -111,7 +111,7 @@ pub async fn authenticate(
     };
     // Counted once the answer is known: the scopes the request needed and held (the
     // operation's, and what the domain's rules asked) count as used.
-    let needed = needed.map_or_else(Vec::new, |n| n.lock().expect("needed scopes").clone());
+    let needed = needed.map_or_else(Vec::new, |ledger| ledger.read());
     let needed: Vec<&str> = needed.iter().map(String::as_str).collect();
     state.usage.record(
         token_row,

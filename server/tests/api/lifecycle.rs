@@ -402,6 +402,63 @@ async fn the_token_page_knows_its_clients_and_which_scopes_were_needed(pool: PgP
     assert!(usage["last_used_at"].is_string());
 }
 
+/// What a request needed is what it states, not what a rule compared: renaming a service
+/// account compares the account's role with the caller's (outranking it), and that never
+/// marks the role's permissions as used; nor is `users:read` needed beside the
+/// `users:write` that implies it. Reading users needs only `users:read`.
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
+async fn only_what_a_request_needed_counts_as_used(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (admin, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let role = app.role(&admin_token, "Reporting", &["audit:read"]).await;
+    let bi = app.service_account(&admin_token, "BI exporter", role).await;
+    let scopes_used = |id: String| {
+        let (app, admin_token) = (&app, &admin_token);
+        async move {
+            app.state.usage.flush(&app.pool).await.unwrap();
+            let usage = json(
+                app.api_get(&format!("/tokens/{id}/usage"), admin_token)
+                    .await,
+            )
+            .await;
+            let mut used: Vec<String> = usage["scopes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| !s["last_used"].is_null())
+                .map(|s| text(&s["scope"]))
+                .collect();
+            used.sort();
+            used
+        }
+    };
+
+    let renamer = app
+        .token_for(admin, "Directory sync", &["users:write", "audit:read"])
+        .await;
+    let renamer_id = renamer.split('_').nth(1).unwrap().to_owned();
+    let renamed = app
+        .api(
+            reqwest::Method::PATCH,
+            &format!("/users/{bi}"),
+            &renamer,
+            Some(json!({ "display_name": "BI exporter (nightly)" })),
+        )
+        .await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    assert_eq!(scopes_used(renamer_id).await, ["users:write"]);
+
+    let reader = app
+        .token_for(admin, "Directory reader", &["users:write"])
+        .await;
+    let reader_id = reader.split('_').nth(1).unwrap().to_owned();
+    assert_eq!(
+        app.api_get("/users", &reader).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(scopes_used(reader_id).await, ["users:read"]);
+}
+
 /// The closing figures of usage recording: a burst of 10,000 requests, each from a new
 /// user agent (the worst case for the client list), is counted exactly, holds a bounded
 /// amount of memory, and is written as a handful of rows.
