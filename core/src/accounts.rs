@@ -12,8 +12,8 @@ use crate::{
 use serde_json::json;
 use sqlx::PgPool;
 use types::{
-    audit::AuditAction,
     directory::{BuiltinRole, UserKind},
+    events::Event,
     session::SetupForm,
     AppError, Caller,
 };
@@ -58,7 +58,7 @@ pub async fn sign_in(
                 &format!("throttled:{}", wait.key),
                 chrono::Duration::minutes(1),
                 &anonymous,
-                AuditAction::SignInThrottled,
+                Event::SignInThrottled,
                 Target::Account(&email),
             )
             .await?;
@@ -74,7 +74,7 @@ pub async fn sign_in(
             audit::record(
                 pool,
                 &anonymous,
-                AuditAction::SignInFailed,
+                Event::SignInFailed,
                 Target::Account(&email),
                 json!({}),
             )
@@ -100,7 +100,7 @@ pub async fn sign_in(
     audit::record(
         &mut *tx,
         &actor,
-        AuditAction::SignInSucceeded,
+        Event::SignInSucceeded,
         Target::User {
             id: user.id,
             label: &user.email,
@@ -120,7 +120,7 @@ pub async fn sign_out(pool: &PgPool, caller: &Caller) -> Result<()> {
         audit::record(
             pool,
             &actor,
-            AuditAction::SignOut,
+            Event::SignOut,
             Target::User {
                 id: user.id,
                 label: &user.email,
@@ -144,7 +144,7 @@ pub async fn end_session(pool: &PgPool, caller: &Caller, id: i64) -> Result<()> 
     audit::record(
         &mut *tx,
         &actor,
-        AuditAction::SessionEnded,
+        Event::SessionEnded,
         Target::User {
             id: user.id,
             label: &user.email,
@@ -182,7 +182,7 @@ pub async fn set_up(
             &format!("setup-failed:{}", keys.join(",")),
             chrono::Duration::minutes(1),
             &Actor::anonymous(caller.client_addr),
-            AuditAction::SetupFailed,
+            Event::SetupFailed,
             Target::Instance,
         )
         .await?;
@@ -232,7 +232,7 @@ pub async fn set_up(
     audit::record(
         &mut *tx,
         &actor,
-        AuditAction::UserCreated,
+        Event::UserCreated,
         Target::User {
             id: user_id,
             label: &email,
@@ -275,7 +275,7 @@ pub async fn change_password(
         audit::record(
             pool,
             &Actor::user(user, caller.client_addr),
-            AuditAction::PasswordChangeFailed,
+            Event::PasswordChangeFailed,
             Target::User {
                 id: user.id,
                 label: &user.email,
@@ -304,7 +304,7 @@ pub async fn change_password(
     audit::record(
         &mut *tx,
         &actor,
-        AuditAction::PasswordChanged,
+        Event::PasswordChanged,
         Target::User {
             id: user.id,
             label: &user.email,

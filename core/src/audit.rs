@@ -6,7 +6,8 @@ use serde_json::Value;
 use sqlx::PgPool;
 use std::net::IpAddr;
 use types::{
-    audit::{AuditAction, AuditEvent, AuditFilter},
+    audit::{AuditEvent, AuditFilter},
+    events::Event,
     permissions::AUDIT_READ,
     Page,
 };
@@ -111,7 +112,7 @@ impl Target<'_> {
 pub async fn record<'e>(
     db: impl sqlx::PgExecutor<'e>,
     actor: &Actor,
-    action: AuditAction,
+    action: Event,
     target: Target<'_>,
     details: Value,
 ) -> Result<i64> {
@@ -143,7 +144,7 @@ pub async fn record_once_per(
     key: &str,
     window: chrono::Duration,
     actor: &Actor,
-    action: AuditAction,
+    action: Event,
     target: Target<'_>,
 ) -> Result<bool> {
     let mut tx = pool.begin().await?;
@@ -206,7 +207,7 @@ struct Row {
     at: DateTime<Utc>,
     actor: String,
     actor_token: Option<String>,
-    action: String,
+    action: Event,
     target: Option<String>,
     client_addr: Option<String>,
     details: Value,

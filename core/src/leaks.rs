@@ -25,7 +25,7 @@ use p256::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgPool;
-use types::{audit::AuditAction, webhooks::EventKind};
+use types::events::Event;
 
 /// The public keys leak reports are signed with, each under the identifier the reporter
 /// sends in `Github-Public-Key-Identifier` (GitHub rotates its keys and publishes several).
@@ -253,7 +253,7 @@ async fn flag_if_ours(pool: &PgPool, reporter: &Principal, r: &Reported) -> Resu
     audit::record(
         &mut *tx,
         &reporter.into(),
-        AuditAction::TokenLeaked,
+        Event::TokenLeaked,
         Target::Token(parsed.public_id),
         json!({ "name": name, "url": r.url, "source": r.source, "type": r.kind }),
     )
@@ -263,7 +263,7 @@ async fn flag_if_ours(pool: &PgPool, reporter: &Principal, r: &Reported) -> Resu
         "url": r.url,
         "source": r.source,
     });
-    webhooks::enqueue(&mut tx, EventKind::TokenLeaked, data).await?;
+    webhooks::enqueue(&mut tx, Event::TokenLeaked, data).await?;
     tx.commit().await?;
     Ok(Some(ours))
 }

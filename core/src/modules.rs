@@ -9,8 +9,8 @@ use crate::{
 use serde_json::json;
 use sqlx::PgPool;
 use types::{
-    audit::AuditAction,
     directory::{Module, NewModule},
+    events::Event,
     permissions, AppError,
 };
 
@@ -59,7 +59,7 @@ pub async fn create(pool: &PgPool, p: &Principal, new: NewModule) -> Result<Modu
     audit::record(
         &mut *tx,
         &p.into(),
-        AuditAction::ModuleAdded,
+        Event::ModuleAdded,
         Target::Module(&slug),
         json!({ "description": description }),
     )

@@ -10,8 +10,8 @@ use crate::{
 use serde_json::json;
 use sqlx::PgPool;
 use types::{
-    audit::AuditAction,
     directory::{NewRole, Role, RolePatch, RoleRef},
+    events::Event,
     permissions::{ROLES_READ, ROLES_WRITE},
     AppError,
 };
@@ -157,7 +157,7 @@ pub async fn create(pool: &PgPool, p: &Principal, new: NewRole) -> Result<Role> 
     audit::record(
         &mut *tx,
         &p.into(),
-        AuditAction::RoleCreated,
+        Event::RoleCreated,
         Target::Role { id, name: &name },
         json!({ "id": id, "permissions": permissions }),
     )
@@ -201,7 +201,7 @@ pub async fn update(pool: &PgPool, p: &Principal, id: i64, patch: RolePatch) -> 
     audit::record(
         &mut *tx,
         &p.into(),
-        AuditAction::RoleChanged,
+        Event::RoleChanged,
         Target::Role { id, name: &name },
         json!({
             "id": id,
@@ -219,7 +219,7 @@ pub async fn update(pool: &PgPool, p: &Principal, id: i64, patch: RolePatch) -> 
         "users": role.user_count,
         "actor": p.label,
     });
-    crate::webhooks::enqueue(&mut tx, types::webhooks::EventKind::RoleChanged, data).await?;
+    crate::webhooks::enqueue(&mut tx, types::events::Event::RoleChanged, data).await?;
     tx.commit().await?;
     Ok(role)
 }
@@ -251,7 +251,7 @@ pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
     audit::record(
         &mut *tx,
         &p.into(),
-        AuditAction::RoleDeleted,
+        Event::RoleDeleted,
         Target::Role {
             id,
             name: &role.name,

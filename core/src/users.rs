@@ -12,10 +12,10 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 use types::{
-    audit::AuditAction,
     directory::{
         BuiltinRole, DeleteOptions, NewUser, RoleRef, UserFilter, UserKind, UserPatch, UserSummary,
     },
+    events::Event,
     permissions::{USERS_CREDENTIALS, USERS_READ, USERS_WRITE},
     AppError, Page,
 };
@@ -193,7 +193,7 @@ pub async fn create(
     audit::record(
         &mut *tx,
         &p.into(),
-        AuditAction::UserCreated,
+        Event::UserCreated,
         Target::User { id, label: &target },
         json!({ "id": id, "kind": kind, "display_name": display_name, "role": role.name }),
     )
@@ -261,9 +261,9 @@ pub async fn update(
         .clone()
         .unwrap_or_else(|| before.display_name.clone());
     let action = match (before.active, active) {
-        (true, false) => AuditAction::UserDisabled,
-        (false, true) => AuditAction::UserEnabled,
-        _ => AuditAction::UserChanged,
+        (true, false) => Event::UserDisabled,
+        (false, true) => Event::UserEnabled,
+        _ => Event::UserChanged,
     };
     let after = get(&mut *tx, p, id).await?;
     audit::record(
@@ -282,7 +282,7 @@ pub async fn update(
         }),
     )
     .await?;
-    if action == AuditAction::UserDisabled {
+    if action == Event::UserDisabled {
         // Their tokens stop with them: the systems using those tokens hear it now.
         let tokens: Vec<(String, String)> = sqlx::query_as(
             "SELECT public_id, name FROM api_tokens
@@ -302,7 +302,7 @@ pub async fn update(
             "revoked_created_tokens": revoked,
             "actor": p.label,
         });
-        crate::webhooks::enqueue(&mut tx, types::webhooks::EventKind::UserDisabled, data).await?;
+        crate::webhooks::enqueue(&mut tx, types::events::Event::UserDisabled, data).await?;
     }
     tx.commit().await?;
     Ok(after)
@@ -345,7 +345,7 @@ pub async fn delete(pool: &PgPool, p: &Principal, id: i64, options: DeleteOption
     audit::record(
         &mut *tx,
         &p.into(),
-        AuditAction::UserDeleted,
+        Event::UserDeleted,
         Target::User { id, label: &target },
         json!({ "id": id, "kind": user.kind, "role": user.role.name, "revoked_tokens": revoked,
                 "revoked_created_tokens": made }),

@@ -47,7 +47,7 @@ use std::{
     time::{Duration, Instant},
 };
 use tokio::sync::{mpsc, oneshot};
-use types::{audit::AuditAction, tokens::Propagation};
+use types::{events::Event, tokens::Propagation};
 
 /// Where triggers send what changed (see the migration).
 const CHANGES: &str = "latchkey_verifier";
@@ -291,7 +291,7 @@ impl Verifier {
             &format!("used-after-replacement {public_id}"),
             chrono::Duration::from_std(REPLACED_USE_QUIET).expect("ten minutes"),
             &audit::Actor::anonymous(client),
-            AuditAction::TokenUsedAfterReplacement,
+            Event::TokenUsedAfterReplacement,
             audit::Target::Token(public_id),
         )
         .await;

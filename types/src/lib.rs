@@ -7,6 +7,7 @@ pub mod api_docs;
 pub mod audit;
 pub mod directory;
 pub mod error;
+pub mod events;
 pub mod permissions;
 pub mod session;
 pub mod tokens;
@@ -15,7 +16,7 @@ pub mod webhooks;
 pub use error::AppError;
 pub use session::{Caller, CurrentUser};
 
-use serde::{Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize};
 
 /// One page of a list, newest first. Pass `next_cursor` back as `cursor` for the next.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,4 +24,19 @@ use serde::{Deserialize, Serialize};
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
+}
+
+/// A query value that may be absent or empty (no filter) or else must be one of `T`'s
+/// words: `?status=` filters nothing, `?status=bogus` is refused with every status named.
+pub fn empty_as_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    match Option::<String>::deserialize(deserializer)?.as_deref() {
+        None | Some("") => Ok(None),
+        Some(word) => {
+            T::deserialize(serde::de::value::StrDeserializer::<D::Error>::new(word)).map(Some)
+        }
+    }
 }

@@ -80,8 +80,11 @@ pub fn search_text(typed: &str) -> String {
     }
 }
 
+/// Where a token is in its life. The database's text is read into it (an unknown word is
+/// an error, never a default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema, sqlx::Type))]
+#[cfg_attr(feature = "server", sqlx(type_name = "text", rename_all = "lowercase"))]
 #[serde(rename_all = "lowercase")]
 pub enum TokenStatus {
     Active,
@@ -111,9 +114,36 @@ impl TokenStatus {
             Self::Revoked => "revoked",
         }
     }
+}
 
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str() == s)
+impl std::fmt::Display for TokenStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for TokenStatus {
+    type Err = String;
+
+    fn from_str(word: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == word)
+            .ok_or_else(|| {
+                format!(
+                    "`{word}` is not a status: use {}",
+                    words(Self::ALL.map(Self::as_str))
+                )
+            })
+    }
+}
+
+/// "a, b or c".
+fn words<const N: usize>(all: [&str; N]) -> String {
+    match all.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 
@@ -498,7 +528,9 @@ pub struct Revoked {
 }
 
 /// The orders the token list offers. Each pages by its key and then the token's id.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
 pub enum TokenSort {
     /// Newest first (the default).
     #[default]
@@ -529,13 +561,27 @@ impl TokenSort {
             Self::Oldest | Self::Expires => "ascending",
         }
     }
+}
 
-    /// `None` for a word that names no order; an empty or absent one is [`Self::Newest`].
-    pub fn parse(s: Option<&str>) -> Option<Self> {
-        match s.unwrap_or("") {
-            "" => Some(Self::default()),
-            word => Self::ALL.into_iter().find(|sort| sort.as_str() == word),
-        }
+impl std::fmt::Display for TokenSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for TokenSort {
+    type Err = String;
+
+    fn from_str(word: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|sort| sort.as_str() == word)
+            .ok_or_else(|| {
+                format!(
+                    "`{word}` is not an order: use {}",
+                    words(Self::ALL.map(Self::as_str))
+                )
+            })
     }
 }
 
@@ -548,12 +594,8 @@ pub struct TokenFilter {
     pub name: Option<String>,
     /// `active`, `rolling` (replaced, in its overlap window), `replaced`, `expired` or
     /// `revoked`.
-    #[serde(default)]
-    #[cfg_attr(
-        feature = "server",
-        param(pattern = r"^(|active|rolling|replaced|expired|revoked)$")
-    )]
-    pub status: Option<String>,
+    #[serde(default, deserialize_with = "crate::empty_as_none")]
+    pub status: Option<TokenStatus>,
     /// Only this owner's tokens (token admins).
     #[serde(default)]
     pub owner_id: Option<i64>,
@@ -563,12 +605,8 @@ pub struct TokenFilter {
     pub created_by: Option<i64>,
     /// `newest` (the default), `oldest`, `last_used` (most recent first, never used last)
     /// or `expires` (soonest first, never expiring last).
-    #[serde(default)]
-    #[cfg_attr(
-        feature = "server",
-        param(pattern = r"^(|newest|oldest|last_used|expires)$")
-    )]
-    pub sort: Option<String>,
+    #[serde(default, deserialize_with = "crate::empty_as_none")]
+    pub sort: Option<TokenSort>,
     /// `true`: only live tokens, at least 30 days old, with a scope no request needed in
     /// the last 30 days (for least-privilege audits).
     #[serde(default)]

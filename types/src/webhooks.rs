@@ -3,87 +3,9 @@
 //! `webhook-signature: v1,<base64 HMAC-SHA256>`), so receivers verify them with existing
 //! libraries.
 
+use crate::events::{Event, Subscription};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-/// Every kind of event an endpoint may ask for; their names live here and nowhere else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-pub enum EventKind {
-    #[serde(rename = "token.created")]
-    TokenCreated,
-    #[serde(rename = "token.revoked")]
-    TokenRevoked,
-    #[serde(rename = "token.rolled")]
-    TokenRolled,
-    /// 30, 7 and 1 days before a token expires, each once.
-    #[serde(rename = "token.expiring")]
-    TokenExpiring,
-    #[serde(rename = "token.expired")]
-    TokenExpired,
-    /// A canary token was used: with the client's address, user agent and path.
-    #[serde(rename = "canary.triggered")]
-    CanaryTriggered,
-    /// A secret scanner reported the token found in public (with the URL).
-    #[serde(rename = "token.leaked")]
-    TokenLeaked,
-    /// A rolled token was used after its overlap window: it leaked, or a system was
-    /// missed. Its whole family is revoked.
-    #[serde(rename = "token.used_after_replacement")]
-    TokenUsedAfterReplacement,
-    /// A token was refused because its allowlist does not admit the client's address
-    /// (once per token and address in ten minutes).
-    #[serde(rename = "token.refused_address")]
-    TokenRefusedAddress,
-    /// A token was used from an address not among its recent clients.
-    #[serde(rename = "token.used_from_new_address")]
-    TokenUsedFromNewAddress,
-    /// A user was disabled: their tokens stop working.
-    #[serde(rename = "user.disabled")]
-    UserDisabled,
-    /// A role's permissions changed: its users' tokens reach further or less far.
-    #[serde(rename = "role.changed")]
-    RoleChanged,
-    /// Sent by "send a test event", to the one endpoint asked; not subscribed to.
-    #[serde(skip)]
-    Test,
-}
-
-impl EventKind {
-    /// What an endpoint may subscribe to.
-    pub const ALL: [Self; 12] = [
-        Self::TokenCreated,
-        Self::TokenRevoked,
-        Self::TokenRolled,
-        Self::TokenExpiring,
-        Self::TokenExpired,
-        Self::CanaryTriggered,
-        Self::TokenLeaked,
-        Self::TokenUsedAfterReplacement,
-        Self::TokenRefusedAddress,
-        Self::TokenUsedFromNewAddress,
-        Self::UserDisabled,
-        Self::RoleChanged,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::TokenCreated => "token.created",
-            Self::TokenRevoked => "token.revoked",
-            Self::TokenRolled => "token.rolled",
-            Self::TokenExpiring => "token.expiring",
-            Self::TokenExpired => "token.expired",
-            Self::CanaryTriggered => "canary.triggered",
-            Self::TokenLeaked => "token.leaked",
-            Self::TokenUsedAfterReplacement => "token.used_after_replacement",
-            Self::TokenRefusedAddress => "token.refused_address",
-            Self::TokenUsedFromNewAddress => "token.used_from_new_address",
-            Self::UserDisabled => "user.disabled",
-            Self::RoleChanged => "role.changed",
-            Self::Test => "webhook.test",
-        }
-    }
-}
 
 /// A registered endpoint (never its signing secret).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,7 +16,7 @@ pub struct WebhookEndpoint {
     pub url: String,
     pub description: String,
     /// The events it receives.
-    pub events: Vec<String>,
+    pub events: Vec<Event>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -117,7 +39,7 @@ pub struct NewWebhookEndpoint {
     /// `token.used_after_replacement`, `token.refused_address`,
     /// `token.used_from_new_address`, `user.disabled`, `role.changed`.
     #[cfg_attr(feature = "server", schema(min_items = 1))]
-    pub events: Vec<EventKind>,
+    pub events: Vec<Subscription>,
 }
 
 /// A new endpoint: the only time its signing secret is shown.

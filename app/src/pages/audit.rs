@@ -8,7 +8,7 @@ use crate::{
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use types::audit::{AuditAction, AuditFilter};
+use types::{audit::AuditFilter, events::Event};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -59,7 +59,7 @@ pub fn AuditPage() -> impl IntoView {
             <label class="sr-only" for="audit-action">"Action"</label>
             <select id="audit-action" on:change=move |ev| action.set(event_target_value(&ev))>
                 <option value="">"All actions"</option>
-                {AuditAction::filter_choices().into_iter().map(|a| view! { <option value=a>{a}</option> }).collect_view()}
+                {Event::filter_choices().into_iter().map(|a| view! { <option value=a>{a}</option> }).collect_view()}
             </select>
             <label for="audit-from">"From"</label>
             <input id="audit-from" type="date" prop:value=move || from.get() on:input=move |ev| from.set(event_target_value(&ev))/>
@@ -82,7 +82,7 @@ pub fn AuditPage() -> impl IntoView {
                                             <tr>
                                                 <td class="nowrap" title=move || time::exact(e.at)><When at=e.at/></td>
                                                 <td>{e.actor}</td>
-                                                <td class="mono">{e.action}</td>
+                                                <td class="mono">{e.action.as_str()}</td>
                                                 <td class="mono">{e.target.unwrap_or_default()}</td>
                                                 <td class="mono">{e.client_addr.unwrap_or_default()}</td>
                                                 <td class="mono details">{if e.details.as_object().is_some_and(|o| o.is_empty()) { String::new() } else { e.details.to_string() }}</td>

@@ -183,7 +183,7 @@ pub fn TokenDetailPage() -> impl IntoView {
                                 {events.into_iter().map(|e| view! {
                                     <tr>
                                         <td class="nowrap"><When at=e.at/></td>
-                                        <td class="mono">{e.action}</td>
+                                        <td class="mono">{e.action.as_str()}</td>
                                         <td>{e.actor}</td>
                                         <td class="mono">{e.client_addr.unwrap_or_default()}</td>
                                     </tr>

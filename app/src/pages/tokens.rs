@@ -36,8 +36,8 @@ pub fn TokensPage() -> impl IntoView {
         ..Default::default()
     };
     let (q, set_q) = query_signal_with_options::<String>("q", replace());
-    let (status, set_status) = query_signal_with_options::<String>("status", replace());
-    let (sort, set_sort) = query_signal_with_options::<String>("sort", replace());
+    let (status, set_status) = query_signal_with_options::<TokenStatus>("status", replace());
+    let (sort, set_sort) = query_signal_with_options::<TokenSort>("sort", replace());
     let (cursor, set_cursor) = query_signal_with_options::<String>("cursor", replace());
     // Cursors of the pages before this one, for "Previous".
     let earlier = RwSignal::new(Vec::<Option<String>>::new());
@@ -66,13 +66,9 @@ pub fn TokensPage() -> impl IntoView {
             })
         },
     );
-    let order = Memo::new(move |_| TokenSort::parse(sort.get().as_deref()).unwrap_or_default());
+    let order = Memo::new(move |_| sort.get().unwrap_or_default());
     let sort_by = Callback::new(move |by: TokenSort| {
-        set_sort.set(
-            Some(by)
-                .filter(|b| *b != TokenSort::Newest)
-                .map(|b| b.as_str().to_owned()),
-        );
+        set_sort.set(Some(by).filter(|b| *b != TokenSort::Newest));
         set_cursor.set(None);
         earlier.set(Vec::new());
     });
@@ -134,14 +130,13 @@ pub fn TokensPage() -> impl IntoView {
                 prop:value=move || typed.get() on:input=on_input/>
             <label for="filter-status" class="sr-only">"Status"</label>
             <select id="filter-status" on:change=move |ev| {
-                let v = event_target_value(&ev);
-                set_status.set(Some(v).filter(|v| !v.is_empty()));
+                set_status.set(event_target_value(&ev).parse().ok());
                 set_cursor.set(None);
                 earlier.set(Vec::new());
             }>
                 <option value="" selected=move || status.get().is_none()>"All statuses"</option>
-                {["active", "expired", "revoked"].map(|s| view! {
-                    <option value=s selected=move || status.get().as_deref() == Some(s)>{s}</option>
+                {[TokenStatus::Active, TokenStatus::Expired, TokenStatus::Revoked].map(|s| view! {
+                    <option value=s.as_str() selected=move || status.get() == Some(s)>{s.as_str()}</option>
                 })}
             </select>
             <a class="btn" download rel="external" href=move || export_href(q.get(), status.get(), sort.get())>"Export CSV"</a>
@@ -436,8 +431,13 @@ fn ExpiringSoon() -> impl IntoView {
 }
 
 /// The CSV export of what the list shows now (its filters and order, every page).
-fn export_href(name: Option<String>, status: Option<String>, sort: Option<String>) -> String {
+fn export_href(
+    name: Option<String>,
+    status: Option<TokenStatus>,
+    sort: Option<TokenSort>,
+) -> String {
     let mut query = Vec::new();
+    let (status, sort) = (status.map(|s| s.to_string()), sort.map(|s| s.to_string()));
     for (key, value) in [("name", name), ("status", status), ("sort", sort)] {
         if let Some(value) = value.filter(|v| !v.is_empty()) {
             query.push(format!("{key}={}", percent_encode(&value)));

@@ -273,7 +273,7 @@ fn RoleChangeDialog(
             move |_| {
                 list_tokens(TokenFilter {
                     owner_id: Some(owner),
-                    status: Some("active".into()),
+                    status: Some(types::tokens::TokenStatus::Active),
                     limit: Some(100),
                     ..Default::default()
                 })
@@ -347,7 +347,7 @@ fn RemovalDialog(
             move |_| {
                 list_tokens(TokenFilter {
                     created_by: Some(user.id),
-                    status: Some("active".into()),
+                    status: Some(types::tokens::TokenStatus::Active),
                     limit: Some(100),
                     ..Default::default()
                 })

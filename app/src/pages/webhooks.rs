@@ -15,8 +15,9 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use types::{
+    events::{Event, Subscription},
     permissions::WEBHOOKS_WRITE,
-    webhooks::{EventKind, NewWebhookEndpoint, SecretRotation, WebhookEndpoint},
+    webhooks::{NewWebhookEndpoint, SecretRotation, WebhookEndpoint},
 };
 
 #[component]
@@ -76,7 +77,7 @@ pub fn WebhooksPage() -> impl IntoView {
                                         <tr>
                                             <td><span class="mono">{e.url.clone()}</span>
                                                 <div class="muted">{e.description.clone()}</div></td>
-                                            <td><Chips items=e.events.clone() label="Events"/></td>
+                                            <td><Chips items=e.events.iter().map(Event::to_string).collect() label="Events"/></td>
                                             <td class="nowrap"><When at=e.created_at/></td>
                                             <td class="nowrap">
                                                 <button type="button" class="btn btn-small" aria-label=format!("Deliveries to {}", e.url)
@@ -238,7 +239,7 @@ fn Deliveries(id: String, writable: bool) -> impl IntoView {
 fn RegisterForm(register: ServerAction<RegisterWebhook>) -> impl IntoView {
     let url = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
-    let events = RwSignal::new(vec![EventKind::TokenExpiring, EventKind::TokenRevoked]);
+    let events = RwSignal::new(vec![Event::TokenExpiring, Event::TokenRevoked]);
     let error = action_error(register);
     on_success(register, move |_| {
         url.set(String::new());
@@ -250,7 +251,11 @@ fn RegisterForm(register: ServerAction<RegisterWebhook>) -> impl IntoView {
             new: NewWebhookEndpoint {
                 url: url.get_untracked(),
                 description: Some(description.get_untracked()).filter(|d| !d.trim().is_empty()),
-                events: events.get_untracked(),
+                events: events
+                    .get_untracked()
+                    .into_iter()
+                    .map(Subscription)
+                    .collect(),
             },
         });
     };
@@ -267,7 +272,7 @@ fn RegisterForm(register: ServerAction<RegisterWebhook>) -> impl IntoView {
                     on:input=move |ev| description.set(event_target_value(&ev))/>
                 <fieldset>
                     <legend>"Events"</legend>
-                    {EventKind::ALL.into_iter().map(|kind| view! {
+                    {Event::SUBSCRIBABLE.into_iter().map(|kind| view! {
                         <label class="choice-line">
                             <input type="checkbox" value=kind.as_str()
                                 prop:checked=move || events.with(|e| e.contains(&kind))

@@ -13,7 +13,7 @@ use crate::{
 use serde_json::json;
 use sqlx::PgPool;
 use std::{net::IpAddr, sync::LazyLock, time::Duration};
-use types::{audit::AuditAction, webhooks::EventKind};
+use types::events::Event;
 
 /// One use of a canary, as the request showed it.
 #[derive(Debug, Clone)]
@@ -73,7 +73,7 @@ async fn fire(pool: &PgPool, public_id: &str, seen: &Use) -> Result<()> {
     audit::record(
         &mut *tx,
         &Actor::anonymous(seen.client_addr),
-        AuditAction::CanaryTriggered,
+        Event::CanaryTriggered,
         Target::Token(public_id),
         json!({ "name": name, "user_agent": seen.user_agent, "path": seen.path }),
     )
@@ -85,7 +85,7 @@ async fn fire(pool: &PgPool, public_id: &str, seen: &Use) -> Result<()> {
         "user_agent": seen.user_agent,
         "path": seen.path,
     });
-    webhooks::enqueue(&mut tx, EventKind::CanaryTriggered, data).await?;
+    webhooks::enqueue(&mut tx, Event::CanaryTriggered, data).await?;
     tx.commit().await?;
     Ok(())
 }

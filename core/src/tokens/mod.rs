@@ -22,10 +22,9 @@ use crate::{
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::PgPool;
-use types::webhooks::EventKind;
 use types::{
-    audit::AuditAction,
     audit::AuditEvent,
+    events::Event,
     permissions::{grants, TOKENS_ADMIN, TOKENS_READ, TOKENS_WRITE},
     tokens::{
         CreatedToken, DayUsage, ExpiringSoon, Identified, NewCanary, NewToken, OwnerChoice,
@@ -81,7 +80,7 @@ struct Row {
     canary: bool,
     canary_triggered_at: Option<DateTime<Utc>>,
     leaked_at: Option<DateTime<Utc>>,
-    status: String,
+    status: TokenStatus,
     owner_id: i64,
     owner_name: String,
     owner_email: Option<String>,
@@ -107,7 +106,7 @@ impl From<Row> for TokenSummary {
             expires_at: r.expires_at,
             last_used_at: r.last_used_at,
             revoked_at: r.revoked_at,
-            status: TokenStatus::parse(&r.status).unwrap_or(TokenStatus::Active),
+            status: r.status,
             requests_30d: r.requests_30d,
             allowed_ips: r.allowed_ips,
             replaced_at: r.replaced_at,
@@ -228,7 +227,7 @@ async fn create_with(
     audit::record(
         &mut *tx,
         &p.into(),
-        AuditAction::TokenCreated,
+        Event::TokenCreated,
         Target::Token(&generated.public_id),
         json!({
             "name": name,
@@ -243,7 +242,7 @@ async fn create_with(
     let summary = fetch(&mut *tx, row_id).await?;
     webhooks::enqueue(
         &mut tx,
-        EventKind::TokenCreated,
+        Event::TokenCreated,
         webhooks::token_data(&summary.id, &summary.name, &summary.owner, &p.label),
     )
     .await?;
@@ -454,15 +453,7 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
     } else {
         (Some(p.user_id.unwrap_or(-1)), None)
     };
-    let status = match filter.status.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(
-            TokenStatus::parse(s)
-                .ok_or_else(|| AppError::invalid("status", "Use active, expired or revoked."))?,
-        ),
-    };
-    let sort = TokenSort::parse(filter.sort.as_deref())
-        .ok_or_else(|| AppError::invalid("sort", "Use newest, oldest, last_used or expires."))?;
+    let (status, sort) = (filter.status, filter.sort.unwrap_or_default());
     let (limit, after) = paging::bounds(filter.limit, filter.cursor.as_deref())?;
     let (order, after_cursor) = sort_sql(sort);
     let name = paging::like_pattern(filter.name.as_deref());
@@ -480,7 +471,7 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
     ))
     .bind(owner)
     .bind(name)
-    .bind(status.map(TokenStatus::as_str))
+    .bind(status)
     .bind(after)
     .bind(limit + 1)
     .bind(creator)
@@ -564,17 +555,13 @@ pub(crate) async fn revoke_in(
     audit::record(
         &mut *tx,
         &p.into(),
-        AuditAction::TokenRevoked,
+        Event::TokenRevoked,
         Target::Token(public_id),
         json!({ "name": token.name, "owner": token.owner.email.as_ref().unwrap_or(&token.owner.display_name) }),
     )
     .await?;
-    webhooks::enqueue(
-        &mut *tx,
-        EventKind::TokenRevoked,
-        webhooks::token_data(public_id, &token.name, &token.owner, &p.label),
-    )
-    .await?;
+    let data = revoked_data(public_id, &token.name, &token.owner, &p.label, None);
+    webhooks::enqueue(&mut *tx, Event::TokenRevoked, data).await?;
     revoke_lineage(tx, p, &[row_id]).await?;
     let revoked = fetch(&mut *tx, row_id).await?;
     Ok((revoked, true))
@@ -608,7 +595,7 @@ pub async fn revoke_reused(
     .await?;
     let mut data = webhooks::token_data(public_id, &token.name, &token.owner, &p.label);
     data["revoked"] = json!(family);
-    webhooks::enqueue(&mut tx, EventKind::TokenUsedAfterReplacement, data).await?;
+    webhooks::enqueue(&mut tx, Event::TokenUsedAfterReplacement, data).await?;
     tx.commit().await?;
     Ok(family)
 }
@@ -623,7 +610,7 @@ pub async fn revoke_lineage(
     p: &Principal,
     roots: &[i64],
 ) -> Result<Vec<String>> {
-    let revoked: Vec<(String, String)> = sqlx::query_as(
+    let revoked: Vec<RevokedRow> = sqlx::query_as(
         "WITH RECURSIVE lineage (id, family_id) AS (
              SELECT id, family_id FROM api_tokens WHERE id = ANY($1)
              UNION
@@ -631,50 +618,90 @@ pub async fn revoke_lineage(
                  ON t.parent_id = l.id OR t.family_id = l.family_id
          )
          UPDATE api_tokens t SET revoked_at = now(), revoked_by = $2
-         FROM lineage l
-         WHERE t.id = l.id AND t.revoked_at IS NULL AND NOT t.canary
+         FROM lineage l, users u
+         WHERE t.id = l.id AND u.id = t.owner_id AND t.revoked_at IS NULL AND NOT t.canary
            AND (t.expires_at IS NULL OR t.expires_at > now())
-         RETURNING t.public_id, t.name",
+         RETURNING t.id, t.public_id, t.name, u.id AS owner_id, u.display_name AS owner_name,
+                   u.email AS owner_email, u.kind AS owner_kind",
     )
     .bind(roots)
     .bind(&p.label)
     .fetch_all(&mut *tx)
     .await?;
-    for (public_id, name) in &revoked {
+    for token in &revoked {
         audit_revocation(
             tx,
             p,
-            public_id,
-            name,
+            token,
             "a token of its lineage (the one it was rolled from or into, or the one that made it) was revoked",
         )
         .await?;
     }
-    Ok(revoked
-        .into_iter()
-        .map(|(public_id, _)| public_id)
-        .collect())
+    Ok(revoked.into_iter().map(|t| t.public_id).collect())
 }
 
-/// The audit row of a token revoked along with something else, saying `because` of what.
+/// A token revoked along with another: who owns it, for the event.
+#[derive(sqlx::FromRow)]
+struct RevokedRow {
+    id: i64,
+    public_id: String,
+    name: String,
+    owner_id: i64,
+    owner_name: String,
+    owner_email: Option<String>,
+    owner_kind: types::directory::UserKind,
+}
+
+impl RevokedRow {
+    fn owner(&self) -> OwnerRef {
+        OwnerRef {
+            id: self.owner_id,
+            display_name: self.owner_name.clone(),
+            email: self.owner_email.clone(),
+            kind: self.owner_kind,
+        }
+    }
+}
+
+/// The one shape of `token.revoked`, whatever revoked the token: the token, its owner,
+/// who acted, and `because` of what when it went along with something else (`null` when
+/// it was revoked itself).
+fn revoked_data(
+    public_id: &str,
+    name: &str,
+    owner: &OwnerRef,
+    actor: &str,
+    because: Option<&str>,
+) -> serde_json::Value {
+    let mut data = webhooks::token_data(public_id, name, owner, actor);
+    data["because"] = json!(because);
+    data
+}
+
+/// The audit row and event of a token revoked along with something else, saying
+/// `because` of what.
 async fn audit_revocation(
     tx: &mut sqlx::PgConnection,
     p: &Principal,
-    public_id: &str,
-    name: &str,
+    token: &RevokedRow,
     because: &str,
 ) -> Result<()> {
     audit::record(
         &mut *tx,
         &p.into(),
-        AuditAction::TokenRevoked,
-        Target::Token(public_id),
-        json!({ "name": name, "because": because }),
+        Event::TokenRevoked,
+        Target::Token(&token.public_id),
+        json!({ "name": token.name, "because": because }),
     )
     .await?;
-    let data =
-        json!({ "token": { "id": public_id, "name": name }, "actor": p.label, "because": because });
-    webhooks::enqueue(tx, EventKind::TokenRevoked, data).await?;
+    let data = revoked_data(
+        &token.public_id,
+        &token.name,
+        &token.owner(),
+        &p.label,
+        Some(because),
+    );
+    webhooks::enqueue(tx, Event::TokenRevoked, data).await?;
     Ok(())
 }
 
@@ -685,31 +712,23 @@ pub async fn revoke_created_by(
     p: &Principal,
     creator: i64,
 ) -> Result<Vec<String>> {
-    let made: Vec<(i64, String, String)> = sqlx::query_as(
-        "UPDATE api_tokens SET revoked_at = now(), revoked_by = $2
-         WHERE created_by = $1 AND owner_id <> $1 AND revoked_at IS NULL
-           AND (expires_at IS NULL OR expires_at > now())
-         RETURNING id, public_id, name",
+    let made: Vec<RevokedRow> = sqlx::query_as(
+        "UPDATE api_tokens t SET revoked_at = now(), revoked_by = $2
+         FROM users u
+         WHERE u.id = t.owner_id AND t.created_by = $1 AND t.owner_id <> $1
+           AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+         RETURNING t.id, t.public_id, t.name, u.id AS owner_id, u.display_name AS owner_name,
+                   u.email AS owner_email, u.kind AS owner_kind",
     )
     .bind(creator)
     .bind(&p.label)
     .fetch_all(&mut *tx)
     .await?;
-    for (_, public_id, name) in &made {
-        audit_revocation(
-            tx,
-            p,
-            public_id,
-            name,
-            "its creator was disabled or deleted",
-        )
-        .await?;
+    for token in &made {
+        audit_revocation(tx, p, token, "its creator was disabled or deleted").await?;
     }
-    let rows: Vec<i64> = made.iter().map(|(id, ..)| *id).collect();
-    let mut revoked: Vec<String> = made
-        .into_iter()
-        .map(|(_, public_id, _)| public_id)
-        .collect();
+    let rows: Vec<i64> = made.iter().map(|t| t.id).collect();
+    let mut revoked: Vec<String> = made.into_iter().map(|t| t.public_id).collect();
     revoked.extend(revoke_lineage(tx, p, &rows).await?);
     Ok(revoked)
 }

@@ -10,7 +10,7 @@ use crate::{
 use serde_json::json;
 use sqlx::PgPool;
 use std::net::IpAddr;
-use types::{audit::AuditAction, webhooks::EventKind};
+use types::events::Event;
 
 /// How many refusals one token, or one address, writes in ten minutes at most; a token
 /// and address together write one.
@@ -56,14 +56,14 @@ async fn write_refusal(
     audit::record(
         &mut *tx,
         &Actor::anonymous(addr),
-        AuditAction::TokenRefusedAddress,
+        Event::TokenRefusedAddress,
         Target::Token(public_id),
         json!({ "name": name, "address": addr_text }),
     )
     .await?;
     let mut data = webhooks::token_data(public_id, name, owner, "allowlist");
     data["address"] = json!(addr_text);
-    webhooks::enqueue(&mut tx, EventKind::TokenRefusedAddress, data).await?;
+    webhooks::enqueue(&mut tx, Event::TokenRefusedAddress, data).await?;
     tx.commit().await?;
     Ok(())
 }

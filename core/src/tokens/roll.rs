@@ -15,10 +15,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use sqlx::PgPool;
 use types::{
-    audit::AuditAction,
+    events::Event,
     permissions::{grants, TOKENS_ADMIN, TOKENS_WRITE},
     tokens::{RollToken, RolledToken, TokenPolicy},
-    webhooks::EventKind,
     AppError,
 };
 
@@ -206,7 +205,7 @@ pub async fn roll(
     audit::record(
         &mut *tx,
         &actor,
-        AuditAction::TokenCreated,
+        Event::TokenCreated,
         Target::Token(&generated.public_id),
         json!({
             "name": old.name,
@@ -221,7 +220,7 @@ pub async fn roll(
     audit::record(
         &mut *tx,
         &actor,
-        AuditAction::TokenRolled,
+        Event::TokenRolled,
         Target::Token(&old.public_id),
         json!({
             "name": old.name,
@@ -235,7 +234,7 @@ pub async fn roll(
     let replaced = fetch(&mut *tx, old.id).await?;
     let mut data = webhooks::token_data(&summary.id, &summary.name, &summary.owner, &p.label);
     data["replaces"] = json!({ "id": old.public_id, "stops_at": stops_at });
-    webhooks::enqueue(&mut tx, EventKind::TokenRolled, data).await?;
+    webhooks::enqueue(&mut tx, Event::TokenRolled, data).await?;
     tx.commit().await?;
     Ok(RolledToken {
         token: generated.plaintext,

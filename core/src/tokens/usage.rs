@@ -371,7 +371,7 @@ async fn announce_new_addresses(
         });
         crate::webhooks::enqueue(
             &mut *tx,
-            types::webhooks::EventKind::TokenUsedFromNewAddress,
+            types::events::Event::TokenUsedFromNewAddress,
             data,
         )
         .await?;

@@ -19,8 +19,8 @@ use sqlx::PgPool;
 use std::net::IpAddr;
 use std::time::Duration;
 use types::{
+    events::Event,
     permissions::{grants, AUDIT_READ, USERS_READ},
-    webhooks::EventKind,
 };
 
 /// Where [`super::enqueue`] announces new deliveries.
@@ -155,7 +155,7 @@ pub enum Lane {
 }
 
 /// The events of [`Lane::Security`].
-pub const SECURITY_EVENTS: [EventKind; 2] = [EventKind::CanaryTriggered, EventKind::TokenLeaked];
+pub const SECURITY_EVENTS: [Event; 2] = [Event::CanaryTriggered, Event::TokenLeaked];
 
 /// Runs the workers until the process ends, sending only where `destinations` allow:
 /// [`WORKERS`] of them, the first keeping to [`Lane::Security`].

@@ -8,7 +8,7 @@ use super::{enqueue, token_data};
 use crate::{error::Result, mail, settings::Settings};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
-use types::{tokens::OwnerRef, webhooks::EventKind};
+use types::{events::Event, tokens::OwnerRef};
 
 #[derive(sqlx::FromRow)]
 struct Due {
@@ -130,10 +130,10 @@ pub async fn warn(pool: &PgPool, settings: &Settings, now: DateTime<Utc>) -> Res
         let mut data = token_data(&d.public_id, &d.name, &owner, "Latchkey");
         data["expires_at"] = serde_json::json!(d.expires_at);
         let kind = if d.notice == "expired" {
-            EventKind::TokenExpired
+            Event::TokenExpired
         } else {
             data["days_left"] = serde_json::json!(d.notice.parse::<i64>().unwrap_or_default());
-            EventKind::TokenExpiring
+            Event::TokenExpiring
         };
         enqueue(&mut tx, kind, data).await?;
         if settings.mail.is_some() {

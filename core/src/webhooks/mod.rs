@@ -17,11 +17,11 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use destinations::{Checked, Destinations};
 use types::{
-    audit::AuditAction,
+    events::{Event, Subscription},
     permissions::{WEBHOOKS_READ, WEBHOOKS_WRITE},
     webhooks::{
-        CreatedWebhookEndpoint, EventKind, NewWebhookEndpoint, RotatedSigningSecret,
-        SecretRotation, WebhookDelivery, WebhookEndpoint,
+        CreatedWebhookEndpoint, NewWebhookEndpoint, RotatedSigningSecret, SecretRotation,
+        WebhookDelivery, WebhookEndpoint,
     },
     AppError,
 };
@@ -40,7 +40,7 @@ struct EndpointRow {
     public_id: String,
     url: String,
     description: String,
-    events: Vec<String>,
+    events: Vec<Event>,
     created_at: DateTime<Utc>,
 }
 
@@ -106,12 +106,12 @@ fn new_secret() -> String {
     )
 }
 
-/// The `events` field: each kind once, in the order given.
-fn check_events(events: &[EventKind]) -> Result<Vec<String>, AppError> {
-    let mut out: Vec<String> = Vec::new();
-    for kind in events {
-        if !out.iter().any(|e| e == kind.as_str()) {
-            out.push(kind.as_str().to_owned());
+/// The `events` field: each event once, in the order given.
+fn check_events(events: &[Subscription]) -> Result<Vec<Event>, AppError> {
+    let mut out: Vec<Event> = Vec::new();
+    for &Subscription(event) in events {
+        if !out.contains(&event) {
+            out.push(event);
         }
     }
     if out.is_empty() {
@@ -169,7 +169,7 @@ pub async fn register(
     audit::record(
         &mut *tx,
         &p.into(),
-        AuditAction::WebhookCreated,
+        Event::WebhookCreated,
         Target::Webhook(&public_id),
         json!({ "url": url, "events": events }),
     )
@@ -215,7 +215,7 @@ pub async fn delete(pool: &PgPool, p: &Principal, public_id: &str) -> Result<()>
     audit::record(
         &mut *tx,
         &p.into(),
-        AuditAction::WebhookDeleted,
+        Event::WebhookDeleted,
         Target::Webhook(public_id),
         json!({ "url": url }),
     )
@@ -322,7 +322,7 @@ pub async fn send_test(pool: &PgPool, p: &Principal, public_id: &str) -> Result<
          WHERE d.endpoint_id = $1 AND e.kind = $2 AND e.created_at > now() - interval '1 minute'",
     )
     .bind(endpoint)
-    .bind(EventKind::Test.as_str())
+    .bind(Event::WebhookTest.as_str())
     .fetch_one(&mut *tx)
     .await?;
     if recent >= TESTS_PER_MINUTE {
@@ -332,7 +332,7 @@ pub async fn send_test(pool: &PgPool, p: &Principal, public_id: &str) -> Result<
         .into());
     }
     let data = json!({ "endpoint": public_id, "actor": p.label });
-    let (event_id, event_row) = insert_event(&mut tx, EventKind::Test, data).await?;
+    let (event_id, event_row) = insert_event(&mut tx, Event::WebhookTest, data).await?;
     sqlx::query("INSERT INTO webhook_deliveries (endpoint_id, event_id) VALUES ($1, $2)")
         .bind(endpoint)
         .bind(event_row)
@@ -341,7 +341,7 @@ pub async fn send_test(pool: &PgPool, p: &Principal, public_id: &str) -> Result<
     audit::record(
         &mut *tx,
         &p.into(),
-        AuditAction::WebhookTested,
+        Event::WebhookTested,
         Target::Webhook(public_id),
         json!({ "event": event_id }),
     )
@@ -376,7 +376,7 @@ pub async fn rotate_secret(
     audit::record(
         &mut *tx,
         &p.into(),
-        AuditAction::WebhookSecretRotated,
+        Event::WebhookSecretRotated,
         Target::Webhook(public_id),
         json!({ "overlap": rotate.overlap.as_str(), "previous_valid_until": until }),
     )
@@ -403,7 +403,7 @@ pub async fn forget_previous_secrets(pool: &PgPool) -> Result<u64> {
 /// Writes an event, and a delivery for each endpoint that asked for its kind, inside the
 /// caller's transaction: it is sent if and only if the change commits. Returns the event's
 /// id (`msg_…`).
-pub async fn enqueue(tx: &mut sqlx::PgConnection, kind: EventKind, data: Value) -> Result<String> {
+pub async fn enqueue(tx: &mut sqlx::PgConnection, kind: Event, data: Value) -> Result<String> {
     let (event_id, row) = insert_event(tx, kind, data).await?;
     sqlx::query(
         "INSERT INTO webhook_deliveries (endpoint_id, event_id)
@@ -418,7 +418,7 @@ pub async fn enqueue(tx: &mut sqlx::PgConnection, kind: EventKind, data: Value) 
 
 async fn insert_event(
     tx: &mut sqlx::PgConnection,
-    kind: EventKind,
+    kind: Event,
     data: Value,
 ) -> Result<(String, i64)> {
     let event_id = format!("msg_{}", secrets::random_string(BASE62, 24));

@@ -2,8 +2,8 @@
 
 use super::ApiError;
 use axum::{
-    extract::{FromRequest, FromRequestParts, Query, Request},
-    http::StatusCode,
+    extract::{FromRequest, FromRequestParts, Request},
+    http::{request::Parts, StatusCode},
     Json,
 };
 use serde::de::DeserializeOwned;
@@ -49,10 +49,45 @@ fn whole_numbers_as_integers(value: &mut Value) {
     }
 }
 
-/// Query parameters whose failures are problems too.
-#[derive(FromRequestParts)]
-#[from_request(via(Query), rejection(ApiError))]
+/// Query parameters whose failures are problems too: a parameter that breaks its rule (a
+/// status no token has, a page size that is no number) is a 422 naming it, a query that
+/// cannot be read at all a 400.
 pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let pairs = form_urlencoded::parse(query.as_bytes());
+        match serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs)) {
+            Ok(value) => Ok(ApiQuery(value)),
+            Err(error) => {
+                let field = error.path().to_string();
+                let rule = error.inner().to_string();
+                Err(if field.is_empty() || field == "." || field == "?" {
+                    ApiError::Request {
+                        status: StatusCode::BAD_REQUEST,
+                        detail: format!("The query could not be read: {rule}"),
+                    }
+                } else {
+                    ApiError::App(AppError::invalid(&field, capitalised(&rule)))
+                })
+            }
+        }
+    }
+}
+
+/// A message as a sentence: its first letter capital, a full stop at its end.
+fn capitalised(message: &str) -> String {
+    let mut chars = message.chars();
+    let first: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    let rest = chars.as_str().trim_end_matches('.');
+    format!("{first}{rest}.")
+}
 
 /// A numeric id from the path; anything else names nothing, so it is "not found".
 pub fn id(raw: &str, what: &str) -> Result<i64, ApiError> {

@@ -194,14 +194,14 @@ async fn a_canary_tripped_from_many_addresses_fires_a_bounded_number_of_times(po
     let limit = i64::from(latchkey_core::tokens::canary::PER_MINUTE);
     let mut fired = 0;
     for _ in 0..100 {
-        fired = count(&app.pool, "token.canary_triggered").await;
+        fired = count(&app.pool, "canary.triggered").await;
         if fired >= limit {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(count(&app.pool, "token.canary_triggered").await, limit);
+    assert_eq!(count(&app.pool, "canary.triggered").await, limit);
     assert_eq!(fired, limit, "{limit} of 60 trips written in a minute");
 }
 
@@ -251,7 +251,7 @@ async fn only_token_admins_see_that_a_token_is_a_canary(pool: PgPool) {
     assert_eq!(used.status(), StatusCode::UNAUTHORIZED);
     let mut tripped = 0;
     for _ in 0..100 {
-        tripped = count(&app.pool, "token.canary_triggered").await;
+        tripped = count(&app.pool, "canary.triggered").await;
         if tripped > 0 {
             break;
         }

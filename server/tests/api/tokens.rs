@@ -778,3 +778,29 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+/// Status and order are words of a closed list: an empty one filters nothing, any other
+/// is refused with every word named.
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
+async fn a_status_or_order_the_list_does_not_know_is_refused_naming_every_one(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(ALL_ADMIN).await;
+    let everything = app.api_get("/tokens?status=&sort=", &admin_token).await;
+    assert_eq!(everything.status(), StatusCode::OK);
+    let revoked = json(app.api_get("/tokens?status=revoked", &admin_token).await).await;
+    assert_eq!(revoked["items"], serde_json::json!([]));
+
+    let refused = problem(app.api_get("/tokens?status=paused", &admin_token).await).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.body["errors"][0]["field"], "status");
+    let detail = refused.body["errors"][0]["message"].as_str().unwrap();
+    for status in ["active", "rolling", "replaced", "expired", "revoked"] {
+        assert!(detail.contains(status), "{detail} names {status}");
+    }
+    let refused = problem(app.api_get("/tokens?sort=name", &admin_token).await).await;
+    assert_eq!(refused.body["errors"][0]["field"], "sort");
+    let detail = refused.body["errors"][0]["message"].as_str().unwrap();
+    for sort in ["newest", "oldest", "last_used", "expires"] {
+        assert!(detail.contains(sort), "{detail} names {sort}");
+    }
+}

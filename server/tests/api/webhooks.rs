@@ -482,7 +482,7 @@ async fn a_canary_is_refused_like_any_bad_token_and_fires_within_a_second(pool: 
         .audit_actions()
         .await
         .iter()
-        .any(|a| a == "token.canary_triggered"));
+        .any(|a| a == "canary.triggered"));
     let roll = app
         .api_post(&format!("/tokens/{id}/roll"), &admin_token, json!({}))
         .await;
@@ -643,7 +643,7 @@ async fn delivery_figures(pool: PgPool) {
     let mut tx = app.pool.begin().await.unwrap();
     for i in 0..500 {
         let data = json!({ "token": { "id": format!("bench{i}"), "name": "bench" } });
-        latchkey_core::webhooks::enqueue(&mut tx, types::webhooks::EventKind::TokenRevoked, data)
+        latchkey_core::webhooks::enqueue(&mut tx, types::events::Event::TokenRevoked, data)
             .await
             .unwrap();
     }
@@ -1237,4 +1237,73 @@ async fn test_events_are_rate_limited_and_audited_and_endpoints_capped(pool: PgP
         body["detail"].as_str().unwrap().contains("at most 2"),
         "{body}"
     );
+}
+
+/// One vocabulary: `token.revoked` has one shape whether the token was revoked itself or
+/// went along with its lineage, and only the events webhooks carry may be subscribed to.
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
+async fn token_revoked_has_one_shape_and_audit_only_events_cannot_be_subscribed(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, admin_token) = app.admin_with_token(SCOPES).await;
+    let (receiver, addr) = Receiver::start(0).await;
+    register(&app, &admin_token, addr, &["token.revoked"]).await;
+    let maker = app
+        .token_made(
+            &admin_token,
+            json!({ "name": "Provisioner", "scopes": ["tokens:write", "audit:read"] }),
+        )
+        .await;
+    let made = app
+        .api_post(
+            "/tokens",
+            maker["token"].as_str().unwrap(),
+            json!({ "name": "Made by the provisioner", "scopes": ["audit:read"] }),
+        )
+        .await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let made = json(made).await;
+    let revoked = app
+        .api(
+            Method::DELETE,
+            &format!("/tokens/{}", maker["id"].as_str().unwrap()),
+            &admin_token,
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+
+    let received = receiver.until(2).await;
+    let mut events: Vec<Value> = received
+        .iter()
+        .map(|(_, body)| serde_json::from_slice(body).unwrap())
+        .collect();
+    events.sort_by_key(|e| e["data"]["because"].is_string());
+    let keys = |event: &Value| {
+        let mut keys: Vec<String> = event["data"].as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(&events[0]), ["actor", "because", "owner", "token"]);
+    assert_eq!(keys(&events[0]), keys(&events[1]), "{events:?}");
+    assert_eq!(events[0]["data"]["token"]["id"], maker["id"]);
+    assert!(events[0]["data"]["because"].is_null());
+    assert_eq!(events[1]["data"]["token"]["id"], made["id"]);
+    assert!(events[1]["data"]["because"]
+        .as_str()
+        .unwrap()
+        .contains("lineage"));
+    assert_eq!(events[0]["data"]["owner"], events[1]["data"]["owner"]);
+
+    let audit_only = app
+        .api_post(
+            "/webhooks",
+            &admin_token,
+            json!({ "url": format!("http://{addr}/hooks"), "events": ["sign_in.failed"] }),
+        )
+        .await;
+    assert_eq!(audit_only.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = json(audit_only).await;
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("cannot be subscribed to"), "{body}");
+    assert!(detail.contains("canary.triggered"), "{body}");
 }
