@@ -10,8 +10,8 @@
 
 use crate::{
     api::{
-        address_refused, bearer_token, canary_use, insufficient_scope_challenge,
-        invalid_token_challenge,
+        address_refused, bearer_token, insufficient_scope_challenge, invalid_token_challenge,
+        user_agent,
     },
     AppState,
 };
@@ -20,7 +20,11 @@ use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use latchkey_core::tokens::{canary, usage, verify::Rejection};
+use latchkey_core::tokens::{
+    present::{self, Presented, Refusal},
+    usage,
+    verify::Rejection,
+};
 use types::permissions::grants;
 
 pub const SCOPE_HEADER: &str = "x-latchkey-scope";
@@ -32,18 +36,22 @@ pub async fn forward_auth(State(state): State<AppState>, req: Request) -> Respon
         Ok(token) => token,
         Err(rejection) => return unauthorized(rejection),
     };
-    let verified = match state.verifier.verify(presented, client).await {
+    // The gateway names the original request's path, where it can.
+    let path = headers
+        .get("x-original-uri")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or(req.uri().path());
+    let presented = Presented {
+        token: presented,
+        client_addr: client,
+        user_agent: user_agent(headers),
+        path,
+    };
+    let verified = match present::authenticate(&state, presented).await {
         Ok(Ok(verified)) => verified,
-        Ok(Err(rejection)) => {
-            if rejection == Rejection::Canary {
-                // The gateway names the original request's path, where it can.
-                let path = headers
-                    .get("x-original-uri")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or(req.uri().path());
-                canary::tripped(&state.pool, presented, canary_use(headers, client, path));
-            }
-            return unauthorized(rejection);
+        Ok(Err(Refusal::Token(rejection))) => return unauthorized(rejection),
+        Ok(Err(Refusal::Address(client))) => {
+            return (StatusCode::FORBIDDEN, address_refused(client)).into_response()
         }
         Err(error) => {
             let status = match error.into_answer() {
@@ -53,19 +61,13 @@ pub async fn forward_auth(State(state): State<AppState>, req: Request) -> Respon
             return status.into_response();
         }
     };
-    if !verified.allowlist.admits(client) {
-        latchkey_core::tokens::refusals::refused(&state, &verified, client);
-        return (StatusCode::FORBIDDEN, address_refused(client)).into_response();
-    }
     let required: Vec<&str> = required_scopes(headers).collect();
     let missing = required.iter().find(|s| !grants(&verified.effective, s));
     state.usage.record(
         verified.token_row,
         usage::Request {
             client_addr: client,
-            user_agent: headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok()),
+            user_agent: user_agent(headers),
             scopes: if missing.is_none() { &required } else { &[] },
         },
     );

@@ -4,6 +4,7 @@
 pub mod allowlist;
 pub mod canary;
 pub mod format;
+pub mod present;
 pub mod refusals;
 pub mod revocation;
 mod roll;

@@ -15,9 +15,11 @@ use axum::{
 };
 use base64::Engine;
 use latchkey_core::{
-    principal::{ActingToken, Principal},
+    principal::Principal,
     tokens::{
-        canary, usage,
+        canary,
+        present::{self, Presented, Refusal},
+        usage,
         verify::{Rejection, Verified},
     },
 };
@@ -84,12 +86,8 @@ pub async fn authenticate(
         Ok(verified) => verified,
         Err(error) => return error.into_response(),
     };
-    if !verified.allowlist.admits(client_addr) {
-        latchkey_core::tokens::refusals::refused(&state, &verified, client_addr);
-        return ApiError::AddressRefused(client_addr).into_response();
-    }
     let effective = verified.effective.join(", ");
-    let principal = acting_for_owner(&verified, client_addr);
+    let principal = present::acting_for_owner(&verified, client_addr);
     let needed = principal.token.as_ref().map(|t| t.needed.clone());
     let user_agent = req
         .headers()
@@ -133,26 +131,6 @@ pub async fn authenticate(
     response
 }
 
-/// The token's owner, acting with the token's effective scopes.
-fn acting_for_owner(verified: &Verified, client_addr: Option<std::net::IpAddr>) -> Principal {
-    let owner = &verified.owner;
-    Principal {
-        user_id: Some(owner.id),
-        label: owner
-            .email
-            .clone()
-            .unwrap_or_else(|| owner.display_name.clone()),
-        permissions: verified.effective.clone(),
-        token: Some(ActingToken {
-            row_id: verified.token_row,
-            public_id: verified.public_id.clone(),
-            expires_at: verified.expires_at,
-            needed: Default::default(),
-        }),
-        client_addr,
-    }
-}
-
 /// The token an `Authorization: Bearer …` header presents.
 pub fn bearer_token(headers: &HeaderMap) -> Result<&str, Rejection> {
     let (scheme, token) = authorization(headers)?;
@@ -194,10 +172,7 @@ fn presented_token(headers: &HeaderMap, basic: bool) -> Result<Cow<'_, str>, Rej
 pub fn canary_use(headers: &HeaderMap, client_addr: Option<IpAddr>, path: &str) -> canary::Use {
     canary::Use {
         client_addr,
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        user_agent: user_agent(headers).map(str::to_owned),
         path: path.to_owned(),
     }
 }
@@ -205,22 +180,32 @@ pub fn canary_use(headers: &HeaderMap, client_addr: Option<IpAddr>, path: &str) 
 /// The route whose callers may authenticate with HTTP Basic.
 const INTROSPECTION: &str = "/api/v1/tokens/introspect";
 
+/// The request's token, checked as every presented token is (see [`present`]).
 async fn verify_header(
     state: &AppState,
     headers: &HeaderMap,
     client_addr: Option<IpAddr>,
     route: &str,
 ) -> Result<Verified, ApiError> {
-    let presented = presented_token(headers, route == INTROSPECTION).map_err(ApiError::Token)?;
-    let verified = state.verifier.verify(&presented, client_addr).await?;
-    if let Err(Rejection::Canary) = verified {
-        canary::tripped(
-            &state.pool,
-            &presented,
-            canary_use(headers, client_addr, route),
-        );
+    let token = presented_token(headers, route == INTROSPECTION).map_err(ApiError::Token)?;
+    let presented = Presented {
+        token: &token,
+        client_addr,
+        user_agent: user_agent(headers),
+        path: route,
+    };
+    match present::authenticate(state, presented).await? {
+        Ok(verified) => Ok(verified),
+        Err(Refusal::Token(rejection)) => Err(ApiError::Token(rejection)),
+        Err(Refusal::Address(client)) => Err(ApiError::AddressRefused(client)),
     }
-    verified.map_err(ApiError::Token)
+}
+
+/// The client's `User-Agent`, if it is text.
+pub fn user_agent(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Bearer {

@@ -20,7 +20,7 @@ mod tokens;
 mod users;
 mod webhooks;
 
-pub use auth::{bearer_token, canary_use, Bearer};
+pub use auth::{bearer_token, canary_use, user_agent, Bearer};
 pub use openapi::reference;
 pub use problem::{
     address_refused, insufficient_scope_challenge, invalid_token_challenge, ApiError, ApiResult,
