@@ -17,6 +17,7 @@ TOKENS="${BENCH_TOKENS:-100000}"
 RUNS="${BENCH_RUNS:-30}"
 ensure_rust_tools
 ensure_node_tools
+ensure_end2end_packages
 ensure_postgres
 ensure_chromium
 

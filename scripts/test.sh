@@ -12,6 +12,7 @@ ensure_lint_tools
 ensure_advisory_db
 ensure_schemathesis
 ensure_node_tools
+ensure_end2end_packages
 ensure_postgres
 ensure_nginx
 ensure_chromium
@@ -29,7 +30,7 @@ trap cleanup EXIT
 
 say "static checks: formatting, lints (server and browser builds), dependencies and advisories"
 cargo fmt --all --check
-cargo clippy -p types -p latchkey-core -p app -p server --features app/ssr --all-targets -- -D warnings
+cargo clippy -p types -p latchkey-core -p app -p server -p xtask --features app/ssr --all-targets -- -D warnings
 cargo clippy -p types -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 # cargo-deny reads the whole graph, every platform's crates included: fetch them first.
 cargo fetch --quiet

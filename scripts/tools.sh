@@ -2,7 +2,7 @@
 # skipping whatever is already there. Safe to run again and again.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+export PATH="$HOME/.cargo/bin:$PATH"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -84,15 +84,30 @@ ensure_advisory_db() {
   fi
 }
 
-# Playwright, and for the release build binaryen (wasm-opt's library) and terser.
+# The release build's npm packages (xtask/package.json: binaryen, terser).
 ensure_node_tools() {
   command -v npm >/dev/null || apt_install nodejs npm
-  # What the build uses of them (xtask/wasm-opt.mjs loads binaryen's library) stands for all.
-  if [ ! -f "$ROOT/end2end/node_modules/binaryen/index.js" ] ||
-     [ ! -x "$ROOT/end2end/node_modules/.bin/terser" ] ||
-     [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
-    say "installing the end-to-end test packages"
-    (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
+  npm_ci_if_stale "$ROOT/xtask" "binaryen/index.js" "terser/bin/terser"
+}
+
+# The browser tests' npm packages (end2end/package.json: Playwright, axe).
+ensure_end2end_packages() {
+  command -v npm >/dev/null || apt_install nodejs npm
+  npm_ci_if_stale "$ROOT/end2end" "@playwright/test/package.json"
+}
+
+# `npm ci` in $1 unless every file named after it is installed and the lock file is no
+# newer than the installation.
+npm_ci_if_stale() {
+  local dir="$1" file stale=""
+  shift
+  for file in "$@"; do
+    [ -f "$dir/node_modules/$file" ] || stale=1
+  done
+  [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ] && stale=1
+  if [ -n "$stale" ]; then
+    say "installing the npm packages of ${dir#"$ROOT"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund)
   fi
 }
 

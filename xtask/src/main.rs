@@ -6,20 +6,72 @@
 //! npm `binaryen`'s library (`wasm-opt.mjs`); and lays the site out in `target/site` as
 //! the server expects it, with the environment cargo-leptos gives.
 //!
-//! `cargo leptos watch --split` still works for development: the workspace keeps its
-//! `[[workspace.metadata.leptos]]` section, which this file follows.
+//! Its settings (the output name, the site's folders and address, the style file, the
+//! Wasm's profile) are the workspace's `[[workspace.metadata.leptos]]` section, read with
+//! `cargo metadata`: written once, for this file and `cargo leptos watch --split` alike.
+//! Its npm tools (binaryen, terser) are `xtask/package.json`'s, found in
+//! `xtask/node_modules`.
 
 use std::{
     env, fs,
     path::{Path, PathBuf},
     process::{Command, ExitCode},
+    sync::OnceLock,
 };
 
-const OUTPUT_NAME: &str = "latchkey";
-const SITE_ROOT: &str = "target/site";
-const PKG_DIR: &str = "pkg";
-const SITE_ADDR: &str = "127.0.0.1:3000";
-const STYLE_FILE: &str = "style/main.css";
+/// The site's settings, from `[[workspace.metadata.leptos]]`.
+struct Site {
+    output_name: String,
+    site_root: String,
+    pkg_dir: String,
+    site_addr: String,
+    reload_port: String,
+    style_file: String,
+    wasm_profile: String,
+}
+
+static SITE: OnceLock<Site> = OnceLock::new();
+
+fn site() -> &'static Site {
+    SITE.get()
+        .expect("the workspace's settings are read first, in main")
+}
+
+/// Reads `[[workspace.metadata.leptos]]` (its first entry) with `cargo metadata`.
+fn read_site(root: &Path) -> Result<Site> {
+    let output = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["metadata", "--format-version=1", "--no-deps", "--offline"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("cannot read cargo metadata's answer: {e}"))?;
+    let leptos = &metadata["metadata"]["leptos"][0];
+    let field = |name: &str| -> Result<String> {
+        match &leptos[name] {
+            serde_json::Value::String(text) => Ok(text.clone()),
+            serde_json::Value::Number(n) => Ok(n.to_string()),
+            _ => Err(format!(
+                "Cargo.toml's [[workspace.metadata.leptos]] has no `{name}`"
+            )),
+        }
+    };
+    Ok(Site {
+        output_name: field("name")?,
+        site_root: field("site-root")?,
+        pkg_dir: field("site-pkg-dir")?,
+        site_addr: field("site-addr")?,
+        reload_port: field("reload-port")?,
+        style_file: field("style-file")?,
+        wasm_profile: field("lib-profile-release")?,
+    })
+}
 /// The name Leptos's hydration script imports the split loader by.
 const SPLIT_LINK_NAME: &str = "./__wasm_split.______________________.js";
 const SPLIT_MANIFEST: &str = "__wasm_split_manifest.json";
@@ -29,6 +81,16 @@ type Result<T> = std::result::Result<T, String>;
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match read_site(&root()) {
+        Ok(site) => {
+            let _ = SITE.set(site);
+        }
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let (site_root, site_addr) = (&site().site_root, &site().site_addr);
     let outcome = match args[..] {
         ["build"] => build_all(Server::Release),
         ["site"] => build_site(),
@@ -37,10 +99,10 @@ fn main() -> ExitCode {
         _ => {
             eprintln!(
                 "usage: cargo xtask <build|site|serve [--release]>\n  \
-                 build            release build of the server and the site in {SITE_ROOT}, side by side\n  \
+                 build            release build of the server and the site in {site_root}, side by side\n  \
                  site             the site alone (Wasm, JS, CSS)\n  \
                  serve            the site and a debug build of the server (a third of the\n                   \
-                 release build's time), then run Latchkey on http://{SITE_ADDR}\n  \
+                 release build's time), then run Latchkey on http://{site_addr}\n  \
                  serve --release  the same with the release build of the server"
             );
             return ExitCode::from(2);
@@ -65,12 +127,13 @@ fn root() -> PathBuf {
 /// What cargo-leptos sets for both builds: Leptos reads some at compile time (the output
 /// name decides the Wasm file the hydration script loads), the server the rest at start.
 fn leptos_env() -> [(&'static str, &'static str); 6] {
+    let site = site();
     [
-        ("LEPTOS_OUTPUT_NAME", OUTPUT_NAME),
-        ("LEPTOS_SITE_ROOT", SITE_ROOT),
-        ("LEPTOS_SITE_PKG_DIR", PKG_DIR),
-        ("LEPTOS_SITE_ADDR", SITE_ADDR),
-        ("LEPTOS_RELOAD_PORT", "3001"),
+        ("LEPTOS_OUTPUT_NAME", &site.output_name),
+        ("LEPTOS_SITE_ROOT", &site.site_root),
+        ("LEPTOS_SITE_PKG_DIR", &site.pkg_dir),
+        ("LEPTOS_SITE_ADDR", &site.site_addr),
+        ("LEPTOS_RELOAD_PORT", &site.reload_port),
         ("LEPTOS_HASH_FILES", "false"),
     ]
 }
@@ -100,14 +163,17 @@ fn cargo(root: &Path) -> Command {
 /// The browser's files in `target/site/pkg`: the Wasm split a chunk a page, its JS, the CSS.
 fn build_site() -> Result<()> {
     let root = root();
-    let pkg = root.join(SITE_ROOT).join(PKG_DIR);
+    let pkg = root.join(&site().site_root).join(&site().pkg_dir);
     // Chunks of an earlier build must not linger beside this one's.
     if pkg.exists() {
         fs::remove_dir_all(&pkg).map_err(|e| format!("cannot empty {}: {e}", pkg.display()))?;
     }
     fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
 
-    say("building the browser's Wasm (frontend, profile wasm-release)");
+    say(&format!(
+        "building the browser's Wasm (frontend, profile {})",
+        site().wasm_profile
+    ));
     run(cargo(&root)
         .args([
             "build",
@@ -115,10 +181,12 @@ fn build_site() -> Result<()> {
             "--lib",
             "--target=wasm32-unknown-unknown",
             "--no-default-features",
-            "--profile=wasm-release",
+            &format!("--profile={}", site().wasm_profile),
         ])
         .args(remap_source_paths(&root)))?;
-    let target = target_dir(&root).join("wasm32-unknown-unknown/wasm-release");
+    let target = target_dir(&root)
+        .join("wasm32-unknown-unknown")
+        .join(&site().wasm_profile);
     let split_main = target.join("frontend_split.wasm");
 
     say("splitting it: a main module and a chunk a page");
@@ -126,9 +194,12 @@ fn build_site() -> Result<()> {
 
     say("generating the JavaScript bindings (wasm-bindgen)");
     bindings(&split_main, &pkg)?;
-    let main_wasm = pkg.join(format!("{OUTPUT_NAME}.wasm"));
-    fs::rename(pkg.join(format!("{OUTPUT_NAME}_bg.wasm")), &main_wasm)
-        .map_err(|e| format!("cannot rename wasm-bindgen's output: {e}"))?;
+    let main_wasm = pkg.join(format!("{}.wasm", site().output_name));
+    fs::rename(
+        pkg.join(format!("{}_bg.wasm", site().output_name)),
+        &main_wasm,
+    )
+    .map_err(|e| format!("cannot rename wasm-bindgen's output: {e}"))?;
 
     let files: Vec<&PathBuf> = std::iter::once(&main_wasm).chain(&chunks).collect();
     say(&format!(
@@ -139,17 +210,17 @@ fn build_site() -> Result<()> {
 
     say("minifying the JavaScript (terser)");
     for script in [
-        pkg.join(format!("{OUTPUT_NAME}.js")),
+        pkg.join(format!("{}.js", site().output_name)),
         pkg.join(SPLIT_LINK_NAME),
     ] {
-        minify(&script)?;
+        minify(&root, &script)?;
     }
 
     fs::copy(
-        root.join(STYLE_FILE),
-        pkg.join(format!("{OUTPUT_NAME}.css")),
+        root.join(&site().style_file),
+        pkg.join(format!("{}.css", site().output_name)),
     )
-    .map_err(|e| format!("cannot copy {STYLE_FILE}: {e}"))?;
+    .map_err(|e| format!("cannot copy {}: {e}", site().style_file))?;
 
     let downloads = site_files(&pkg)?;
     say(&format!(
@@ -236,20 +307,21 @@ fn build_all(build: Server) -> Result<()> {
         .env("CARGO_TERM_PROGRESS_WHEN", "never")
         .spawn()
         .map_err(|e| format!("cannot start cargo for the server: {e}"))?;
-    let site = build_site();
-    if site.is_err() {
+    let built = build_site();
+    if built.is_err() {
         let _ = server.kill();
     }
     let status = server
         .wait()
         .map_err(|e| format!("cannot wait for the server's build: {e}"))?;
-    site?;
+    built?;
     if !status.success() {
         return Err(format!("the server's build failed ({status})"));
     }
     say(&format!(
-        "built: target/{}/server and {SITE_ROOT}",
-        build.profile_dir()
+        "built: target/{}/server and {}",
+        build.profile_dir(),
+        site().site_root
     ));
     Ok(())
 }
@@ -269,7 +341,7 @@ fn bindings(input: &Path, pkg: &Path) -> Result<()> {
         .typescript(false)
         // As the CLI: the default module path stays in the JS.
         .omit_default_module_path(false)
-        .out_name(OUTPUT_NAME)
+        .out_name(&site().output_name)
         .generate(pkg)
         .map_err(|e| format!("wasm-bindgen failed on {}: {e:#}", input.display()))
 }
@@ -306,19 +378,27 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// `wasm-opt -Oz` over `files`, by binaryen's library (npm `binaryen`, installed in
-/// `end2end/` with the browser tests): `wasm-opt.mjs` beside this crate, once a core, each
-/// given a share of the files of about equal bytes. Its output is shown only when it fails
-/// (binaryen warns about every chunk's name section otherwise).
-fn optimise(root: &Path, files: &[&PathBuf]) -> Result<()> {
-    let binaryen = root.join("end2end/node_modules/binaryen/index.js");
-    if !binaryen.exists() {
-        return Err(format!(
-            "{} is missing: install the packages of end2end/ (npm ci there; run.sh and \
-             test.sh do)",
-            binaryen.display()
-        ));
+/// A file of one of the build's npm packages (`xtask/package.json`), or what to run to
+/// install them.
+fn node_tool(root: &Path, file: &str) -> Result<PathBuf> {
+    let path = root.join("xtask/node_modules").join(file);
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} is missing: install the build's npm packages with `npm ci --prefix xtask` \
+             (run.sh and test.sh do)",
+            path.display()
+        ))
     }
+}
+
+/// `wasm-opt -Oz` over `files`, by binaryen's library (npm `binaryen`): `wasm-opt.mjs`
+/// beside this crate, once a core, each given a share of the files of about equal bytes.
+/// Its output is shown only when it fails (binaryen warns about every chunk's name section
+/// otherwise).
+fn optimise(root: &Path, files: &[&PathBuf]) -> Result<()> {
+    let binaryen = node_tool(root, "binaryen/index.js")?;
     let script = root.join("xtask/wasm-opt.mjs");
     let shares = shares_by_size(files, cores())?;
     in_parallel(&shares, |share| {
@@ -421,10 +501,11 @@ fn site_files(pkg: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Minifies an ES module in place with `terser` (npm, beside `wasm-opt`): wasm-bindgen's
+/// Minifies an ES module in place with `terser` (npm, beside binaryen): wasm-bindgen's
 /// glue shrinks by a quarter, gzip aside. Exported names stay, as other modules import them.
-fn minify(script: &Path) -> Result<()> {
-    run(Command::new("terser")
+fn minify(root: &Path, script: &Path) -> Result<()> {
+    run(Command::new("node")
+        .arg(node_tool(root, "terser/bin/terser")?)
         .arg(script)
         .args(["--module", "--compress", "--mangle", "--output"])
         .arg(script))
@@ -435,7 +516,7 @@ fn minify(script: &Path) -> Result<()> {
 /// server reads (which chunks each page needs, for preloading) to `pkg`.
 fn split(input: &Path, main_out: &Path, pkg: &Path) -> Result<Vec<PathBuf>> {
     let wasm = fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-    let main_module = format!("./{OUTPUT_NAME}.js");
+    let main_module = format!("./{}.js", site().output_name);
     let mut options = wasm_split_cli_support::Options::new(&wasm);
     options.output_dir = pkg;
     options.main_out_path = main_out;
@@ -456,7 +537,7 @@ fn serve(build: Server) -> Result<()> {
     use std::os::unix::process::CommandExt;
     let root = root();
     let server = target_dir(&root).join(build.profile_dir()).join("server");
-    say(&format!("starting Latchkey on http://{SITE_ADDR}"));
+    say(&format!("starting Latchkey on http://{}", site().site_addr));
     let error = Command::new(&server)
         .current_dir(&root)
         .envs(leptos_env())
