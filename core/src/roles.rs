@@ -6,6 +6,7 @@ use crate::{
     error::{Result, ResultExt},
     fields, modules,
     principal::Principal,
+    Core,
 };
 use serde_json::json;
 use sqlx::PgPool;
@@ -169,9 +170,9 @@ pub async fn create(pool: &PgPool, p: &Principal, new: NewRole) -> Result<Role> 
 
 /// Changes a role; the tokens of its users reach further or less far at once.
 #[tracing::instrument(skip_all, fields(actor = %p.label, role = id))]
-pub async fn update(pool: &PgPool, p: &Principal, id: i64, patch: RolePatch) -> Result<Role> {
+pub async fn update(core: &Core, p: &Principal, id: i64, patch: RolePatch) -> Result<Role> {
     p.require(ROLES_WRITE, "change roles")?;
-    let mut tx = pool.begin().await?;
+    let mut tx = core.pool.begin().await?;
     lock(&mut tx, id).await?;
     let before = get(&mut *tx, p, id).await?;
     if before.builtin {
@@ -221,13 +222,15 @@ pub async fn update(pool: &PgPool, p: &Principal, id: i64, patch: RolePatch) -> 
     });
     crate::webhooks::enqueue(&mut tx, types::events::Event::RoleChanged, data).await?;
     tx.commit().await?;
+    // The next request, here or anywhere, is answered as the change says.
+    core.verifier.settle().await;
     Ok(role)
 }
 
 #[tracing::instrument(skip_all, fields(actor = %p.label, role = id))]
-pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
+pub async fn delete(core: &Core, p: &Principal, id: i64) -> Result<()> {
     p.require(ROLES_WRITE, "delete roles")?;
-    let mut tx = pool.begin().await?;
+    let mut tx = core.pool.begin().await?;
     lock(&mut tx, id).await?;
     let role = get(&mut *tx, p, id).await?;
     if role.builtin {
@@ -260,5 +263,7 @@ pub async fn delete(pool: &PgPool, p: &Principal, id: i64) -> Result<()> {
     )
     .await?;
     tx.commit().await?;
+    // The next request, here or anywhere, is answered as the change says.
+    core.verifier.settle().await;
     Ok(())
 }

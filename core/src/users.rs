@@ -6,7 +6,7 @@ use crate::{
     fields, paging,
     passwords::Passwords,
     principal::Principal,
-    roles, tokens,
+    roles, tokens, Core,
 };
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -204,13 +204,9 @@ pub async fn create(
 }
 
 #[tracing::instrument(skip_all, fields(actor = %p.label, user = id))]
-pub async fn update(
-    pool: &PgPool,
-    p: &Principal,
-    id: i64,
-    patch: UserPatch,
-) -> Result<UserSummary> {
+pub async fn update(core: &Core, p: &Principal, id: i64, patch: UserPatch) -> Result<UserSummary> {
     p.require(USERS_WRITE, "change users")?;
+    let pool = &core.pool;
     let mut tx = pool.begin().await?;
     let before = get(&mut *tx, p, id).await?;
     require_outranks(&mut tx, p, &before, "change").await?;
@@ -305,13 +301,16 @@ pub async fn update(
         crate::webhooks::enqueue(&mut tx, types::events::Event::UserDisabled, data).await?;
     }
     tx.commit().await?;
+    // The next request, here or anywhere, is answered as the change says.
+    core.verifier.settle().await;
     Ok(after)
 }
 
 /// Deletes a user; their tokens are revoked with them (and their sessions end).
 #[tracing::instrument(skip_all, fields(actor = %p.label, user = id))]
-pub async fn delete(pool: &PgPool, p: &Principal, id: i64, options: DeleteOptions) -> Result<()> {
+pub async fn delete(core: &Core, p: &Principal, id: i64, options: DeleteOptions) -> Result<()> {
     p.require(USERS_WRITE, "delete users")?;
+    let pool = &core.pool;
     if p.is(id) {
         return Err(AppError::Forbidden("delete yourself".into()).into());
     }
@@ -352,6 +351,8 @@ pub async fn delete(pool: &PgPool, p: &Principal, id: i64, options: DeleteOption
     )
     .await?;
     tx.commit().await?;
+    // The next request, here or anywhere, is answered as the change says.
+    core.verifier.settle().await;
     Ok(())
 }
 

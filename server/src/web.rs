@@ -70,10 +70,6 @@ pub fn router(state: AppState) -> Router {
         .route("/forward-auth", any(crate::gateway::forward_auth))
         .merge(crate::api::router(&state))
         .merge(console)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            settle_after_changes,
-        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -102,21 +98,6 @@ fn request_span(req: &Request) -> Span {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
     tracing::info_span!("request", method = %req.method(), route = %route, request_id = %request_id)
-}
-
-/// After a request that may have changed something succeeds, waits until this instance's
-/// verifier has heard of the change, so that the next request (a revoked token, a disabled
-/// owner, a narrowed role) is answered as the change says. Other instances hear of it
-/// within milliseconds (see [`latchkey_core::verifier`]).
-async fn settle_after_changes(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        && req.uri().path() != "/forward-auth"
-        && req.uri().path() != "/api/v1/tokens/introspect";
-    let response = next.run(req).await;
-    if changes && response.status().is_success() {
-        state.verifier.settle().await;
-    }
-    response
 }
 
 /// Process up.

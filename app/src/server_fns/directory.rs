@@ -26,13 +26,13 @@ pub async fn create_user(new: NewUser) -> Result<UserSummary, AppError> {
 #[server(endpoint = "users/update")]
 pub async fn update_user(id: i64, patch: UserPatch) -> Result<UserSummary, AppError> {
     use super::context::{answer, core, principal};
-    answer(latchkey_core::users::update(&core()?.pool, &principal()?, id, patch).await)
+    answer(latchkey_core::users::update(&core()?, &principal()?, id, patch).await)
 }
 
 #[server(endpoint = "users/delete")]
 pub async fn delete_user(id: i64, options: DeleteOptions) -> Result<(), AppError> {
     use super::context::{answer, core, principal};
-    answer(latchkey_core::users::delete(&core()?.pool, &principal()?, id, options).await)
+    answer(latchkey_core::users::delete(&core()?, &principal()?, id, options).await)
 }
 
 #[server(endpoint = "roles/list", input = GetUrl)]
@@ -50,13 +50,13 @@ pub async fn create_role(new: NewRole) -> Result<Role, AppError> {
 #[server(endpoint = "roles/update")]
 pub async fn update_role(id: i64, patch: RolePatch) -> Result<Role, AppError> {
     use super::context::{answer, core, principal};
-    answer(latchkey_core::roles::update(&core()?.pool, &principal()?, id, patch).await)
+    answer(latchkey_core::roles::update(&core()?, &principal()?, id, patch).await)
 }
 
 #[server(endpoint = "roles/delete")]
 pub async fn delete_role(id: i64) -> Result<(), AppError> {
     use super::context::{answer, core, principal};
-    answer(latchkey_core::roles::delete(&core()?.pool, &principal()?, id).await)
+    answer(latchkey_core::roles::delete(&core()?, &principal()?, id).await)
 }
 
 #[server(endpoint = "modules/list", input = GetUrl)]

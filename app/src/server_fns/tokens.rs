@@ -58,9 +58,7 @@ pub async fn revoke_token(id: String) -> Result<Revoked, AppError> {
 pub async fn roll(id: String, roll: RollToken) -> Result<RolledToken, AppError> {
     use super::context::{answer, core, principal};
     use latchkey_core::tokens::{self, ToRoll};
-    let core = core()?;
-    let policy = core.settings.token_policy();
-    answer(tokens::roll(&core.pool, &policy, &principal()?, ToRoll::Id(&id), roll).await)
+    answer(tokens::roll(&core()?, &principal()?, ToRoll::Id(&id), roll).await)
 }
 
 #[server(endpoint = "tokens/revoke_many")]

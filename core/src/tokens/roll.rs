@@ -9,11 +9,10 @@ use crate::{
     audit::{self, Target},
     error::Result,
     principal::Principal,
-    webhooks,
+    webhooks, Core,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use sqlx::PgPool;
 use types::{
     events::Event,
     permissions::{grants, TOKENS_ADMIN, TOKENS_WRITE},
@@ -55,16 +54,17 @@ struct Old {
     parent_expires_at: Option<DateTime<Utc>>,
 }
 
-/// Rolls a token under the server's `policy`, in one transaction. The new plaintext is in
+/// Rolls a token under the server's token policy, in one transaction, and waits until the
+/// old token's shortened life is what this instance answers by. The new plaintext is in
 /// the answer and nowhere else.
 #[tracing::instrument(skip_all, fields(actor = %p.label))]
 pub async fn roll(
-    pool: &PgPool,
-    policy: &TokenPolicy,
+    core: &Core,
     p: &Principal,
     which: ToRoll<'_>,
     roll: RollToken,
 ) -> Result<RolledToken> {
+    let policy = &core.settings.token_policy();
     let public_id = match which {
         ToRoll::Id(id) => {
             p.require(TOKENS_WRITE, "roll API tokens")?;
@@ -76,7 +76,7 @@ pub async fn roll(
             .map(|t| t.public_id.clone())
             .ok_or(AppError::Unauthenticated)?,
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = core.pool.begin().await?;
     let old: Option<Old> = sqlx::query_as(
         "SELECT t.id, t.public_id, t.owner_id, t.name, t.description, t.scopes, t.allowed_ips,
                 t.created_at, t.expires_at, t.parent_id, t.created_by, t.family_id,
@@ -236,6 +236,7 @@ pub async fn roll(
     data["replaces"] = json!({ "id": old.public_id, "stops_at": stops_at });
     webhooks::enqueue(&mut tx, Event::TokenRolled, data).await?;
     tx.commit().await?;
+    core.verifier.settle().await;
     Ok(RolledToken {
         token: generated.plaintext,
         summary,

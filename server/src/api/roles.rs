@@ -67,7 +67,7 @@ async fn update_role(
 ) -> ApiResult<Json<Role>> {
     let id = id(&raw, THAT_ROLE)?;
     Ok(Json(
-        roles::update(&state.pool, &auth.principal, id, patch).await?,
+        roles::update(&state, &auth.principal, id, patch).await?,
     ))
 }
 
@@ -79,6 +79,6 @@ async fn delete_role(
     auth: Bearer,
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
-    roles::delete(&state.pool, &auth.principal, id(&raw, THAT_ROLE)?).await?;
+    roles::delete(&state, &auth.principal, id(&raw, THAT_ROLE)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

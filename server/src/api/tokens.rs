@@ -174,8 +174,7 @@ async fn rolled(
     which: tokens::ToRoll<'_>,
     roll: RollToken,
 ) -> ApiResult<(StatusCode, Json<RolledToken>)> {
-    let policy = state.settings.token_policy();
-    let rolled = tokens::roll(&state.pool, &policy, &auth.principal, which, roll).await?;
+    let rolled = tokens::roll(state, &auth.principal, which, roll).await?;
     Ok((StatusCode::CREATED, Json(rolled)))
 }
 

@@ -77,7 +77,7 @@ async fn update_user(
 ) -> ApiResult<Json<UserSummary>> {
     let id = id(&raw, THAT_USER)?;
     Ok(Json(
-        users::update(&state.pool, &auth.principal, id, patch).await?,
+        users::update(&state, &auth.principal, id, patch).await?,
     ))
 }
 
@@ -90,6 +90,6 @@ async fn delete_user(
     Path(raw): Path<String>,
     ApiQuery(options): ApiQuery<DeleteOptions>,
 ) -> ApiResult<StatusCode> {
-    users::delete(&state.pool, &auth.principal, id(&raw, THAT_USER)?, options).await?;
+    users::delete(&state, &auth.principal, id(&raw, THAT_USER)?, options).await?;
     Ok(StatusCode::NO_CONTENT)
 }
