@@ -96,12 +96,7 @@ fn not_found() -> AppError {
 
 pub async fn list(pool: &PgPool, p: &Principal, filter: UserFilter) -> Result<Page<UserSummary>> {
     p.require(USERS_READ, "see users")?;
-    let kind = match filter.kind.as_deref().filter(|k| !k.is_empty()) {
-        None => None,
-        Some(k) => Some(
-            UserKind::parse(k).ok_or_else(|| AppError::invalid("kind", "Use human or service."))?,
-        ),
-    };
+    let kind = filter.kind;
     let (limit, before) = paging::bounds(filter.limit, filter.cursor.as_deref())?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "{SELECT} WHERE ($1::text IS NULL OR u.kind = $1) AND ($2::bigint IS NULL OR u.id < $2)
@@ -242,7 +237,7 @@ pub async fn update(core: &Core, p: &Principal, id: i64, patch: UserPatch) -> Re
     .execute(&mut *tx)
     .await?;
     let revoked = if !active && patch.revoke_created_tokens == Some(true) {
-        tokens::revoke_created_by(&mut tx, p, id).await?
+        tokens::lineage::revoke_created_by(&mut tx, p, id).await?
     } else {
         Vec::new()
     };
@@ -328,9 +323,9 @@ pub async fn delete(core: &Core, p: &Principal, id: i64, options: DeleteOptions)
     .await?;
     // Their tokens go with them, and so does what those tokens made for others.
     let rows: Vec<i64> = owned.iter().map(|(row, _)| *row).collect();
-    let mut made = tokens::revoke_lineage(&mut tx, p, &rows).await?;
+    let mut made = tokens::lineage::revoke_lineage(&mut tx, p, &rows).await?;
     if options.revoke_created_tokens == Some(true) {
-        made.extend(tokens::revoke_created_by(&mut tx, p, id).await?);
+        made.extend(tokens::lineage::revoke_created_by(&mut tx, p, id).await?);
     }
     let revoked: Vec<String> = owned.into_iter().map(|(_, public_id)| public_id).collect();
     sqlx::query("DELETE FROM users WHERE id = $1")

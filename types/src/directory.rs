@@ -23,15 +23,6 @@ impl UserKind {
             Self::Service => "service",
         }
     }
-
-    /// The kind a filter names: `human` or `service`; `None` for anything else.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "human" => Some(Self::Human),
-            "service" => Some(Self::Service),
-            _ => None,
-        }
-    }
 }
 
 /// The roles every Latchkey has, whose names the rules rely on.
@@ -129,9 +120,8 @@ pub struct DeleteOptions {
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct UserFilter {
     /// `human` or `service`.
-    #[serde(default)]
-    #[cfg_attr(feature = "server", param(pattern = r"^(|human|service)$"))]
-    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "crate::empty_as_none")]
+    pub kind: Option<UserKind>,
     #[cfg_attr(feature = "server", param(pattern = r"^[0-9]{0,18}$"))]
     #[serde(default)]
     pub cursor: Option<String>,

@@ -251,3 +251,24 @@ async fn a_token_creates_people_with_passwords_only_with_users_credentials(pool:
     let created = app.api_post("/users", &provisioning, person).await;
     assert_eq!(created.status(), StatusCode::CREATED);
 }
+
+/// The list's kind is `human` or `service`: another word is refused, naming both.
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
+async fn a_kind_of_user_the_list_does_not_know_is_refused_naming_both(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, token) = app.admin_with_token(ALL_ADMIN).await;
+    let services = json(app.api_get("/users?kind=service", &token).await).await;
+    assert_eq!(services["items"], serde_json::json!([]));
+    assert_eq!(
+        app.api_get("/users?kind=", &token).await.status(),
+        StatusCode::OK
+    );
+    let refused = problem(app.api_get("/users?kind=robot", &token).await).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.body["errors"][0]["field"], "kind");
+    let message = refused.body["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("human") && message.contains("service"),
+        "{message}"
+    );
+}
