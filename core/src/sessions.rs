@@ -5,6 +5,7 @@
 use crate::{error::Result, secrets, settings::Settings};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
+use cookie::{Cookie, SameSite};
 use http::HeaderMap;
 use sqlx::PgPool;
 use std::net::IpAddr;
@@ -28,10 +29,10 @@ pub fn cookie_value<'h>(settings: &Settings, headers: &'h HeaderMap) -> Option<&
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, value)| value)
+        .flat_map(Cookie::split_parse)
+        .filter_map(|cookie| cookie.ok())
+        .find(|cookie| cookie.name() == name)
+        .and_then(|cookie| cookie.value_raw())
 }
 
 pub fn digest(cookie_value: &str) -> Vec<u8> {
@@ -185,25 +186,22 @@ pub async fn end(pool: &PgPool, digest: &[u8]) -> Result<()> {
 /// The `Set-Cookie` value that hands the browser a session. No Max-Age: the cookie lives
 /// as long as the browser session, and the server ends idle sessions itself.
 pub fn set_cookie(settings: &Settings, value: &str) -> String {
-    format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Strict{}",
-        cookie_name(settings),
-        secure(settings)
-    )
+    session_cookie(settings, value.to_owned()).to_string()
 }
 
+/// The `Set-Cookie` value that ends the browser's session.
 pub fn clear_cookie(settings: &Settings) -> String {
-    format!(
-        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
-        cookie_name(settings),
-        secure(settings)
-    )
+    let mut cookie = session_cookie(settings, String::new());
+    cookie.set_max_age(cookie::time::Duration::ZERO);
+    cookie.to_string()
 }
 
-fn secure(settings: &Settings) -> &'static str {
-    if settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    }
+/// The session cookie: HttpOnly, SameSite=Strict, for the whole site, Secure under https.
+fn session_cookie(settings: &Settings, value: String) -> Cookie<'static> {
+    Cookie::build((cookie_name(settings), value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(settings.secure_cookies)
+        .build()
 }

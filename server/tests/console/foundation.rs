@@ -348,11 +348,23 @@ fn session_cookies_are_secure_when_served_over_https() {
         secure_cookies: true,
         ..latchkey_core::Settings::default()
     };
-    assert!(sessions::set_cookie(&https, "v").ends_with("; Secure"));
+    let set = sessions::set_cookie(&https, "v");
+    let cookie = cookie::Cookie::parse(set.as_str()).unwrap();
+    assert_eq!(cookie.secure(), Some(true), "{set}");
     // Only this host may set it: no sibling subdomain can plant a session.
-    assert!(sessions::set_cookie(&https, "v").starts_with("__Host-latchkey_session=v; Path=/;"));
-    assert!(!sessions::set_cookie(&https, "v").contains("Domain"));
-    assert!(!sessions::set_cookie(&latchkey_core::Settings::default(), "v").contains("Secure"));
+    assert_eq!(
+        (cookie.name(), cookie.value()),
+        ("__Host-latchkey_session", "v")
+    );
+    assert_eq!(cookie.path(), Some("/"));
+    assert_eq!(cookie.domain(), None);
+    assert_eq!(cookie.http_only(), Some(true));
+    assert_eq!(cookie.same_site(), Some(cookie::SameSite::Strict));
+    let plain = sessions::set_cookie(&latchkey_core::Settings::default(), "v");
+    assert!(!plain.contains("Secure"), "{plain}");
+    let ended = cookie::Cookie::parse(sessions::clear_cookie(&https)).unwrap();
+    assert_eq!(ended.max_age(), Some(cookie::time::Duration::ZERO));
+    assert_eq!(ended.secure(), Some(true));
 }
 
 #[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
