@@ -45,9 +45,16 @@ impl Modify for BearerScheme {
     }
 }
 
-/// The document's operations in reading order, for the console's API page.
+/// The document's operations in reading order (by the document's tags, then by path), for
+/// the console's API page.
 pub fn reference() -> Vec<types::api_docs::ApiOperation> {
     let doc = super::document();
+    let tags: Vec<&str> = doc["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
     let mut operations = Vec::new();
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
         for (method, op) in item.as_object().into_iter().flatten() {
@@ -61,11 +68,8 @@ pub fn reference() -> Vec<types::api_docs::ApiOperation> {
             });
         }
     }
-    let order = |tag: &str| {
-        ["tokens", "users", "roles", "audit"]
-            .iter()
-            .position(|t| *t == tag)
-    };
+    // An operation under a tag the document does not list comes last.
+    let order = |tag: &str| tags.iter().position(|t| *t == tag).unwrap_or(tags.len());
     operations.sort_by(|a, b| (order(&a.tag), &a.path).cmp(&(order(&b.tag), &b.path)));
     operations
 }

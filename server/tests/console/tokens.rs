@@ -45,6 +45,10 @@ async fn the_api_page_lists_every_operation_with_its_scope(pool: PgPool) {
         .iter()
         .any(|o| o.path == "/api/v1/me" && o.scope.is_empty()));
     assert_eq!(ops.len(), 32);
+    // Grouped as the document orders its tags, webhooks last.
+    let mut tags: Vec<&str> = ops.iter().map(|o| o.tag.as_str()).collect();
+    tags.dedup();
+    assert_eq!(tags, ["tokens", "users", "roles", "audit", "webhooks"]);
 }
 
 /// Mia, a Member (she may create tokens for herself, and has no audit:read), created by
