@@ -1,7 +1,7 @@
 //! Revoking from the console and the API: the tokens are revoked in one transaction, and
 //! the answer waits for every running instance to confirm it dropped them (a receipt).
 
-use super::revoke_in;
+use super::lineage::revoke_in;
 use crate::{error::Result, principal::Principal, verifier::Verifier};
 use sqlx::PgPool;
 use std::time::Instant;
