@@ -5,8 +5,11 @@ use types::{api_docs::ApiOperation, AppError};
 
 #[server(endpoint = "api_reference", input = server_fn::codec::GetUrl)]
 pub async fn api_reference() -> Result<Vec<ApiOperation>, AppError> {
-    use super::context::{caller, with_status, ApiReference};
-    with_status(caller().user().map(|_| ()))?;
-    let reference = use_context::<ApiReference>().ok_or(AppError::Internal)?;
+    use super::context::{principal, ApiReference};
+    principal()?;
+    let reference = use_context::<ApiReference>().ok_or_else(|| {
+        leptos::logging::error!("no API reference in context");
+        AppError::Internal
+    })?;
     Ok(reference.0.as_ref().clone())
 }

@@ -34,6 +34,8 @@ async fn the_api_page_lists_every_operation_with_its_scope(pool: PgPool) {
     app.admin().await;
     let response = app.read("api_reference", &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
+    // A read is a GET, and no cache keeps what it answers.
+    assert_eq!(response.headers()["cache-control"], "no-store");
     let ops: Vec<ApiOperation> = response.json().await.unwrap();
     let create = ops
         .iter()
