@@ -22,10 +22,13 @@ use p256::{
     ecdsa::{signature::Verifier as _, Signature, VerifyingKey},
     pkcs8::DecodePublicKey,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use sqlx::PgPool;
-use types::events::Event;
+use types::{
+    events::Event,
+    leaks::{Label, Labelled, Reported},
+};
 
 /// The public keys leak reports are signed with, each under the identifier the reporter
 /// sends in `Github-Public-Key-Identifier` (GitHub rotates its keys and publishes several).
@@ -137,32 +140,6 @@ impl std::str::FromStr for LeakAction {
     }
 }
 
-/// One reported match.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-pub struct Reported {
-    /// The text the scanner matched.
-    pub token: String,
-    /// The scanner's name for the pattern, e.g. `latchkey_api_token`.
-    #[serde(rename = "type", default)]
-    pub kind: String,
-    /// Where it was found.
-    #[serde(default)]
-    pub url: String,
-    /// What kind of place (`content`, `commit`, `pull_request`, …).
-    #[serde(default)]
-    pub source: String,
-}
-
-/// The answer for one reported match, as the partner program expects it: the token by its
-/// SHA-256 (hex; the secret is not echoed), and whether it was really ours.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Labelled {
-    pub token_hash: String,
-    pub token_type: String,
-    /// `true_positive` (one of this server's tokens) or `false_positive`.
-    pub label: String,
-}
-
 /// A reported token that is one of ours.
 struct Ours {
     public_id: String,
@@ -200,11 +177,10 @@ pub async fn report(
             token_hash: hex(&secrets::sha256(r.token.trim().as_bytes())),
             token_type: r.kind.clone(),
             label: if ours.is_some() {
-                "true_positive"
+                Label::TruePositive
             } else {
-                "false_positive"
-            }
-            .into(),
+                Label::FalsePositive
+            },
         });
     }
     for chunk in to_revoke.chunks(tokens::revocation::MAX_BULK_REVOKE) {

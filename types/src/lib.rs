@@ -8,6 +8,7 @@ pub mod audit;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod leaks;
 pub mod permissions;
 pub mod session;
 pub mod tokens;

@@ -8,7 +8,8 @@ use axum::{
     http::{HeaderMap, StatusCode},
     Json,
 };
-use latchkey_core::leaks::{self, Labelled, Reported};
+use latchkey_core::leaks;
+use types::leaks::{Labelled, Reported};
 use types::AppError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
