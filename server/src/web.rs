@@ -19,7 +19,7 @@ use leptos::{
     nonce::Nonce,
     prelude::{provide_context, use_context},
 };
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::{
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -27,6 +27,15 @@ use tower_http::{
 };
 use tracing::{Level, Span};
 use types::{AppError, Caller};
+
+/// The console's routes, listed once per process. Leptos lists them by rendering the app
+/// with a process-wide flag set under which any page whose data starts loading meanwhile
+/// never finishes (leptos-rs/leptos#4773); listed once, before any instance serves, no
+/// page can fall into that window, however many instances a process starts.
+fn console_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
 
 pub fn router(state: AppState) -> Router {
     let (core, reference) = (state.core.clone(), state.api_reference.clone());
@@ -41,7 +50,7 @@ pub fn router(state: AppState) -> Router {
             provide_context(Nonce::from_value(nonce));
         }
     };
-    let routes = generate_route_list(app::App);
+    let routes = console_routes();
     let options = state.leptos_options.clone();
     // The console: pages and server functions, behind the session middleware.
     let console = Router::new()

@@ -40,6 +40,33 @@ async fn every_page_leads_to_set_up_until_an_administrator_exists(pool: PgPool) 
     assert!(page.text().await.unwrap().contains("Set up Latchkey"));
 }
 
+/// Leptos marks a process-wide flag while it lists an app's routes, and a page whose data
+/// starts loading inside that window never finishes (leptos-rs/leptos#4773). Tests start
+/// many instances in one process: the route list is made once, so pages keep answering
+/// while other instances start.
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
+async fn pages_answer_while_other_instances_start_in_the_same_process(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let starting = {
+        let state = app.state.clone();
+        tokio::task::spawn_blocking(move || {
+            for _ in 0..40 {
+                drop(server::web::router(state.clone()));
+            }
+        })
+    };
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    while !starting.is_finished() {
+        let page = client.get(app.url("/setup")).send().await.unwrap();
+        let body = page.text().await.expect("the page finishes");
+        assert!(body.contains("Set up Latchkey"));
+    }
+    starting.await.unwrap();
+}
+
 #[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn set_up_refuses_a_wrong_code(pool: PgPool) {
     let app = TestApp::spawn(pool).await;

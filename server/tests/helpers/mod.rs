@@ -135,10 +135,14 @@ impl TestApp {
     }
 }
 
+/// A browser with its own cookies that never follows redirects (tests read them). A
+/// request that gets no whole answer within a minute fails the test rather than holding
+/// the suite up (the server answers 408 after 30 seconds itself).
 fn new_browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .unwrap()
 }
