@@ -40,18 +40,13 @@ pub struct Bearer {
 pub struct Scopes(HashMap<(Method, String), String>);
 
 impl Scopes {
-    pub fn from_document(doc: &serde_json::Value) -> Self {
+    pub fn from_document(doc: &utoipa::openapi::OpenApi) -> Self {
         let mut scopes = HashMap::new();
-        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-            for (method, operation) in item.as_object().into_iter().flatten() {
-                let Ok(method) = Method::from_bytes(method.to_uppercase().as_bytes()) else {
-                    continue;
-                };
-                let Some(bearer) = operation["security"][0]["bearer"].as_array() else {
-                    continue;
-                };
-                let scope = bearer.first().and_then(|s| s.as_str()).unwrap_or_default();
-                scopes.insert((method, path.clone()), scope.to_owned());
+        for (path, item) in &doc.paths.paths {
+            for (method, operation) in super::openapi::operations(item) {
+                if let Some(scope) = super::openapi::bearer_scope(operation) {
+                    scopes.insert((method, path.clone()), scope);
+                }
             }
         }
         Self(scopes)

@@ -29,10 +29,9 @@ pub use problem::{
 
 use crate::AppState;
 use axum::{extract::DefaultBodyLimit, middleware, routing::get, Json, Router};
-use serde_json::Value;
 use std::sync::{Arc, OnceLock};
 use types::AppError;
-use utoipa::{openapi::OpenApi as Document, OpenApi};
+use utoipa::{openapi::OpenApi as Document, Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -54,16 +53,14 @@ fn operations() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document, built once from the same declarations the router serves, with
 /// the problem answers each operation can give.
-pub fn document() -> &'static Value {
-    static DOCUMENT: OnceLock<Value> = OnceLock::new();
-    DOCUMENT.get_or_init(|| finish(&operations().split_for_parts().1))
-}
-
-fn finish(document: &Document) -> Value {
-    let mut doc = serde_json::to_value(document).unwrap_or_default();
-    problems_doc::document_problems(&mut doc);
-    fields_doc::document_fields(&mut doc);
-    doc
+pub fn document() -> &'static Document {
+    static DOCUMENT: OnceLock<Document> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut document = operations().split_for_parts().1;
+        problems_doc::Problems.modify(&mut document);
+        fields_doc::FieldRules.modify(&mut document);
+        document
+    })
 }
 
 /// The API's routes, each behind the bearer authentication its declaration asks for.

@@ -25,7 +25,9 @@ async fn list_modules(
 
 /// Add a module, so services of yours can use Latchkey scopes.
 #[utoipa::path(post, path = "/modules", tag = "roles", request_body = NewModule,
-    security(("bearer" = ["roles:write"])), responses((status = 201, body = Module)))]
+    security(("bearer" = ["roles:write"])),
+    responses((status = 201, body = Module),
+              (status = 409, description = "A module of that name exists")))]
 async fn create_module(
     State(state): State<AppState>,
     auth: Bearer,

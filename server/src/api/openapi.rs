@@ -3,8 +3,13 @@
 //! names the scope it needs as a bearer security requirement: the document is the
 //! authorization contract.
 
+use super::problem::{FieldProblem, Problem};
+use axum::http::Method;
 use utoipa::{
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    openapi::{
+        path::{Operation, PathItem},
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
     Modify, OpenApi,
 };
 
@@ -18,6 +23,7 @@ use utoipa::{
                        X-Accepted-Scopes (what the operation needed)."
     ),
     modifiers(&BearerScheme),
+    components(schemas(Problem, FieldProblem)),
     tags(
         (name = "tokens", description = "API tokens: create, list, read, roll, revoke, introspect"),
         (name = "users", description = "People and service accounts"),
@@ -45,26 +51,62 @@ impl Modify for BearerScheme {
     }
 }
 
+/// The operations of a path, with their methods.
+pub fn operations(item: &PathItem) -> impl Iterator<Item = (Method, &Operation)> {
+    [
+        (Method::GET, &item.get),
+        (Method::PUT, &item.put),
+        (Method::POST, &item.post),
+        (Method::DELETE, &item.delete),
+        (Method::PATCH, &item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| operation.as_ref().map(|op| (method, op)))
+}
+
+/// The operations of a path, to change.
+pub fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operation)> {
+    [
+        (Method::GET, &mut item.get),
+        (Method::PUT, &mut item.put),
+        (Method::POST, &mut item.post),
+        (Method::DELETE, &mut item.delete),
+        (Method::PATCH, &mut item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| operation.as_mut().map(|op| (method, op)))
+}
+
+/// The scope an operation's bearer security requirement names (`""` for any valid
+/// token), or `None` for an operation that takes no bearer token.
+pub fn bearer_scope(operation: &Operation) -> Option<String> {
+    // utoipa keeps a requirement's schemes private; its serialized form is the map.
+    let requirement = operation.security.as_ref()?.first()?;
+    let requirement = serde_json::to_value(requirement).ok()?;
+    let scopes = requirement.get("bearer")?.as_array()?;
+    Some(
+        scopes
+            .first()
+            .and_then(|s| s.as_str())
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
 /// The document's operations in reading order (by the document's tags, then by path), for
 /// the console's API page.
 pub fn reference() -> Vec<types::api_docs::ApiOperation> {
     let doc = super::document();
-    let tags: Vec<&str> = doc["tags"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|t| t["name"].as_str())
-        .collect();
+    let tags: Vec<&str> = doc.tags.iter().flatten().map(|t| t.name.as_str()).collect();
     let mut operations = Vec::new();
-    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            let scope = op["security"][0]["bearer"][0].as_str().unwrap_or_default();
+    for (path, item) in &doc.paths.paths {
+        for (method, op) in self::operations(item) {
             operations.push(types::api_docs::ApiOperation {
-                tag: op["tags"][0].as_str().unwrap_or_default().to_owned(),
-                method: method.to_uppercase(),
+                tag: op.tags.iter().flatten().next().cloned().unwrap_or_default(),
+                method: method.to_string(),
                 path: path.to_owned(),
-                summary: op["summary"].as_str().unwrap_or_default().to_owned(),
-                scope: scope.to_owned(),
+                summary: op.summary.clone().unwrap_or_default(),
+                scope: bearer_scope(op).unwrap_or_default(),
             });
         }
     }

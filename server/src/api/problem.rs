@@ -7,11 +7,78 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use latchkey_core::tokens::verify::Rejection;
-use serde_json::json;
+use serde::Serialize;
 use types::AppError;
+use utoipa::ToSchema;
 
 /// How long a client should wait before trying again while the database is away.
 pub const RETRY_AFTER_SECONDS: &str = "2";
+
+/// An error, as RFC 9457 `application/problem+json`: what every failed operation answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// `/api/v1/problems/<kind>`.
+    #[serde(rename = "type")]
+    #[schema(example = "/api/v1/problems/invalid-field")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// What went wrong, for a person to act on.
+    pub detail: String,
+    /// With 403 insufficient-scope: the scope needed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// With 409 and 422: the field at fault and the rule.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    pub errors: Vec<FieldProblem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+/// The kinds of problem, each named in its `type` URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    TooManyRequests,
+    InvalidToken,
+    AddressNotAllowed,
+    BodyTooLarge,
+    UnsupportedMediaType,
+    InvalidBody,
+    MalformedRequest,
+    InsufficientScope,
+    Conflict,
+    InvalidField,
+    Forbidden,
+    NotFound,
+    Internal,
+    Unavailable,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::TooManyRequests => "too-many-requests",
+            Self::InvalidToken => "invalid-token",
+            Self::AddressNotAllowed => "address-not-allowed",
+            Self::BodyTooLarge => "body-too-large",
+            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::InvalidBody => "invalid-body",
+            Self::MalformedRequest => "malformed-request",
+            Self::InsufficientScope => "insufficient-scope",
+            Self::Conflict => "conflict",
+            Self::InvalidField => "invalid-field",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not-found",
+            Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
+        }
+    }
+}
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -108,7 +175,7 @@ pub fn insufficient_scope_challenge(scope: &str) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut extra = serde_json::Map::new();
+        let (mut scope, mut errors) = (None, Vec::new());
         let mut challenge = None;
         let mut retry: Option<String> = None;
         let (status, kind, detail) = match self {
@@ -118,7 +185,7 @@ impl IntoResponse for ApiError {
                 retry = Some(retry_after.to_string());
                 (
                     StatusCode::TOO_MANY_REQUESTS,
-                    "too-many-requests",
+                    Kind::TooManyRequests,
                     Rejection::Throttled { retry_after }.detail().into_owned(),
                 )
             }
@@ -126,21 +193,21 @@ impl IntoResponse for ApiError {
                 challenge = Some(invalid_token_challenge(rejection));
                 (
                     StatusCode::UNAUTHORIZED,
-                    "invalid-token",
+                    Kind::InvalidToken,
                     rejection.detail().into_owned(),
                 )
             }
             Self::AddressRefused(addr) => (
                 StatusCode::FORBIDDEN,
-                "address-not-allowed",
+                Kind::AddressNotAllowed,
                 address_refused(addr),
             ),
             Self::Request { status, detail } => {
                 let kind = match status {
-                    StatusCode::PAYLOAD_TOO_LARGE => "body-too-large",
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
-                    StatusCode::UNPROCESSABLE_ENTITY => "invalid-body",
-                    _ => "malformed-request",
+                    StatusCode::PAYLOAD_TOO_LARGE => Kind::BodyTooLarge,
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => Kind::UnsupportedMediaType,
+                    StatusCode::UNPROCESSABLE_ENTITY => Kind::InvalidBody,
+                    _ => Kind::MalformedRequest,
                 };
                 (status, kind, detail)
             }
@@ -150,39 +217,41 @@ impl IntoResponse for ApiError {
                 let kind = match &error {
                     AppError::MissingPermission { permission, .. } => {
                         challenge = Some(insufficient_scope_challenge(permission));
-                        extra.insert("scope".into(), json!(permission));
-                        "insufficient-scope"
+                        scope = Some(permission.clone());
+                        Kind::InsufficientScope
                     }
                     AppError::Invalid { field, message }
                     | AppError::Conflict { field, message } => {
-                        extra.insert(
-                            "errors".into(),
-                            json!([{ "field": field, "message": message }]),
-                        );
+                        errors.push(FieldProblem {
+                            field: field.clone(),
+                            message: message.clone(),
+                        });
                         if status == StatusCode::CONFLICT {
-                            "conflict"
+                            Kind::Conflict
                         } else {
-                            "invalid-field"
+                            Kind::InvalidField
                         }
                     }
-                    AppError::Forbidden(_) => "forbidden",
-                    AppError::NotFound(_) => "not-found",
-                    AppError::TooManyRequests(_) => "too-many-requests",
-                    AppError::Unauthenticated | AppError::WrongCredentials => "invalid-token",
-                    AppError::Internal | AppError::ServerFn(_) => "internal",
-                    AppError::Unavailable => "unavailable",
+                    AppError::Forbidden(_) => Kind::Forbidden,
+                    AppError::NotFound(_) => Kind::NotFound,
+                    AppError::TooManyRequests(_) => Kind::TooManyRequests,
+                    AppError::Unauthenticated | AppError::WrongCredentials => Kind::InvalidToken,
+                    AppError::Internal | AppError::ServerFn(_) => Kind::Internal,
+                    AppError::Unavailable => Kind::Unavailable,
                 };
                 (status, kind, error.to_string())
             }
         };
-        let mut body = json!({
-            "type": format!("/api/v1/problems/{kind}"),
-            "title": status.canonical_reason().unwrap_or("Error"),
-            "status": status.as_u16(),
-            "detail": detail,
-        });
-        body.as_object_mut().expect("object").extend(extra);
-        let mut response = (status, body.to_string()).into_response();
+        let problem = Problem {
+            kind: format!("/api/v1/problems/{}", kind.name()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            scope,
+            errors,
+        };
+        let body = serde_json::to_string(&problem).unwrap_or_default();
+        let mut response = (status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,

@@ -1,73 +1,65 @@
-//! The problem answers each operation can give, written into the OpenAPI document from
-//! what the operation declares (its scope, body, parameters, path and method), so that
-//! the document names every status a client may meet.
+//! The problem answers each operation can give, in the OpenAPI document. An operation
+//! declares the problems of its own (a missing thing, a clash, a rate limit) with its
+//! `#[utoipa::path(responses(...))]`; the ones that follow from what it declares
+//! otherwise are added here: every bearer operation may meet 401, 403, 408 and 503,
+//! one that reads a body or a query may meet the reading's problems. Every problem
+//! answer is given the `Problem` body, and its headers.
 
-use serde_json::{json, Value};
+use super::{openapi::operations_mut, problem::Problem};
+use utoipa::{
+    openapi::{
+        path::{Operation, ParameterIn},
+        schema::{Object, Type},
+        Content, Header, OpenApi, Ref, RefOr, Response,
+    },
+    Modify, ToSchema,
+};
 
-/// Adds the `Problem` schema and each operation's problem responses to `doc`.
-pub fn document_problems(doc: &mut Value) {
-    doc["components"]["schemas"]["Problem"] = json!({
-        "type": "object",
-        "description": "An error, as RFC 9457 application/problem+json.",
-        "required": ["type", "title", "status", "detail"],
-        "properties": {
-            "type": { "type": "string", "description": "/api/v1/problems/<kind>" },
-            "title": { "type": "string" },
-            "status": { "type": "integer" },
-            "detail": { "type": "string", "description": "What went wrong, for a person to act on." },
-            "scope": { "type": "string", "description": "With 403 insufficient-scope: the scope needed." },
-            "errors": {
-                "type": "array",
-                "description": "With 409 and 422: the field at fault and the rule.",
-                "items": {
-                    "type": "object",
-                    "required": ["field", "message"],
-                    "properties": { "field": { "type": "string" }, "message": { "type": "string" } }
-                }
+const PROBLEM_JSON: &str = "application/problem+json";
+
+pub struct Problems;
+
+impl Modify for Problems {
+    fn modify(&self, openapi: &mut OpenApi) {
+        for (_, operation) in openapi.paths.paths.values_mut().flat_map(operations_mut) {
+            for (status, description) in implied(operation) {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| RefOr::T(Response::new(description)));
             }
-        }
-    });
-    let Some(paths) = doc["paths"].as_object_mut() else {
-        return;
-    };
-    for (path, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else {
-            continue;
-        };
-        for (method, operation) in item.iter_mut() {
-            let statuses = problem_statuses(path, method, operation);
-            let responses = &mut operation["responses"];
-            for (status, description) in statuses {
-                if responses.get(status).is_none() {
-                    responses[status] = problem_response(status, description);
+            let bearer = super::openapi::bearer_scope(operation).is_some();
+            for (status, response) in &mut operation.responses.responses {
+                if let RefOr::T(response) = response {
+                    if status.starts_with(['4', '5']) {
+                        give_problem_body(status, response, bearer);
+                    }
                 }
             }
         }
     }
 }
 
-fn problem_statuses(
-    path: &str,
-    method: &str,
-    operation: &Value,
-) -> Vec<(&'static str, &'static str)> {
-    if operation["security"][0]["bearer"].as_array().is_none() {
+/// The problems that follow from what `operation` declares: its bearer security, its
+/// body, its query.
+fn implied(operation: &Operation) -> Vec<(&'static str, &'static str)> {
+    if super::openapi::bearer_scope(operation).is_none() {
         return Vec::new();
     }
     let mut statuses = vec![
         ("401", "The token is missing, malformed, unknown, expired, replaced (rolled) or revoked, or its owner is disabled."),
+        ("403", "The token lacks the scope (insufficient-scope), the owner may not do this, or the \
+                 token may not be used from the client's address (address-not-allowed)."),
         ("408", "The request did not arrive in time."),
         ("503", "The database cannot be reached for now: try again after Retry-After seconds."),
     ];
-    statuses.push((
-        "403",
-        "The token lacks the scope (insufficient-scope), the owner may not do this, or the \
-         token may not be used from the client's address (address-not-allowed).",
-    ));
-    let has_body = operation.get("requestBody").is_some();
-    let has_query = operation["parameters"]
-        .as_array()
-        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+    let has_body = operation.request_body.is_some();
+    let has_query = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| p.parameter_in == ParameterIn::Query);
     if has_body {
         statuses.extend([
             ("400", "The body is not JSON."),
@@ -81,45 +73,41 @@ fn problem_statuses(
             ("422", "A field breaks a rule (see errors)."),
         ]);
     }
-    if path.contains("{id}") {
-        statuses.push(("404", "There is no such thing, or it is not yours to see."));
-    } else if method == "post" && matches!(path, "/api/v1/users" | "/api/v1/tokens") {
-        statuses.push(("404", "The role or owner the body names does not exist."));
-    }
-    if path == "/api/v1/webhooks/{id}/test" {
-        statuses.push((
-            "429",
-            "At most 5 test events a minute per endpoint: try again in a minute.",
-        ));
-    }
-    let changes = matches!(method, "post" | "patch" | "delete");
-    if changes && (!path.starts_with("/api/v1/tokens/") || path.ends_with("/roll")) {
-        statuses.push((
-            "409",
-            "It clashes with what exists (a name taken, a role in use, the last administrator).",
-        ));
-    }
     statuses
 }
 
-fn problem_response(status: &str, description: &str) -> Value {
-    let mut response = json!({
-        "description": description,
-        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-    });
+/// Gives a problem answer the `Problem` body, and the headers that come with its status
+/// (the bearer challenge only where a bearer token is asked for).
+fn give_problem_body(status: &str, response: &mut Response, bearer: bool) {
+    if response.content.is_empty() {
+        response.content.insert(
+            PROBLEM_JSON.to_owned(),
+            Content::new(Some(Ref::from_schema_name(Problem::name()))),
+        );
+    }
+    let header = |kind: Type, description: &str| {
+        let mut header = Header::new(Object::with_type(kind));
+        header.description = Some(description.to_owned());
+        header
+    };
     match status {
-        "401" => {
-            response["headers"] = json!({
-                "WWW-Authenticate": { "schema": { "type": "string" },
-                    "description": "Bearer realm=\"latchkey\", error=\"invalid_token\"" }
-            })
+        "401" if bearer => {
+            response
+                .headers
+                .entry("WWW-Authenticate".into())
+                .or_insert_with(|| {
+                    header(
+                        Type::String,
+                        "Bearer realm=\"latchkey\", error=\"invalid_token\"",
+                    )
+                });
         }
         "503" => {
-            response["headers"] = json!({
-                "Retry-After": { "schema": { "type": "integer" }, "description": "Seconds to wait." }
-            })
+            response
+                .headers
+                .entry("Retry-After".into())
+                .or_insert_with(|| header(Type::Integer, "Seconds to wait."));
         }
         _ => {}
     }
-    response
 }

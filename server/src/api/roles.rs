@@ -34,7 +34,9 @@ async fn list_roles(State(state): State<AppState>, auth: Bearer) -> ApiResult<Js
 
 /// Create a role. You can grant only permissions you hold.
 #[utoipa::path(post, path = "/roles", tag = "roles", request_body = NewRole,
-    security(("bearer" = ["roles:write"])), responses((status = 201, body = Role)))]
+    security(("bearer" = ["roles:write"])),
+    responses((status = 201, body = Role),
+              (status = 409, description = "A role of that name exists")))]
 async fn create_role(
     State(state): State<AppState>,
     auth: Bearer,
@@ -46,7 +48,8 @@ async fn create_role(
 
 /// Read one role.
 #[utoipa::path(get, path = "/roles/{id}", tag = "roles", params(("id" = i64, Path)),
-    security(("bearer" = ["roles:read"])), responses((status = 200, body = Role)))]
+    security(("bearer" = ["roles:read"])),
+    responses((status = 200, body = Role), (status = 404, description = "No such role")))]
 async fn get_role(
     State(state): State<AppState>,
     auth: Bearer,
@@ -58,7 +61,9 @@ async fn get_role(
 
 /// Change a role; its users' tokens reach further or less far at once.
 #[utoipa::path(patch, path = "/roles/{id}", tag = "roles", params(("id" = i64, Path)), request_body = RolePatch,
-    security(("bearer" = ["roles:write"])), responses((status = 200, body = Role)))]
+    security(("bearer" = ["roles:write"])),
+    responses((status = 200, body = Role), (status = 404, description = "No such role"),
+              (status = 409, description = "A role of that name exists")))]
 async fn update_role(
     State(state): State<AppState>,
     auth: Bearer,
@@ -73,7 +78,9 @@ async fn update_role(
 
 /// Delete a role no user has.
 #[utoipa::path(delete, path = "/roles/{id}", tag = "roles", params(("id" = i64, Path)),
-    security(("bearer" = ["roles:write"])), responses((status = 204, description = "Deleted")))]
+    security(("bearer" = ["roles:write"])),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such role"),
+              (status = 409, description = "Someone still has the role")))]
 async fn delete_role(
     State(state): State<AppState>,
     auth: Bearer,

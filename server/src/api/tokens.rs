@@ -58,6 +58,7 @@ async fn list_tokens(
 #[utoipa::path(post, path = "/tokens", tag = "tokens", request_body = NewToken,
     security(("bearer" = ["tokens:write"])),
     responses((status = 201, body = CreatedToken, description = "The token; its plaintext is shown this once"),
+              (status = 404, description = "The owner does not exist"),
               (status = 409, description = "The owner has a live token of that name"),
               (status = 422, description = "A field breaks a rule")))]
 async fn create_token(

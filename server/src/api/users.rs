@@ -44,7 +44,8 @@ async fn list_users(
 /// Create a person (email, password) or a service account (name and role only).
 #[utoipa::path(post, path = "/users", tag = "users", request_body = NewUser,
     security(("bearer" = ["users:write"])),
-    responses((status = 201, body = UserSummary), (status = 409, description = "Email taken")))]
+    responses((status = 201, body = UserSummary), (status = 404, description = "The role does not exist"),
+              (status = 409, description = "Email taken")))]
 async fn create_user(
     State(state): State<AppState>,
     auth: Bearer,
@@ -56,7 +57,8 @@ async fn create_user(
 
 /// Read one user.
 #[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = i64, Path)),
-    security(("bearer" = ["users:read"])), responses((status = 200, body = UserSummary)))]
+    security(("bearer" = ["users:read"])),
+    responses((status = 200, body = UserSummary), (status = 404, description = "No such user")))]
 async fn get_user(
     State(state): State<AppState>,
     auth: Bearer,
@@ -68,7 +70,9 @@ async fn get_user(
 
 /// Rename, change the role of, disable or enable a user. Disabling stops their tokens at once.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserPatch,
-    security(("bearer" = ["users:write"])), responses((status = 200, body = UserSummary)))]
+    security(("bearer" = ["users:write"])),
+    responses((status = 200, body = UserSummary), (status = 404, description = "No such user, or the role does not exist"),
+              (status = 409, description = "Another user has that email, or this is the last active administrator")))]
 async fn update_user(
     State(state): State<AppState>,
     auth: Bearer,
@@ -83,7 +87,9 @@ async fn update_user(
 
 /// Delete a user and revoke their tokens.
 #[utoipa::path(delete, path = "/users/{id}", tag = "users", params(("id" = i64, Path), DeleteOptions),
-    security(("bearer" = ["users:write"])), responses((status = 204, description = "Deleted; their tokens with them")))]
+    security(("bearer" = ["users:write"])),
+    responses((status = 204, description = "Deleted; their tokens with them"), (status = 404, description = "No such user"),
+              (status = 409, description = "This is the last active administrator")))]
 async fn delete_user(
     State(state): State<AppState>,
     auth: Bearer,

@@ -40,7 +40,8 @@ async fn list_webhooks(
 /// Register an endpoint for some events. The answer holds its signing secret, this once.
 #[utoipa::path(post, path = "/webhooks", tag = "webhooks", request_body = NewWebhookEndpoint,
     security(("bearer" = ["webhooks:write"])),
-    responses((status = 201, body = CreatedWebhookEndpoint, description = "Registered; the secret is shown this once")))]
+    responses((status = 201, body = CreatedWebhookEndpoint, description = "Registered; the secret is shown this once"),
+              (status = 409, description = "The server takes no more endpoints (LATCHKEY_WEBHOOK_MAX_ENDPOINTS)")))]
 async fn create_webhook(
     State(state): State<AppState>,
     auth: Bearer,
@@ -60,7 +61,7 @@ async fn create_webhook(
 #[utoipa::path(delete, path = "/webhooks/{id}", tag = "webhooks",
     params(("id" = String, Path, description = "The endpoint's id, ep_…")),
     security(("bearer" = ["webhooks:write"])),
-    responses((status = 204, description = "Removed")))]
+    responses((status = 204, description = "Removed"), (status = 404, description = "No such endpoint")))]
 async fn delete_webhook(
     State(state): State<AppState>,
     auth: Bearer,
@@ -74,7 +75,7 @@ async fn delete_webhook(
 #[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "webhooks",
     params(("id" = String, Path, description = "The endpoint's id, ep_…")),
     security(("bearer" = ["webhooks:read"])),
-    responses((status = 200, body = Vec<WebhookDelivery>)))]
+    responses((status = 200, body = Vec<WebhookDelivery>), (status = 404, description = "No such endpoint")))]
 async fn list_deliveries(
     State(state): State<AppState>,
     auth: Bearer,
@@ -96,7 +97,8 @@ pub struct Queued {
 #[utoipa::path(post, path = "/webhooks/{id}/test", tag = "webhooks",
     params(("id" = String, Path, description = "The endpoint's id, ep_…")),
     security(("bearer" = ["webhooks:write"])),
-    responses((status = 202, body = Queued, description = "Queued for delivery")))]
+    responses((status = 202, body = Queued, description = "Queued for delivery"), (status = 404, description = "No such endpoint"),
+              (status = 429, description = "At most 5 test events a minute per endpoint: try again in a minute")))]
 async fn send_test(
     State(state): State<AppState>,
     auth: Bearer,
@@ -111,7 +113,8 @@ async fn send_test(
     params(("id" = String, Path, description = "The endpoint's id, ep_…"),
            ("event_id" = String, Path, description = "The event's id, msg_…")),
     security(("bearer" = ["webhooks:write"])),
-    responses((status = 202, description = "Queued for delivery")))]
+    responses((status = 202, description = "Queued for delivery"),
+              (status = 404, description = "No such endpoint, or no such event delivered to it")))]
 async fn resend_delivery(
     State(state): State<AppState>,
     auth: Bearer,
@@ -128,7 +131,8 @@ async fn resend_delivery(
     request_body = SecretRotation,
     params(("id" = String, Path, description = "The endpoint's id, ep_…")),
     security(("bearer" = ["webhooks:write"])),
-    responses((status = 200, body = RotatedSigningSecret, description = "Rotated; the new secret is shown this once")))]
+    responses((status = 200, body = RotatedSigningSecret, description = "Rotated; the new secret is shown this once"),
+              (status = 404, description = "No such endpoint")))]
 async fn rotate_secret(
     State(state): State<AppState>,
     auth: Bearer,

@@ -114,3 +114,44 @@ async fn every_operation_enforces_the_scope_its_document_states(pool: PgPool) {
     }
     assert_eq!(checked, 28, "operations that state a scope");
 }
+
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
+async fn every_problem_the_document_names_has_the_problem_body(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let required = &doc["components"]["schemas"]["Problem"]["required"];
+    assert_eq!(required, &json!(["type", "title", "status", "detail"]));
+    let mut problems = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if !status.starts_with(['4', '5']) {
+                    continue;
+                }
+                assert_eq!(
+                    response["content"]["application/problem+json"]["schema"]["$ref"],
+                    "#/components/schemas/Problem",
+                    "{method} {path} {status}"
+                );
+                problems += 1;
+            }
+        }
+    }
+    assert!(problems > 100, "{problems}");
+    // What an operation can meet of its own is declared with it...
+    let responses = |path: &str, method: &str| doc["paths"][path][method]["responses"].clone();
+    let test_event = responses("/api/v1/webhooks/{id}/test", "post");
+    assert!(test_event["429"].is_object() && test_event["404"].is_object());
+    assert!(
+        test_event["409"].is_null(),
+        "sending a test event clashes with nothing"
+    );
+    assert!(responses("/api/v1/roles/{id}", "delete")["409"].is_object());
+    // ...and what follows from its body or query is there because it has one.
+    assert!(responses("/api/v1/roles", "get")["422"].is_null());
+    assert!(responses("/api/v1/tokens", "get")["422"].is_object());
+    assert!(responses("/api/v1/roles", "post")["415"].is_object());
+    // The bearer challenge is documented where a bearer token is asked for.
+    assert!(responses("/api/v1/me", "get")["401"]["headers"]["WWW-Authenticate"].is_object());
+    assert!(responses("/api/v1/leaks", "post")["401"]["headers"].is_null());
+}
