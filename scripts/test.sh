@@ -9,6 +9,7 @@ cd "$ROOT"
 export CARGO_INCREMENTAL=0
 ensure_rust_tools
 ensure_lint_tools
+ensure_sqlx_cli
 ensure_advisory_db
 ensure_schemathesis
 ensure_node_tools
@@ -38,6 +39,8 @@ cargo deny --offline check advisories bans licenses sources
 
 say "Rust tests"
 start_test_postgres
+# The query data the compiler checked `query!` against is the migrated schema's.
+./scripts/sqlx-prepare.sh --check
 cargo test -p types -p latchkey-core -p app -p server --features app/ssr
 
 say "release build"

@@ -48,6 +48,16 @@ ensure_lint_tools() {
       cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked; }
 }
 
+# sqlx-cli, the same version as the sqlx the workspace builds with: it writes the query
+# data the compiler checks `query!` against (scripts/sqlx-prepare.sh).
+SQLX_CLI_VERSION=0.8.6
+ensure_sqlx_cli() {
+  [ "$(sqlx --version 2>/dev/null)" = "sqlx-cli $SQLX_CLI_VERSION" ] ||
+    { say "installing sqlx-cli $SQLX_CLI_VERSION (a few minutes)";
+      cargo install sqlx-cli --version "$SQLX_CLI_VERSION" --locked \
+        --no-default-features --features postgres,rustls; }
+}
+
 # Schemathesis (PyPI), which fuzzes the REST API from its OpenAPI document, in a virtual
 # environment of its own; the Rust test that drives it finds it through SCHEMATHESIS.
 SCHEMATHESIS_VERSION=4.32.5

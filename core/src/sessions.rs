@@ -9,7 +9,7 @@ use cookie::{Cookie, SameSite};
 use http::HeaderMap;
 use sqlx::PgPool;
 use std::net::IpAddr;
-use types::{session::SessionInfo, CurrentUser};
+use types::{directory::UserKind, session::SessionInfo, CurrentUser};
 
 /// The session cookie's name. Under https it carries the `__Host-` prefix: browsers then
 /// accept it only from this very host, set `Secure` with `Path=/` and no `Domain`, so a
@@ -39,7 +39,6 @@ pub fn digest(cookie_value: &str) -> Vec<u8> {
     secrets::sha256(cookie_value.as_bytes())
 }
 
-#[derive(sqlx::FromRow)]
 struct SessionRow {
     id: i64,
     email: Option<String>,
@@ -55,29 +54,32 @@ pub async fn resolve(
     settings: &Settings,
     digest: &[u8],
 ) -> Result<Option<CurrentUser>> {
-    let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT u.id, u.email, u.display_name, r.name AS role, r.permissions,
-                EXTRACT(EPOCH FROM now() - s.last_seen_at)::float8 AS idle_seconds
-         FROM sessions s
-         JOIN users u ON u.id = s.user_id
-         JOIN roles r ON r.id = u.role_id
-         WHERE s.digest = $1
-           AND s.last_seen_at > now() - make_interval(mins => $2)
-           AND s.created_at > now() - make_interval(days => $4)
-           AND u.active AND u.kind = $3",
+    let row = sqlx::query_as!(
+        SessionRow,
+        r#"SELECT u.id, u.email, u.display_name, r.name AS role, r.permissions,
+                  EXTRACT(EPOCH FROM now() - s.last_seen_at)::float8 AS "idle_seconds!"
+           FROM sessions s
+           JOIN users u ON u.id = s.user_id
+           JOIN roles r ON r.id = u.role_id
+           WHERE s.digest = $1
+             AND s.last_seen_at > now() - make_interval(mins => $2)
+             AND s.created_at > now() - make_interval(days => $4)
+             AND u.active AND u.kind = $3"#,
+        digest,
+        settings.session_idle_minutes,
+        UserKind::Human as _,
+        settings.session_max_days,
     )
-    .bind(digest)
-    .bind(settings.session_idle_minutes)
-    .bind(types::directory::UserKind::Human)
-    .bind(settings.session_max_days)
     .fetch_optional(pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
     if row.idle_seconds > 60.0 {
-        sqlx::query("UPDATE sessions SET last_seen_at = now() WHERE digest = $1")
-            .bind(digest)
-            .execute(pool)
-            .await?;
+        sqlx::query!(
+            "UPDATE sessions SET last_seen_at = now() WHERE digest = $1",
+            digest
+        )
+        .execute(pool)
+        .await?;
     }
     Ok(Some(CurrentUser {
         id: row.id,
@@ -96,13 +98,13 @@ pub async fn create<'e>(
     user_agent: Option<&str>,
 ) -> Result<String> {
     let value = URL_SAFE_NO_PAD.encode(secrets::random_bytes::<32>());
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO sessions (digest, user_id, client_addr, user_agent) VALUES ($1, $2, $3, $4)",
+        digest(&value),
+        user_id,
+        client_addr.map(|a| a.to_string()),
+        user_agent,
     )
-    .bind(digest(&value))
-    .bind(user_id)
-    .bind(client_addr.map(|a| a.to_string()))
-    .bind(user_agent)
     .execute(db)
     .await?;
     Ok(value)
@@ -115,24 +117,25 @@ pub async fn list(
     user_id: i64,
     current: &[u8],
 ) -> Result<Vec<SessionInfo>> {
-    let rows: Vec<ListedSession> = sqlx::query_as(
-        "SELECT id, created_at, last_seen_at, client_addr, user_agent, digest = $2 AS current
-         FROM sessions
-         WHERE user_id = $1
-           AND last_seen_at > now() - make_interval(mins => $3)
-           AND created_at > now() - make_interval(days => $4)
-         ORDER BY last_seen_at DESC, id DESC",
+    let rows = sqlx::query_as!(
+        ListedSession,
+        r#"SELECT id, created_at, last_seen_at, client_addr, user_agent,
+                  digest = $2 AS "current!"
+           FROM sessions
+           WHERE user_id = $1
+             AND last_seen_at > now() - make_interval(mins => $3)
+             AND created_at > now() - make_interval(days => $4)
+           ORDER BY last_seen_at DESC, id DESC"#,
+        user_id,
+        current,
+        settings.session_idle_minutes,
+        settings.session_max_days,
     )
-    .bind(user_id)
-    .bind(current)
-    .bind(settings.session_idle_minutes)
-    .bind(settings.session_max_days)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(SessionInfo::from).collect())
 }
 
-#[derive(sqlx::FromRow)]
 struct ListedSession {
     id: i64,
     created_at: DateTime<Utc>,
@@ -157,27 +160,29 @@ impl From<ListedSession> for SessionInfo {
 
 /// Ends one of a user's sessions; `false` when they have no such session.
 pub async fn end_by_id<'e>(db: impl sqlx::PgExecutor<'e>, user_id: i64, id: i64) -> Result<bool> {
-    let ended = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
-        .bind(id)
-        .bind(user_id)
-        .execute(db)
-        .await?;
+    let ended = sqlx::query!(
+        "DELETE FROM sessions WHERE id = $1 AND user_id = $2",
+        id,
+        user_id
+    )
+    .execute(db)
+    .await?;
     Ok(ended.rows_affected() > 0)
 }
 
 /// Deletes the sessions that have ended by being idle too long.
 pub async fn prune(pool: &PgPool, settings: &Settings) -> Result<u64> {
-    let deleted =
-        sqlx::query("DELETE FROM sessions WHERE last_seen_at <= now() - make_interval(mins => $1)")
-            .bind(settings.session_idle_minutes)
-            .execute(pool)
-            .await?;
+    let deleted = sqlx::query!(
+        "DELETE FROM sessions WHERE last_seen_at <= now() - make_interval(mins => $1)",
+        settings.session_idle_minutes
+    )
+    .execute(pool)
+    .await?;
     Ok(deleted.rows_affected())
 }
 
 pub async fn end(pool: &PgPool, digest: &[u8]) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE digest = $1")
-        .bind(digest)
+    sqlx::query!("DELETE FROM sessions WHERE digest = $1", digest)
         .execute(pool)
         .await?;
     Ok(())

@@ -56,18 +56,24 @@ pub fn tripped(pool: &PgPool, presented: &str, seen: Use) {
 
 async fn fire(pool: &PgPool, public_id: &str, seen: &Use) -> Result<()> {
     let mut tx = pool.begin().await?;
-    let canary: Option<(String, i64, String, Option<String>)> = sqlx::query_as(
+    let canary = sqlx::query!(
         "UPDATE api_tokens t SET canary_triggered_at = now()
          FROM users u
          WHERE t.public_id = $1 AND t.canary AND u.id = t.owner_id
-         RETURNING t.name, u.id, u.display_name, u.email",
+         RETURNING t.name, u.id AS owner_id, u.display_name AS owner_name, u.email AS owner_email",
+        public_id,
     )
-    .bind(public_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((name, owner_id, owner_name, owner_email)) = canary else {
+    let Some(canary) = canary else {
         return Ok(());
     };
+    let (name, owner_id, owner_name, owner_email) = (
+        canary.name,
+        canary.owner_id,
+        canary.owner_name,
+        canary.owner_email,
+    );
     let addr = seen.client_addr.map(|a| a.to_canonical().to_string());
     tracing::warn!(token = %public_id, client = ?addr, path = %seen.path, "a canary token was used");
     audit::record(

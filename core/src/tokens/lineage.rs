@@ -13,6 +13,7 @@ use crate::{
 use serde_json::json;
 use sqlx::PgPool;
 use types::{
+    directory::UserKind,
     events::Event,
     tokens::{OwnerRef, TokenSummary},
 };
@@ -29,12 +30,12 @@ pub(crate) async fn revoke_in(
     if token.revoked_at.is_some() {
         return Ok((token, false));
     }
-    let row_id: Option<i64> = sqlx::query_scalar(
+    let row_id = sqlx::query_scalar!(
         "UPDATE api_tokens SET revoked_at = now(), revoked_by = $2
          WHERE public_id = $1 AND revoked_at IS NULL RETURNING id",
+        public_id,
+        p.label,
     )
-    .bind(public_id)
-    .bind(&p.label)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row_id) = row_id else {
@@ -72,13 +73,13 @@ pub async fn revoke_reused(
         // Another request (or instance) got there first: told once.
         return Ok(Vec::new());
     }
-    let family: Vec<String> = sqlx::query_scalar(
+    let family = sqlx::query_scalar!(
         "SELECT t.public_id FROM api_tokens t JOIN api_tokens r ON r.family_id = t.family_id
          WHERE r.public_id = $1 AND t.public_id <> $1 AND t.revoked_by = $2
            AND t.revoked_at = now()",
+        public_id,
+        p.label,
     )
-    .bind(public_id)
-    .bind(&p.label)
     .fetch_all(&mut *tx)
     .await?;
     let mut data = webhooks::token_data(public_id, &token.name, &token.owner, &p.label);
@@ -98,8 +99,9 @@ pub async fn revoke_lineage(
     p: &Principal,
     roots: &[i64],
 ) -> Result<Vec<String>> {
-    let revoked: Vec<RevokedRow> = sqlx::query_as(
-        "WITH RECURSIVE lineage (id, family_id) AS (
+    let revoked = sqlx::query_as!(
+        RevokedRow,
+        r#"WITH RECURSIVE lineage (id, family_id) AS (
              SELECT id, family_id FROM api_tokens WHERE id = ANY($1)
              UNION
              SELECT t.id, t.family_id FROM api_tokens t JOIN lineage l
@@ -110,10 +112,10 @@ pub async fn revoke_lineage(
          WHERE t.id = l.id AND u.id = t.owner_id AND t.revoked_at IS NULL AND NOT t.canary
            AND (t.expires_at IS NULL OR t.expires_at > now())
          RETURNING t.id, t.public_id, t.name, u.id AS owner_id, u.display_name AS owner_name,
-                   u.email AS owner_email, u.kind AS owner_kind",
+                   u.email AS owner_email, u.kind AS "owner_kind: UserKind""#,
+        roots,
+        p.label,
     )
-    .bind(roots)
-    .bind(&p.label)
     .fetch_all(&mut *tx)
     .await?;
     for token in &revoked {
@@ -129,7 +131,6 @@ pub async fn revoke_lineage(
 }
 
 /// A token revoked along with another: who owns it, for the event.
-#[derive(sqlx::FromRow)]
 struct RevokedRow {
     id: i64,
     public_id: String,
@@ -137,7 +138,7 @@ struct RevokedRow {
     owner_id: i64,
     owner_name: String,
     owner_email: Option<String>,
-    owner_kind: types::directory::UserKind,
+    owner_kind: UserKind,
 }
 
 impl RevokedRow {
@@ -200,16 +201,17 @@ pub async fn revoke_created_by(
     p: &Principal,
     creator: i64,
 ) -> Result<Vec<String>> {
-    let made: Vec<RevokedRow> = sqlx::query_as(
-        "UPDATE api_tokens t SET revoked_at = now(), revoked_by = $2
+    let made = sqlx::query_as!(
+        RevokedRow,
+        r#"UPDATE api_tokens t SET revoked_at = now(), revoked_by = $2
          FROM users u
          WHERE u.id = t.owner_id AND t.created_by = $1 AND t.owner_id <> $1
            AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
          RETURNING t.id, t.public_id, t.name, u.id AS owner_id, u.display_name AS owner_name,
-                   u.email AS owner_email, u.kind AS owner_kind",
+                   u.email AS owner_email, u.kind AS "owner_kind: UserKind""#,
+        creator,
+        p.label,
     )
-    .bind(creator)
-    .bind(&p.label)
     .fetch_all(&mut *tx)
     .await?;
     for token in &made {

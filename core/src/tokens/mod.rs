@@ -26,6 +26,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use types::{
     audit::AuditEvent,
+    directory::UserKind,
     events::Event,
     permissions::{grants, TOKENS_ADMIN, TOKENS_READ, TOKENS_WRITE},
     tokens::{
@@ -38,31 +39,8 @@ use types::{
 pub const NAME_MAX: usize = 100;
 pub const DESCRIPTION_MAX: usize = 500;
 
-const SELECT: &str = "
-    SELECT t.id AS row_id, t.public_id, t.name, t.description, t.scopes, t.created_at,
-           t.expires_at, t.last_used_at, t.revoked_at, t.allowed_ips, t.replaced_at,
-           t.canary, t.canary_triggered_at, t.leaked_at,
-           CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked'
-                WHEN t.expires_at <= now() AND t.replaced_by IS NOT NULL THEN 'replaced'
-                WHEN t.expires_at IS NOT NULL AND t.expires_at <= now() THEN 'expired'
-                WHEN t.replaced_by IS NOT NULL THEN 'rolling'
-                ELSE 'active' END AS status,
-           (SELECT n.public_id FROM api_tokens n WHERE n.id = t.replaced_by) AS replaced_by,
-           (SELECT o.public_id FROM api_tokens o WHERE o.replaced_by = t.id LIMIT 1) AS replaces,
-           CASE WHEN t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
-                     AND t.created_at <= now() - make_interval(days => 30)
-                THEN ARRAY(SELECT x.s FROM unnest(t.scopes) WITH ORDINALITY AS x(s, i)
-                           WHERE NOT EXISTS (SELECT 1 FROM token_scope_use u
-                                             WHERE u.token_id = t.id AND u.scope = x.s
-                                               AND u.last_used > now() - make_interval(days => 30))
-                           ORDER BY x.i)
-                ELSE '{}'::text[] END AS unused_scopes,
-           u.id AS owner_id, u.display_name AS owner_name, u.email AS owner_email,
-           u.kind AS owner_kind, t.created_by,
-           (SELECT COALESCE(sum(d.requests), 0)::bigint FROM token_usage_daily d
-            WHERE d.token_id = t.id AND d.day > current_date - 30) AS requests_30d
-    FROM api_tokens t JOIN users u ON u.id = t.owner_id";
-
+/// A row of the `token_summaries` view (migration 0025): what the console and the API show
+/// of a token.
 #[derive(sqlx::FromRow)]
 struct Row {
     row_id: i64,
@@ -86,7 +64,7 @@ struct Row {
     owner_id: i64,
     owner_name: String,
     owner_email: Option<String>,
-    owner_kind: types::directory::UserKind,
+    owner_kind: UserKind,
     requests_30d: i64,
 }
 
@@ -290,25 +268,25 @@ async fn insert(
     generated: &format::Generated,
     row: &NewRow<'_>,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "INSERT INTO api_tokens
              (public_id, secret_digest, name, description, owner_id, created_by, scopes,
               expires_at, parent_id, allowed_ips, canary, family_id, replaces)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        generated.public_id,
+        generated.secret_digest,
+        row.name,
+        row.description,
+        row.owner_id,
+        row.created_by,
+        row.scopes,
+        row.expires_at,
+        row.parent_id,
+        row.allowed_ips,
+        row.canary,
+        row.family.as_ref().map(|f| f.id),
+        row.family.as_ref().map(|f| f.replaces),
     )
-    .bind(&generated.public_id)
-    .bind(&generated.secret_digest)
-    .bind(row.name)
-    .bind(row.description)
-    .bind(row.owner_id)
-    .bind(row.created_by)
-    .bind(row.scopes)
-    .bind(row.expires_at)
-    .bind(row.parent_id)
-    .bind(row.allowed_ips)
-    .bind(row.canary)
-    .bind(row.family.as_ref().map(|f| f.id))
-    .bind(row.family.as_ref().map(|f| f.replaces))
     .fetch_one(&mut *tx)
     .await?)
 }
@@ -335,12 +313,34 @@ fn check_expiry(
     }
 }
 
-async fn fetch<'e>(db: impl sqlx::PgExecutor<'e>, row_id: i64) -> Result<TokenSummary> {
-    let row: Row = sqlx::query_as(&format!("{SELECT} WHERE t.id = $1"))
-        .bind(row_id)
-        .fetch_one(db)
+/// One token's summary, by its public id.
+async fn summary<'e>(db: impl sqlx::PgExecutor<'e>, public_id: &str) -> Result<Option<Row>> {
+    // A view's columns may all be null as far as PostgreSQL tells: those the view
+    // always fills are marked so (`!`).
+    Ok(sqlx::query_as!(
+        Row,
+        r#"SELECT row_id AS "row_id!", public_id AS "public_id!", name AS "name!",
+                  description AS "description!", scopes AS "scopes!",
+                  created_at AS "created_at!", expires_at, last_used_at, revoked_at,
+                  allowed_ips AS "allowed_ips!", replaced_at, canary AS "canary!",
+                  canary_triggered_at, leaked_at, status AS "status!: TokenStatus",
+                  replaced_by, replaces, unused_scopes AS "unused_scopes!",
+                  owner_id AS "owner_id!", owner_name AS "owner_name!", owner_email,
+                  owner_kind AS "owner_kind!: UserKind", requests_30d AS "requests_30d!"
+           FROM token_summaries WHERE public_id = $1"#,
+        public_id,
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// One token's summary, by its row id (what writes know).
+async fn fetch(db: &mut sqlx::PgConnection, row_id: i64) -> Result<TokenSummary> {
+    let public_id = sqlx::query_scalar!("SELECT public_id FROM api_tokens WHERE id = $1", row_id)
+        .fetch_one(&mut *db)
         .await?;
-    Ok(row.into())
+    let row = summary(&mut *db, &public_id).await?;
+    Ok(row.ok_or(sqlx::Error::RowNotFound)?.into())
 }
 
 /// A token the principal may see: their own, or any for a token admin. Another user's
@@ -351,11 +351,7 @@ pub async fn get<'e>(
     public_id: &str,
 ) -> Result<TokenSummary> {
     p.require(TOKENS_READ, "see API tokens")?;
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE t.public_id = $1"))
-        .bind(public_id)
-        .fetch_optional(db)
-        .await?;
-    match row {
+    match summary(db, public_id).await? {
         Some(row) if p.can(TOKENS_ADMIN) => Ok(row.into()),
         Some(row) if p.is(row.owner_id) => Ok(as_owner_sees(row.into())),
         _ => Err(AppError::NotFound("That token".into()).into()),
@@ -461,8 +457,9 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
     let name = paging::like_pattern(filter.name.as_deref());
     // A pasted token, its masked form or its id finds the token by its public id.
     let public_id = filter.name.as_deref().and_then(types::tokens::public_id_in);
+    // The order is chosen at run time, so this one query is checked by the tests alone.
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT * FROM ({SELECT}) x
+        "SELECT * FROM token_summaries
          WHERE ($1::bigint IS NULL OR owner_id = $1)
            AND ($2::text IS NULL OR name ILIKE $2 OR public_id = $7)
            AND ($3::text IS NULL OR status = $3)
@@ -516,18 +513,19 @@ pub async fn expiring_soon(pool: &PgPool, p: &Principal) -> Result<ExpiringSoon>
     let Some(user_id) = p.user_id else {
         return Ok(ExpiringSoon::default());
     };
-    let (yours, all): (i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE owner_id = $1), count(*) FROM api_tokens
-         WHERE revoked_at IS NULL AND replaced_by IS NULL AND NOT canary
-           AND expires_at > now() AND expires_at <= now() + make_interval(days => $2)",
+    let counts = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE owner_id = $1) AS "yours!", count(*) AS "all!"
+           FROM api_tokens
+           WHERE revoked_at IS NULL AND replaced_by IS NULL AND NOT canary
+             AND expires_at > now() AND expires_at <= now() + make_interval(days => $2)"#,
+        user_id,
+        types::tokens::EXPIRES_SOON_DAYS as i32,
     )
-    .bind(user_id)
-    .bind(types::tokens::EXPIRES_SOON_DAYS as i32)
     .fetch_one(pool)
     .await?;
     Ok(ExpiringSoon {
-        yours: yours as u32,
-        all: p.can(TOKENS_ADMIN).then_some(all as u32),
+        yours: counts.yours as u32,
+        all: p.can(TOKENS_ADMIN).then_some(counts.all as u32),
     })
 }
 
@@ -546,19 +544,14 @@ impl Owner {
 }
 
 async fn owner_for_update(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<Option<Owner>> {
-    let row: Option<(String, Option<String>, bool, Vec<String>)> = sqlx::query_as(
+    Ok(sqlx::query_as!(
+        Owner,
         "SELECT u.display_name, u.email, u.active, r.permissions
          FROM users u JOIN roles r ON r.id = u.role_id WHERE u.id = $1 FOR NO KEY UPDATE OF u",
+        user_id,
     )
-    .bind(user_id)
     .fetch_optional(tx)
-    .await?;
-    Ok(row.map(|(display_name, email, active, permissions)| Owner {
-        display_name,
-        email,
-        active,
-        permissions,
-    }))
+    .await?)
 }
 
 /// Who the principal may create tokens for: themselves, or with `tokens:admin` every
@@ -566,49 +559,31 @@ async fn owner_for_update(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<O
 pub async fn owner_choices(pool: &PgPool, p: &Principal) -> Result<Vec<OwnerChoice>> {
     p.require(TOKENS_WRITE, "create API tokens")?;
     let everyone = p.can(TOKENS_ADMIN);
-    let rows: Vec<OwnerRow> = sqlx::query_as(
-        "SELECT u.id, u.display_name, u.email, u.kind, r.permissions
-         FROM users u JOIN roles r ON r.id = u.role_id
-         WHERE u.active AND ($1 OR u.id = $2)
-         ORDER BY u.id = $2 DESC, u.kind, u.display_name",
+    Ok(sqlx::query_as!(
+        OwnerChoice,
+        r#"SELECT u.id, u.display_name, u.email, u.kind AS "kind: UserKind", r.permissions
+           FROM users u JOIN roles r ON r.id = u.role_id
+           WHERE u.active AND ($1 OR u.id = $2)
+           ORDER BY u.id = $2 DESC, u.kind, u.display_name"#,
+        everyone,
+        p.user_id,
     )
-    .bind(everyone)
-    .bind(p.user_id)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| OwnerChoice {
-            id: r.id,
-            display_name: r.display_name,
-            email: r.email,
-            kind: r.kind,
-            permissions: r.permissions,
-        })
-        .collect())
-}
-
-#[derive(sqlx::FromRow)]
-struct OwnerRow {
-    id: i64,
-    display_name: String,
-    email: Option<String>,
-    kind: types::directory::UserKind,
-    permissions: Vec<String>,
+    .await?)
 }
 
 /// Whether one of the owner's live tokens (neither revoked, expired nor rolled) is called
 /// `name`, ignoring case. An expired or rolled token's name may be given to its
 /// replacement.
 async fn name_taken<'e>(db: impl sqlx::PgExecutor<'e>, owner_id: i64, name: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM api_tokens
-                        WHERE owner_id = $1 AND lower(name) = lower($2) AND revoked_at IS NULL
-                          AND replaced_by IS NULL
-                          AND (expires_at IS NULL OR expires_at > now()))",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM api_tokens
+                          WHERE owner_id = $1 AND lower(name) = lower($2) AND revoked_at IS NULL
+                            AND replaced_by IS NULL
+                            AND (expires_at IS NULL OR expires_at > now())) AS "taken!""#,
+        owner_id,
+        name,
     )
-    .bind(owner_id)
-    .bind(name)
     .fetch_one(db)
     .await?)
 }
@@ -635,11 +610,9 @@ pub async fn check_name(
         p.require(TOKENS_ADMIN, "create tokens for other users")?;
     }
     if name_taken(pool, owner_id, &name).await? {
-        let owner: Option<String> =
-            sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
-                .bind(owner_id)
-                .fetch_optional(pool)
-                .await?;
+        let owner = sqlx::query_scalar!("SELECT display_name FROM users WHERE id = $1", owner_id)
+            .fetch_optional(pool)
+            .await?;
         let owner = owner.unwrap_or_else(|| "This owner".into());
         return Err(name_conflict(&owner, &name).into());
     }

@@ -33,7 +33,6 @@ pub enum ToRoll<'a> {
     Itself,
 }
 
-#[derive(sqlx::FromRow)]
 struct Old {
     id: i64,
     public_id: String,
@@ -77,16 +76,17 @@ pub async fn roll(
             .ok_or(AppError::Unauthenticated)?,
     };
     let mut tx = core.pool.begin().await?;
-    let old: Option<Old> = sqlx::query_as(
-        "SELECT t.id, t.public_id, t.owner_id, t.name, t.description, t.scopes, t.allowed_ips,
-                t.created_at, t.expires_at, t.parent_id, t.created_by, t.family_id,
-                t.revoked_at IS NOT NULL AS revoked, t.canary,
-                (SELECT n.public_id FROM api_tokens n WHERE n.id = t.replaced_by) AS replaced_by,
-                COALESCE(t.expires_at <= now(), false) AS ended,
-                (SELECT p.expires_at FROM api_tokens p WHERE p.id = t.parent_id) AS parent_expires_at
-         FROM api_tokens t WHERE t.public_id = $1 FOR UPDATE OF t",
+    let old = sqlx::query_as!(
+        Old,
+        r#"SELECT t.id, t.public_id, t.owner_id, t.name, t.description, t.scopes, t.allowed_ips,
+                  t.created_at, t.expires_at, t.parent_id, t.created_by, t.family_id,
+                  t.revoked_at IS NOT NULL AS "revoked!", t.canary,
+                  (SELECT n.public_id FROM api_tokens n WHERE n.id = t.replaced_by) AS replaced_by,
+                  COALESCE(t.expires_at <= now(), false) AS "ended!",
+                  (SELECT p.expires_at FROM api_tokens p WHERE p.id = t.parent_id) AS parent_expires_at
+           FROM api_tokens t WHERE t.public_id = $1 FOR UPDATE OF t"#,
+        public_id,
     )
-    .bind(&public_id)
     .fetch_optional(&mut *tx)
     .await?;
     let old = match old {
@@ -183,23 +183,25 @@ pub async fn roll(
     .await?;
     // The old token works until the window ends (or its own expiry, if sooner), to the
     // second of the database's clock.
-    let stops_at: DateTime<Utc> = sqlx::query_scalar(
-        "UPDATE api_tokens
-         SET replaced_by = $2, replaced_at = now(),
-             expires_at = LEAST(COALESCE(expires_at, 'infinity'), now() + make_interval(secs => $3))
-         WHERE id = $1 RETURNING expires_at",
+    let stops_at = sqlx::query_scalar!(
+        r#"UPDATE api_tokens
+           SET replaced_by = $2, replaced_at = now(),
+               expires_at = LEAST(COALESCE(expires_at, 'infinity'), now() + make_interval(secs => $3))
+           WHERE id = $1 RETURNING expires_at AS "expires_at!""#,
+        old.id,
+        new_id,
+        roll.overlap.seconds() as f64,
     )
-    .bind(old.id)
-    .bind(new_id)
-    .bind(roll.overlap.seconds() as f64)
     .fetch_one(&mut *tx)
     .await?;
     // Tokens the old one made follow the lineage: they are revoked with the new one.
-    sqlx::query("UPDATE api_tokens SET parent_id = $2 WHERE parent_id = $1 AND revoked_at IS NULL")
-        .bind(old.id)
-        .bind(new_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE api_tokens SET parent_id = $2 WHERE parent_id = $1 AND revoked_at IS NULL",
+        old.id,
+        new_id,
+    )
+    .execute(&mut *tx)
+    .await?;
 
     let actor = p.into();
     audit::record(

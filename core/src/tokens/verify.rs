@@ -11,7 +11,7 @@ use crate::{error::Result, secrets};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::borrow::Cow;
-use types::{permissions::effective_scopes, tokens::OwnerRef};
+use types::{directory::UserKind, permissions::effective_scopes, tokens::OwnerRef};
 
 #[derive(Debug, Clone)]
 pub struct Verified {
@@ -91,7 +91,6 @@ impl Rejection {
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
     public_id: String,
@@ -108,7 +107,7 @@ struct Row {
     owner_id: i64,
     owner_name: String,
     owner_email: Option<String>,
-    owner_kind: types::directory::UserKind,
+    owner_kind: UserKind,
     owner_active: bool,
     role_id: i64,
     permissions: Vec<String>,
@@ -119,18 +118,20 @@ pub async fn verify(pool: &PgPool, presented: &str) -> Result<Result<Verified, R
     let Some(parsed) = format::parse(presented.trim()) else {
         return Ok(Err(Rejection::Malformed));
     };
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT t.id, t.public_id, t.name, t.secret_digest, t.scopes, t.expires_at, t.created_at,
-                t.replaced_at, t.allowed_ips, now() AS now, (t.revoked_at IS NOT NULL) AS revoked,
-                t.canary,
-                u.id AS owner_id, u.display_name AS owner_name, u.email AS owner_email,
-                u.kind AS owner_kind, u.active AS owner_active, u.role_id, r.permissions
-         FROM api_tokens t
-         JOIN users u ON u.id = t.owner_id
-         JOIN roles r ON r.id = u.role_id
-         WHERE t.public_id = $1",
+    let row = sqlx::query_as!(
+        Row,
+        r#"SELECT t.id, t.public_id, t.name, t.secret_digest, t.scopes, t.expires_at, t.created_at,
+                  t.replaced_at, t.allowed_ips, now() AS "now!",
+                  (t.revoked_at IS NOT NULL) AS "revoked!", t.canary,
+                  u.id AS owner_id, u.display_name AS owner_name, u.email AS owner_email,
+                  u.kind AS "owner_kind: UserKind", u.active AS owner_active, u.role_id,
+                  r.permissions
+           FROM api_tokens t
+           JOIN users u ON u.id = t.owner_id
+           JOIN roles r ON r.id = u.role_id
+           WHERE t.public_id = $1"#,
+        parsed.public_id,
     )
-    .bind(parsed.public_id)
     .fetch_optional(pool)
     .await?;
     let digest = secrets::sha256(parsed.secret.as_bytes());

@@ -66,11 +66,11 @@ impl Verifier {
     }
 
     async fn heartbeat(&self) -> Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO verifier_instances (id) VALUES ($1)
              ON CONFLICT (id) DO UPDATE SET last_seen = now()",
+            self.inner.instance,
         )
-        .bind(&self.inner.instance)
         .execute(&self.inner.pool)
         .await?;
         Ok(())
@@ -78,10 +78,12 @@ impl Verifier {
 
     /// Removes this instance's heartbeat row (at a graceful shutdown).
     pub async fn leave(&self) {
-        let _ = sqlx::query("DELETE FROM verifier_instances WHERE id = $1")
-            .bind(&self.inner.instance)
-            .execute(&self.inner.pool)
-            .await;
+        let _ = sqlx::query!(
+            "DELETE FROM verifier_instances WHERE id = $1",
+            self.inner.instance
+        )
+        .execute(&self.inner.pool)
+        .await;
     }
 
     async fn listen_forever(&self) {
@@ -107,13 +109,15 @@ impl Verifier {
         // and digests that exist now (a token made meanwhile is in the read or in a
         // notice to come).
         self.flush("reconnecting");
-        let ids: Vec<(String, Vec<u8>, bool)> =
-            sqlx::query_as("SELECT public_id, secret_digest, canary FROM api_tokens")
-                .fetch_all(&self.inner.pool)
-                .await?;
+        let ids = sqlx::query!("SELECT public_id, secret_digest, canary FROM api_tokens")
+            .fetch_all(&self.inner.pool)
+            .await?;
         *self.inner.known.write().expect("known ids") = ids
             .into_iter()
-            .map(|(id, digest, canary)| (id, Known { digest, canary }))
+            .map(|row| {
+                let (digest, canary) = (row.secret_digest, row.canary);
+                (row.public_id, Known { digest, canary })
+            })
             .collect();
         let _ = self.heartbeat().await;
         self.inner.listening.store(true, Ordering::Release);
@@ -149,9 +153,7 @@ impl Verifier {
 }
 
 pub(super) async fn notify(pool: &PgPool, channel: &str, payload: &str) -> sqlx::Result<()> {
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(channel)
-        .bind(payload)
+    sqlx::query!("SELECT pg_notify($1, $2)", channel, payload)
         .execute(pool)
         .await
         .map(drop)

@@ -370,11 +370,12 @@ impl Verifier {
         let stored = match inner.over_budget.get(parsed.public_id) {
             Some(stored) => stored,
             None => {
-                let stored: Option<Vec<u8>> =
-                    sqlx::query_scalar("SELECT secret_digest FROM api_tokens WHERE public_id = $1")
-                        .bind(parsed.public_id)
-                        .fetch_optional(&inner.pool)
-                        .await?;
+                let stored = sqlx::query_scalar!(
+                    "SELECT secret_digest FROM api_tokens WHERE public_id = $1",
+                    parsed.public_id
+                )
+                .fetch_optional(&inner.pool)
+                .await?;
                 inner
                     .over_budget
                     .insert(parsed.public_id.to_owned(), stored.clone());

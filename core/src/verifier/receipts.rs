@@ -58,11 +58,11 @@ impl Receipt {
     /// A token found already revoked (`newly` false) was dropped everywhere long ago.
     pub async fn wait(mut self, committed: Instant, newly: bool) -> Propagation {
         let pool = &self.verifier.inner.pool;
-        let alive: Vec<String> = sqlx::query_scalar(
+        let alive = sqlx::query_scalar!(
             "SELECT id FROM verifier_instances
              WHERE last_seen > now() - make_interval(secs => $1)",
+            ALIVE_FOR_SECONDS,
         )
-        .bind(ALIVE_FOR_SECONDS)
         .fetch_all(pool)
         .await
         .unwrap_or_default();
