@@ -3,7 +3,9 @@
 //! overlap window and is then refused as replaced.
 
 use super::{
-    allowlist, check_expiry, fetch, format, insert, owner_for_update, within, Family, NewRow,
+    allowlist,
+    create::{check_expiry, insert, owner_for_update, within, Family, NewRow},
+    fetch, format,
 };
 use crate::{
     audit::{self, Target},
@@ -232,8 +234,8 @@ pub async fn roll(
         }),
     )
     .await?;
-    let summary = fetch(&mut *tx, new_id).await?;
-    let replaced = fetch(&mut *tx, old.id).await?;
+    let summary = fetch(&mut tx, new_id).await?;
+    let replaced = fetch(&mut tx, old.id).await?;
     let mut data = webhooks::token_data(&summary.id, &summary.name, &summary.owner, &p.label);
     data["replaces"] = json!({ "id": old.public_id, "stops_at": stops_at });
     webhooks::enqueue(&mut tx, Event::TokenRolled, data).await?;

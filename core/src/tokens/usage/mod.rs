@@ -9,6 +9,10 @@
 //! most [`MAX_PENDING_PER_TOKEN`] per token (a client first seen beyond that is counted,
 //! not described, until the next flush).
 
+mod reports;
+
+pub use reports::{clients, per_day, scopes};
+
 use crate::error::Result;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
@@ -18,7 +22,6 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
-use types::tokens::{ClientUse, ScopeUse};
 
 const ONCE_PER: Duration = Duration::from_secs(60);
 
@@ -407,66 +410,6 @@ async fn write_scopes(
     .execute(&mut *tx)
     .await?;
     Ok(())
-}
-
-/// A token's requests per day over the days kept, oldest first; days without requests
-/// are left out. The caller has checked that the token may be seen.
-pub async fn per_day(pool: &PgPool, public_id: &str) -> Result<Vec<(NaiveDate, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT d.day, d.requests FROM token_usage_daily d
-         JOIN api_tokens t ON t.id = d.token_id
-         WHERE t.public_id = $1 AND d.day > current_date - $2::int
-         ORDER BY d.day",
-    )
-    .bind(public_id)
-    .bind(KEEP_DAYS)
-    .fetch_all(pool)
-    .await?)
-}
-
-/// A token's last clients, most recent first. The caller has checked that the token may
-/// be seen.
-pub async fn clients(pool: &PgPool, public_id: &str) -> Result<Vec<ClientUse>> {
-    Ok(sqlx::query_as(
-        "SELECT c.addr, c.user_agent, c.first_seen, c.last_seen, c.requests
-         FROM token_clients c JOIN api_tokens t ON t.id = c.token_id
-         WHERE t.public_id = $1 ORDER BY c.last_seen DESC LIMIT $2",
-    )
-    .bind(public_id)
-    .bind(CLIENTS_KEPT)
-    .fetch_all(pool)
-    .await?)
-}
-
-/// When each of the token's scopes (`granted`), and each scope its requests needed, was
-/// last needed: granted ones first, in the token's order.
-pub async fn scopes(pool: &PgPool, public_id: &str, granted: &[String]) -> Result<Vec<ScopeUse>> {
-    let used: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT s.scope, s.last_used FROM token_scope_use s
-         JOIN api_tokens t ON t.id = s.token_id WHERE t.public_id = $1 ORDER BY s.scope",
-    )
-    .bind(public_id)
-    .fetch_all(pool)
-    .await?;
-    let last = |scope: &str| used.iter().find(|(s, _)| s == scope).map(|(_, at)| *at);
-    let mut out: Vec<ScopeUse> = granted
-        .iter()
-        .map(|scope| ScopeUse {
-            scope: scope.clone(),
-            granted: true,
-            last_used: last(scope),
-        })
-        .collect();
-    out.extend(
-        used.iter()
-            .filter(|(s, _)| !granted.contains(s))
-            .map(|(scope, at)| ScopeUse {
-                scope: scope.clone(),
-                granted: false,
-                last_used: Some(*at),
-            }),
-    );
-    Ok(out)
 }
 
 /// Deletes the daily counts older than [`KEEP_DAYS`].
