@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, Page, TestInfo } from '@playwright/test';
+import { expect, Locator, Page, TestInfo } from '@playwright/test';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -118,4 +118,15 @@ export function sql(statement: string): string {
   return execFileSync('psql', ['-h', socketDir, '-U', 'latchkey', '-d', 'latchkey', '-At', '-c', statement], {
     encoding: 'utf8',
   }).trim();
+}
+
+/** A radio button or checkbox sits at its own size on the line of its text, as a person
+ * expects a list of choices to read (not stretched across the form, its text below). */
+export async function expectBesideItsText(control: Locator) {
+  const box = (await control.boundingBox())!;
+  const label = (await control.locator('xpath=ancestor::label[1]').boundingBox())!;
+  expect(box.width, 'the control keeps its own size').toBeLessThan(32);
+  expect(label.height, 'the control and its text share one line').toBeLessThan(box.height * 2 + 8);
+  expect(box.y).toBeGreaterThanOrEqual(label.y - 1);
+  expect(box.y + box.height).toBeLessThanOrEqual(label.y + label.height + 1);
 }

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { ADMIN, closeReveal, generateToken, hydrated, shot, signInAs, sql } from './helpers';
+import { ADMIN, closeReveal, expectBesideItsText, generateToken, hydrated, shot, signInAs, sql } from './helpers';
 
 test.beforeEach(async ({ page }) => {
   await signInAs(page, ADMIN.email, ADMIN.password);
@@ -25,7 +25,10 @@ test('a token is rolled from its page with each overlap window, and the old one 
     const dialog = page.getByRole('alertdialog');
     await expect(dialog).toContainText('same name, owner, scopes and allowed addresses');
     await expect(dialog.getByRole('radio', { name: 'Keep the old token working for 24 hours' })).toBeChecked();
-    if (i === 0) await shot(page, testInfo, 'roll-dialog');
+    if (i === 0) {
+      for (const choice of windows) await expectBesideItsText(dialog.getByRole('radio', { name: choice.label }));
+      await shot(page, testInfo, 'roll-dialog');
+    }
     await dialog.getByRole('radio', { name: window.label }).check();
     await dialog.getByRole('button', { name: 'Roll token' }).click();
 

@@ -1,7 +1,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { expect, test } from '@playwright/test';
-import { ADMIN, closeReveal, generateToken, hydrated, shot, signInAs } from './helpers';
+import { ADMIN, closeReveal, expectBesideItsText, generateToken, hydrated, shot, signInAs } from './helpers';
 
 test.beforeEach(async ({ page }) => {
   await signInAs(page, ADMIN.email, ADMIN.password);
@@ -33,6 +33,9 @@ test('an endpoint is registered, receives signed token events, and its deliverie
     await page.getByLabel('URL', { exact: true }).fill(hook.url);
     await page.getByLabel('Description (optional)').fill('ERP token watch');
     await page.getByRole('checkbox', { name: 'token.created' }).check();
+    for (const name of ['token.created', 'token.revoked', 'canary.triggered']) {
+      await expectBesideItsText(page.getByRole('checkbox', { name }));
+    }
     await shot(page, testInfo, 'webhooks-register');
     await page.getByRole('button', { name: 'Register endpoint' }).click();
 
