@@ -120,7 +120,7 @@ test('a date from the calendar and "no expiry" both work, and closing unsaved as
   await page.getByRole('button', { name: 'Generate token' }).click();
   await closeReveal(page);
   const row = page.getByRole('row', { name: /Legacy script/ });
-  await expect(row.getByRole('cell').nth(6)).toHaveText('never');
+  await expect(row.getByRole('cell').nth(5)).toHaveText('never'); // Last used
 });
 
 test('the wizard refuses a duplicate name and a past date', async ({ page }, testInfo) => {
@@ -255,7 +255,7 @@ test('columns sort the list, and several tokens are revoked in one confirmed ste
   await closeReveal(page);
   await page.getByLabel('Filter by name').fill('batch');
   await expect(page).toHaveURL(/\?q=batch/);
-  const names = () => page.locator('tbody tr td:nth-child(2)').allTextContents();
+  const names = () => page.locator('tbody tr td:nth-child(2) a').allTextContents(); // each token's name
   await expect.poll(names).toEqual(['Batch Beta', 'Batch Alpha']);
   const created = page.getByRole('columnheader', { name: 'Created' });
   await expect(created).toHaveAttribute('aria-sort', 'descending');
@@ -321,4 +321,35 @@ test('the wizard can be completed with the keyboard alone', async ({ page }) => 
   await page.keyboard.press('Enter');
   await expect(page.getByLabel('Your new API token')).toHaveValue(/^lk_/);
   await tabTo(page, page.getByRole('button', { name: 'Copy', exact: true }));
+});
+
+test('on a desktop the list shows every column that matters without scrolling', async ({ page }, testInfo) => {
+  await generateToken(page, { name: 'Warehouse Management System nightly sync', module: 'users', access: 'Write' });
+  await closeReveal(page);
+  const row = page.getByRole('row', { name: /Warehouse Management System nightly sync/ });
+  for (const width of [1280, 1440, 1920]) {
+    await page.setViewportSize({ width, height: 800 });
+    await expect(row).toBeVisible();
+    const cells = row.getByRole('cell');
+    const onScreen = [
+      ['name', row.getByRole('link', { name: 'Warehouse Management System nightly sync' })],
+      ['status', row.getByText('active', { exact: true })],
+      ['last used', cells.nth(5)],
+      ['expiry', cells.nth(6)],
+      ['revoke', row.getByRole('button', { name: 'Revoke Warehouse Management System nightly sync' })],
+    ] as const;
+    for (const [what, element] of onScreen) {
+      const box = (await element.boundingBox())!;
+      expect(box.x, `${what} at ${width} px`).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width, `${what} at ${width} px`).toBeLessThanOrEqual(width);
+    }
+    await expect(cells.nth(5)).toHaveText('never');
+    // Nothing hides to the right: neither the table's card nor the page scrolls sideways.
+    const card = page.getByRole('region', { name: 'API tokens table' });
+    const overflow = await card.evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(overflow, `the table scrolls sideways at ${width} px`).toBeLessThanOrEqual(0);
+    const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(pageWidth).toBeLessThanOrEqual(width);
+    if (width === 1280) await shot(page, testInfo, 'tokens-list-1280');
+  }
 });

@@ -203,7 +203,6 @@ pub fn TokensPage() -> impl IntoView {
                                             <input type="checkbox" aria-label="Select every token on this page that can be revoked"
                                                 prop:checked=all_ticked on:change=tick_all/>
                                         </th>
-                                        <th scope="col">"Name"</th>
                                         <th scope="col">"Token"</th>
                                         {show_owner.then(|| view! { <th scope="col">"Owner"</th> })}
                                         <th scope="col">"Scopes"</th>
@@ -214,7 +213,6 @@ pub fn TokensPage() -> impl IntoView {
                                         <SortHeader label="Expires" order sort_by
                                             first=TokenSort::Expires second=None/>
                                         <th scope="col">"Last 30 days"</th>
-                                        <th scope="col">"Status"</th>
                                         <th scope="col"><span class="sr-only">"Actions"</span></th>
                                     </tr></thead>
                                     <tbody>
@@ -325,15 +323,20 @@ fn token_row(
     view! {
         <tr>
             <td class="select-cell">{select}</td>
-            <td>
-                <A href=format!("/tokens/{}", t.id)>{t.name.clone()}</A>
-                {t.canary.then(|| match t.canary_triggered_at {
-                    Some(_) => view! { " " <span class="badge badge-danger">"canary triggered"</span> }.into_any(),
-                    None => view! { " " <span class="badge">"canary"</span> }.into_any(),
-                })}
-                {t.leaked_at.map(|_| view! { " " <span class="badge badge-danger">"reported leaked"</span> })}
+            // The name, what became of the token and its masked form, together: whatever
+            // the width, a revoked token never reads as an active one.
+            <td class="token-cell">
+                <div class="token-name">
+                    <A href=format!("/tokens/{}", t.id)>{t.name.clone()}</A>
+                    " " <StatusBadge status=t.status stops_at=t.expires_at/>
+                    {t.canary.then(|| match t.canary_triggered_at {
+                        Some(_) => view! { " " <span class="badge badge-danger">"canary triggered"</span> }.into_any(),
+                        None => view! { " " <span class="badge">"canary"</span> }.into_any(),
+                    })}
+                    {t.leaked_at.map(|_| view! { " " <span class="badge badge-danger">"reported leaked"</span> })}
+                </div>
+                <div class="mono token-masked">{t.masked.clone()}</div>
             </td>
-            <td class="mono nowrap">{t.masked.clone()}</td>
             {show_owner.then(|| view! { <td>{t.owner.display_name.clone()}</td> })}
             <td>
                 <Chips items=t.scopes.clone()/>
@@ -348,7 +351,6 @@ fn token_row(
             }}</td>
             <td class="nowrap">{expires}</td>
             <td><Sparkline id=t.id.clone() requests=t.requests_30d/></td>
-            <td><StatusBadge status=t.status stops_at=t.expires_at/></td>
             <td class="nowrap">{revocable.then(|| view! {
                 <button type="button" class="btn btn-small btn-danger-quiet"
                     aria-label=revoke_label
