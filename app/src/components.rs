@@ -12,6 +12,17 @@ use types::{
 pub fn NavBar() -> impl IntoView {
     let SignedIn(user) = expect_context::<SignedIn>();
     let sign_out = ServerAction::<SignOut>::new();
+    // On a phone the links fold into a menu (a <details>, so it opens before the Wasm
+    // has loaded and without it); it folds again once a link in it is followed.
+    let fold = |ev: leptos::ev::MouseEvent| {
+        let menu = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|items| items.parent_element());
+        if let Some(menu) = menu {
+            let _ = menu.remove_attribute("open");
+        }
+    };
     view! {
         <header class="topbar">
             <a class="brand" href="/">
@@ -22,6 +33,9 @@ pub fn NavBar() -> impl IntoView {
                 {move || Suspend::new(async move {
                     user.await.ok().flatten().map(|u| {
                         view! {
+                            <details class="menu">
+                            <summary class="menu-button">"Menu"</summary>
+                            <div class="menu-items" on:click=fold>
                             <nav aria-label="Main">
                                 <A href="/" exact=true>"API tokens"</A>
                                 {u.can(USERS_READ).then(|| view! { <A href="/users">"Users"</A> })}
@@ -38,6 +52,8 @@ pub fn NavBar() -> impl IntoView {
                                     <button type="submit" class="btn btn-quiet">"Sign out"</button>
                                 </ServerForm>
                             </div>
+                            </div>
+                            </details>
                         }
                     })
                 })}

@@ -197,23 +197,23 @@ pub fn TokensPage() -> impl IntoView {
                         };
                         view! {
                             <div class="card table-card" role="region" aria-label="API tokens table" tabindex="0">
-                                <table class="table" aria-label="API tokens">
+                                <table class="table token-table" aria-label="API tokens">
                                     <thead><tr>
                                         <th scope="col" class="select-cell">
                                             <input type="checkbox" aria-label="Select every token on this page that can be revoked"
                                                 prop:checked=all_ticked on:change=tick_all/>
                                         </th>
-                                        <th scope="col">"Token"</th>
-                                        {show_owner.then(|| view! { <th scope="col">"Owner"</th> })}
-                                        <th scope="col">"Scopes"</th>
+                                        <th scope="col" class="card-hide">"Token"</th>
+                                        {show_owner.then(|| view! { <th scope="col" class="card-hide">"Owner"</th> })}
+                                        <th scope="col" class="card-hide">"Scopes"</th>
                                         <SortHeader label="Created" order sort_by
                                             first=TokenSort::Newest second=Some(TokenSort::Oldest)/>
                                         <SortHeader label="Last used" order sort_by
                                             first=TokenSort::LastUsed second=None/>
                                         <SortHeader label="Expires" order sort_by
                                             first=TokenSort::Expires second=None/>
-                                        <th scope="col">"Last 30 days"</th>
-                                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                                        <th scope="col" class="card-hide">"Last 30 days"</th>
+                                        <th scope="col" class="card-hide"><span class="sr-only">"Actions"</span></th>
                                     </tr></thead>
                                     <tbody>
                                         {page.items.into_iter().map(|t| token_row(t, show_owner, to_revoke, selected)).collect_view()}
@@ -337,21 +337,21 @@ fn token_row(
                 </div>
                 <div class="mono token-masked">{t.masked.clone()}</div>
             </td>
-            {show_owner.then(|| view! { <td>{t.owner.display_name.clone()}</td> })}
-            <td>
+            {show_owner.then(|| view! { <td data-label="Owner">{t.owner.display_name.clone()}</td> })}
+            <td data-label="Scopes">
                 <Chips items=t.scopes.clone()/>
                 {(!t.unused_scopes.is_empty()).then(|| view! {
                     <span class="unused-scopes">{format!("{} not used in 30 days", t.unused_scopes.join(", "))}</span>
                 })}
             </td>
-            <td class="nowrap"><When at=t.created_at/></td>
-            <td class="nowrap">{match t.last_used_at {
+            <td class="nowrap" data-label="Created"><When at=t.created_at/></td>
+            <td class="nowrap" data-label="Last used">{match t.last_used_at {
                 Some(at) => view! { <When at/> }.into_any(),
                 None => view! { <span class="muted">"never"</span> }.into_any(),
             }}</td>
-            <td class="nowrap">{expires}</td>
-            <td><Sparkline id=t.id.clone() requests=t.requests_30d/></td>
-            <td class="nowrap">{revocable.then(|| view! {
+            <td class="nowrap" data-label="Expires">{expires}</td>
+            <td data-label="Last 30 days"><Sparkline id=t.id.clone() requests=t.requests_30d/></td>
+            <td class="nowrap actions-cell">{revocable.then(|| view! {
                 <button type="button" class="btn btn-small btn-danger-quiet"
                     aria-label=revoke_label
                     on:click=move |_| to_revoke.set(Some(row.clone()))>"Revoke"</button>
