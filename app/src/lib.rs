@@ -25,6 +25,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // Tells the server the browser's time zone before anything renders.
+                <script nonce=leptos::nonce::use_nonce() inner_html=time::ZONE_SCRIPT></script>
                 <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -62,7 +64,7 @@ fn Console() -> impl IntoView {
         |_| server_fns::session::who_am_i(),
     );
     provide_context(SignedIn(user));
-    time::provide_live();
+    time::provide_zone();
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <components::NavBar/>

@@ -94,7 +94,9 @@ test('a date from the calendar and "no expiry" both work, and closing unsaved as
   await page.getByRole('radio', { name: 'on a date' }).check();
   const inTenDays = new Date(Date.now() + 10 * 86400_000).toISOString().slice(0, 10);
   await page.getByLabel('Expiry date').fill(inTenDays);
-  await expect(page.getByText(`Expires on ${inTenDays}`)).toBeVisible();
+  const [year, month, day] = inTenDays.split('-').map(Number);
+  const monthName = new Date(Date.UTC(year, month - 1, 15)).toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+  await expect(page.getByText(`Expires on ${day} ${monthName} ${year}, 23:59 UTC (in 10 days).`)).toBeVisible();
   await shot(page, testInfo, 'wizard-calendar');
   await page.getByRole('button', { name: 'Next' }).click();
   await page.getByRole('button', { name: 'Generate token' }).click();
@@ -143,8 +145,12 @@ test('the wizard refuses a duplicate name and a past date', async ({ page }, tes
   await page.getByLabel('Expiry date').fill(yesterday);
   await page.getByRole('button', { name: 'Next' }).click();
   await expect(page.getByRole('heading', { name: 'Expiry' })).toBeVisible();
+  // Said once, under the field, and gone as soon as a valid choice is made.
+  await expect(page.getByText('The expiry must lie in the future.')).toHaveCount(1);
   await expect(page.getByRole('alert')).toContainText('The expiry must lie in the future.');
   await shot(page, testInfo, 'wizard-past-date');
+  await page.getByRole('radio', { name: 'in 30 days' }).check();
+  await expect(page.getByText('The expiry must lie in the future.')).toHaveCount(0);
 });
 
 test('filtering by name narrows the list as you type and survives a reload', async ({ page }, testInfo) => {

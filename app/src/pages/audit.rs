@@ -3,7 +3,7 @@
 use crate::{
     components::{ErrorAlert, Pager},
     server_fns::audit::list_audit,
-    time::{self, When},
+    time::When,
 };
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -80,7 +80,7 @@ pub fn AuditPage() -> impl IntoView {
                                     <tbody>
                                         {page.items.into_iter().map(|e| view! {
                                             <tr>
-                                                <td class="nowrap" title=move || time::exact(e.at)><When at=e.at/></td>
+                                                <td class="nowrap"><When at=e.at/></td>
                                                 <td>{e.actor}</td>
                                                 <td class="mono">{e.action.as_str()}</td>
                                                 <td class="mono">{e.target.unwrap_or_default()}</td>

@@ -9,7 +9,7 @@ use crate::{
         action_error, Chips, ConfirmDialog, ErrorAlert, RevocationReceipt, ShowError, StatusBadge,
     },
     server_fns::tokens::{get_token, get_token_usage, token_events, RevokeToken, Roll},
-    time::{self, When},
+    time::{self, Exact, When},
 };
 use chrono::{Duration, Utc};
 use leptos::prelude::*;
@@ -123,14 +123,14 @@ pub fn TokenDetailPage() -> impl IntoView {
                                     <dt>"Description"</dt><dd>{if t.description.is_empty() { "—".to_owned() } else { t.description.clone() }}</dd>
                                     <dt>"Owner"</dt><dd>{t.owner.display_name.clone()} " " <span class="muted">{t.owner.email.clone().unwrap_or_else(|| "service account".into())}</span></dd>
                                     <dt>"Scopes"</dt><dd><Chips items=t.scopes.clone()/></dd>
-                                    <dt>"Created"</dt><dd>{time::exact(t.created_at)}</dd>
+                                    <dt>"Created"</dt><dd><Exact at=t.created_at/></dd>
                                     <dt>"Last used"</dt><dd>{match t.last_used_at { Some(at) => view! { <When at/> }.into_any(), None => view! { "never" }.into_any() }}</dd>
                                     <dt>"Allowed addresses"</dt><dd>{if t.allowed_ips.is_empty() {
                                         view! { "Any" }.into_any()
                                     } else {
                                         view! { <Chips items=t.allowed_ips.clone() label="Allowed addresses"/> }.into_any()
                                     }}</dd>
-                                    <dt>"Expires"</dt><dd>{t.expires_at.map(time::exact).unwrap_or_else(|| "never".into())}</dd>
+                                    <dt>"Expires"</dt><dd>{match t.expires_at { Some(at) => view! { <Exact at/> }.into_any(), None => view! { "never" }.into_any() }}</dd>
                                     {t.replaced_by.clone().map(|new| view! {
                                         <dt>"Replaced by"</dt>
                                         <dd><A href=format!("/tokens/{new}")>{types::tokens::masked(&new)}</A>
@@ -140,7 +140,7 @@ pub fn TokenDetailPage() -> impl IntoView {
                                         <dt>"Replaces"</dt>
                                         <dd><A href=format!("/tokens/{old}")>{types::tokens::masked(&old)}</A></dd>
                                     })}
-                                    {t.revoked_at.map(|at| view! { <dt>"Revoked"</dt><dd>{time::exact(at)}</dd> })}
+                                    {t.revoked_at.map(|at| view! { <dt>"Revoked"</dt><dd><Exact at/></dd> })}
                                 </dl>
                             </section>
                             // The total in the address: a new total is a new chart (see Sparkline).

@@ -2,8 +2,8 @@
 //! (where the server allows it).
 
 use super::{expiry_text, Draft, Expiry, Step, StepActions};
-use crate::components::FieldError;
-use chrono::{Duration, Local};
+use crate::{components::FieldError, time};
+use chrono::{Duration, Local, Utc};
 use leptos::prelude::*;
 
 const PRESETS: [(u32, &str); 5] = [
@@ -39,7 +39,7 @@ pub fn ExpiryStep(draft: Draft, max_days: Signal<Option<u32>>) -> impl IntoView 
                             <input type="radio" name="expiry" value=days.to_string()
                                 prop:checked=move || expiry.get() == Expiry::Days(days)
                                 disabled=too_long
-                                on:change=move |_| expiry.set(Expiry::Days(days))/>
+                                on:change=move |_| { expiry.set(Expiry::Days(days)); draft.error.set(None); }/>
                             {format!("in {label}")}
                         </label>
                     }
@@ -47,22 +47,29 @@ pub fn ExpiryStep(draft: Draft, max_days: Signal<Option<u32>>) -> impl IntoView 
                 <label class="choice">
                     <input type="radio" name="expiry" value="date"
                         prop:checked=move || expiry.get() == Expiry::Date
-                        on:change=move |_| expiry.set(Expiry::Date)/>
+                        on:change=move |_| { expiry.set(Expiry::Date); draft.error.set(None); }/>
                     "on a date"
                 </label>
                 <Show when=move || expiry.get() == Expiry::Date>
                     <label for="token-date" class="sr-only">"Expiry date"</label>
-                    <input id="token-date" type="date" class="date-input"
+                    <input id="token-date" type="date" class="date-input" aria-describedby="token-date-zone"
                         min=move || date_after_days(1)
                         max=move || max_days.get().map(|m| date_after_days(m.into()))
                         prop:value=move || draft.date.get()
-                        on:input=move |ev| draft.date.set(event_target_value(&ev))/>
+                        on:input=move |ev| {
+                            draft.date.set(event_target_value(&ev));
+                            draft.error.set(None);
+                        }/>
+                    <p class="hint date-input" id="token-date-zone">{move || {
+                        let at = draft.expires_at().ok().flatten().unwrap_or_else(Utc::now);
+                        format!("It stops at the end of that day, 23:59 {}.", time::zone_name_at(at))
+                    }}</p>
                 </Show>
                 <Show when=move || max_days.get().is_none()>
                     <label class="choice">
                         <input type="radio" name="expiry" value="never"
                             prop:checked=move || expiry.get() == Expiry::Never
-                            on:change=move |_| expiry.set(Expiry::Never)/>
+                            on:change=move |_| { expiry.set(Expiry::Never); draft.error.set(None); }/>
                         "never"
                     </label>
                 </Show>

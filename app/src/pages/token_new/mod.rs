@@ -369,6 +369,7 @@ fn expiry_text(draft: Draft, max_days: Option<u32>) -> String {
             crate::time::relative(at)
         ),
         Ok(None) => "Never expires.".into(),
-        Err(e) => e.to_string(),
+        // The error itself shows under the field once Next is pressed, and only there.
+        Err(_) => String::new(),
     }
 }

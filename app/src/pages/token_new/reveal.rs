@@ -2,7 +2,7 @@
 
 use crate::{
     components::{Chips, ConfirmDialog},
-    time,
+    time::Exact,
 };
 use leptos::{prelude::*, task::spawn_local};
 use types::tokens::CreatedToken;
@@ -111,7 +111,7 @@ pub fn Reveal(
             <dl class="facts">
                 <dt>"Owner"</dt><dd>{token.summary.owner.display_name.clone()}</dd>
                 <dt>"Scopes"</dt><dd><Chips items=token.summary.scopes.clone()/></dd>
-                <dt>"Expires"</dt><dd>{token.summary.expires_at.map(time::exact).unwrap_or_else(|| "never".into())}</dd>
+                <dt>"Expires"</dt><dd>{match token.summary.expires_at { Some(at) => view! { <Exact at/> }.into_any(), None => view! { "never" }.into_any() }}</dd>
             </dl>
             <p>"Try it:"</p>
             <pre class="code"><code>{move || format!("curl -H \"Authorization: Bearer {}\" \\\n     {origin}/api/v1/me", shown_for_curl())}</code></pre>
