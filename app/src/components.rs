@@ -14,6 +14,12 @@ pub fn NavBar() -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     // On a phone the links fold into a menu (a <details>, so it opens before the Wasm
     // has loaded and without it); it folds again once a link in it is followed.
+    // The token list, a token's page and the wizard are all "API tokens".
+    let location = leptos_router::hooks::use_location();
+    let on_tokens = move || {
+        let path = location.pathname.get();
+        (path == "/" || path.starts_with("/tokens/")).then_some("page")
+    };
     let fold = |ev: leptos::ev::MouseEvent| {
         let menu = ev
             .current_target()
@@ -37,7 +43,7 @@ pub fn NavBar() -> impl IntoView {
                             <summary class="menu-button">"Menu"</summary>
                             <div class="menu-items" on:click=fold>
                             <nav aria-label="Main">
-                                <A href="/" exact=true>"API tokens"</A>
+                                <a href="/" aria-current=on_tokens>"API tokens"</a>
                                 {u.can(USERS_READ).then(|| view! { <A href="/users">"Users"</A> })}
                                 {u.can(ROLES_READ).then(|| view! { <A href="/roles">"Roles"</A> })}
                                 {u.can(AUDIT_READ).then(|| view! { <A href="/audit">"Audit log"</A> })}

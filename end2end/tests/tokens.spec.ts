@@ -61,6 +61,8 @@ test('the wizard generates a token that is shown once, masked, and copied exactl
   await page.getByRole('button', { name: 'Copy', exact: true }).click();
   await expect(page.getByRole('button', { name: 'Copied', exact: true })).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
+  // "Copied" is said for a moment, then the button offers to copy again.
+  await expect(page.getByRole('button', { name: 'Copy', exact: true })).toBeVisible({ timeout: 5_000 });
 
   // Copied, so Done closes without asking; the list shows it masked, never used
   await page.getByRole('button', { name: 'Done' }).click();
@@ -300,7 +302,7 @@ test('columns sort the list, and several tokens are revoked in one confirmed ste
   );
   await expect(page.getByRole('row', { name: /Batch Alpha/ })).toContainText('revoked');
   await expect(page.getByRole('row', { name: /Batch Beta/ })).toContainText('revoked');
-  await expect(page.getByRole('region', { name: 'Selected tokens' })).toHaveCount(0);
+  await expect(page.getByRole('region', { name: 'Selected tokens' })).toHaveText('Tick tokens to revoke several at once.');
   for (const token of [alpha, beta]) {
     const me = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
     expect(me.status()).toBe(401);
@@ -313,14 +315,15 @@ test('the wizard can be completed with the keyboard alone', async ({ page }) => 
   await tabTo(page, page.getByLabel('Name'));
   await page.keyboard.type('Keyboard only');
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: 'Access' })).toBeVisible();
+  // Each step's heading takes the focus, and Tab goes on from there.
+  await expect(page.getByRole('heading', { name: 'Access' })).toBeFocused();
   const usersNone = page.getByRole('radio', { name: 'users: None' });
   await tabTo(page, usersNone);
   await page.keyboard.press('ArrowRight');
   await expect(page.getByRole('radio', { name: 'users: Read' })).toBeChecked();
   await tabTo(page, page.getByRole('button', { name: 'Next' }));
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: 'Expiry' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Expiry' })).toBeFocused();
   await tabTo(page, page.getByRole('button', { name: 'Next' }));
   await page.keyboard.press('Enter');
   await tabTo(page, page.getByRole('button', { name: 'Generate token' }));
@@ -358,4 +361,54 @@ test('on a desktop the list shows every column that matters without scrolling', 
     expect(pageWidth).toBeLessThanOrEqual(width);
     if (width === 1280) await shot(page, testInfo, 'tokens-list-1280');
   }
+});
+
+test('the list keeps its place while ticking, shows a partial selection, flags "never", and a fruitless filter can be cleared', async ({ page }, testInfo) => {
+  await generateToken(page, { name: 'Forever reporting feed', expiry: 'never' });
+  await closeReveal(page);
+  await generateToken(page, { name: 'Short-lived loader' });
+  await closeReveal(page);
+  await hydrated(page, '/');
+
+  // Ticking a token changes the bar's words; the table stays where it was.
+  const table = page.getByRole('region', { name: 'API tokens table' });
+  const before = (await table.boundingBox())!.y;
+  await page.getByRole('checkbox', { name: 'Select Short-lived loader' }).check();
+  await expect(page.getByRole('region', { name: 'Selected tokens' })).toContainText('1 token selected');
+  expect((await table.boundingBox())!.y, 'the table moved when a token was ticked').toBe(before);
+  const all = page.getByRole('checkbox', { name: 'Select every token on this page that can be revoked' });
+  expect(await all.evaluate((box: HTMLInputElement) => box.indeterminate), 'a partial selection shows as one').toBe(true);
+  await all.check();
+  expect(await all.evaluate((box: HTMLInputElement) => box.indeterminate)).toBe(false);
+  await page.getByRole('button', { name: 'Clear selection' }).click();
+  expect((await table.boundingBox())!.y).toBe(before);
+
+  // A token that never expires says so with a warning sign.
+  const forever = page.getByRole('row', { name: /Forever reporting feed/ }).locator('td[data-label="Expires"]');
+  await expect(forever).toHaveText('⚠ never');
+  await expect(forever.getByText('⚠')).toBeVisible();
+  await expect(forever.locator('.never-expires')).toHaveAttribute('title', /never expires/);
+
+  // A filter that matches nothing offers to clear it, and clearing shows every token.
+  await page.getByLabel('Filter by name, or paste a token to find it').fill('no such integration');
+  await expect(page.getByText('No token matches this filter.')).toBeVisible();
+  await shot(page, testInfo, 'tokens-no-match');
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(page.getByRole('row', { name: /Short-lived loader/ })).toBeVisible();
+  await expect(page.getByLabel('Filter by name, or paste a token to find it')).toHaveValue('');
+  expect(new URL(page.url()).search).toBe('');
+
+  // The list has one address: /tokens leads to it, filters and all.
+  await page.goto('/tokens?q=Forever');
+  await expect(page).toHaveURL(/\/\?q=Forever$/);
+  await expect(page.getByRole('row', { name: /Forever reporting feed/ })).toBeVisible();
+
+  // "API tokens" is the current page on a token's page and in the wizard too.
+  const current = page.getByRole('navigation', { name: 'Main' }).locator('[aria-current="page"]');
+  await page.getByRole('link', { name: 'Forever reporting feed' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Forever reporting feed');
+  await expect(current).toHaveText('API tokens');
+  await page.goto('/tokens/new');
+  await hydrated(page);
+  await expect(current).toHaveText('API tokens');
 });

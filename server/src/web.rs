@@ -56,6 +56,8 @@ pub fn router(state: AppState) -> Router {
     let console = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        // The token list has one address, the console's home: /tokens leads there.
+        .route("/tokens", get(tokens_list))
         .route("/tokens/export.csv", get(crate::export::tokens_csv))
         .route("/tokens/{id}/usage.svg", get(crate::sparkline::usage_svg))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
@@ -264,4 +266,12 @@ fn unavailable(error: latchkey_core::error::Error) -> Response {
         answer.to_string(),
     )
         .into_response()
+}
+
+/// `/tokens` (with its filters, if any) is the token list at `/`.
+async fn tokens_list(axum::extract::RawQuery(query): axum::extract::RawQuery) -> Redirect {
+    match query {
+        Some(query) => Redirect::permanent(&format!("/?{query}")),
+        None => Redirect::permanent("/"),
+    }
 }

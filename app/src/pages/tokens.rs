@@ -148,18 +148,6 @@ pub fn TokensPage() -> impl IntoView {
         {move || revoke_many.value().get().and_then(Result::ok).map(|revoked| view! {
             <div class="alert alert-ok" role="status">{Propagation::describe_many(&revoked)}</div>
         })}
-        {move || {
-            let n = selected.with(Vec::len);
-            (n > 0).then(|| view! {
-                <div class="bulk-bar" role="region" aria-label="Selected tokens">
-                    <span role="status">{if n == 1 { "1 token selected".to_owned() } else { format!("{n} tokens selected") }}</span>
-                    <button type="button" class="btn btn-small btn-danger"
-                        on:click=move |_| revoking_selected.set(true)>"Revoke selected"</button>
-                    <button type="button" class="btn btn-small"
-                        on:click=move |_| selected.set(Vec::new())>"Clear selection"</button>
-                </div>
-            })
-        }}
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading tokens…"</p> }>
             {move || Suspend::new(async move {
                 match tokens.await {
@@ -171,7 +159,16 @@ pub fn TokensPage() -> impl IntoView {
                         view! {
                             <div class="card empty">
                                 {if filtered {
-                                    view! { <p>"No token matches this filter."</p> }.into_any()
+                                    view! {
+                                        <p>"No token matches this filter."</p>
+                                        <button type="button" class="btn" on:click=move |_| {
+                                            typed.set(String::new());
+                                            set_q.set(None);
+                                            set_status.set(None);
+                                            set_cursor.set(None);
+                                            earlier.set(Vec::new());
+                                        }>"Clear filters"</button>
+                                    }.into_any()
                                 } else {
                                     view! {
                                         <h2>"No API tokens yet"</h2>
@@ -195,13 +192,31 @@ pub fn TokensPage() -> impl IntoView {
                             let on = event_target_checked(&ev);
                             selected.set(if on { revocable.clone() } else { Vec::new() });
                         };
+                        let some_ticked = {
+                            let all = all_ticked.clone();
+                            move || selected.with(|s| !s.is_empty()) && !all()
+                        };
                         view! {
+                            // Always there, so that ticking a token changes its words and
+                            // never moves the table under the pointer.
+                            <div class="bulk-bar" role="region" aria-label="Selected tokens">
+                                {move || match selected.with(Vec::len) {
+                                    0 => view! { <span class="muted">"Tick tokens to revoke several at once."</span> }.into_any(),
+                                    n => view! {
+                                        <span role="status">{if n == 1 { "1 token selected".to_owned() } else { format!("{n} tokens selected") }}</span>
+                                        <button type="button" class="btn btn-small btn-danger"
+                                            on:click=move |_| revoking_selected.set(true)>"Revoke selected"</button>
+                                        <button type="button" class="btn btn-small"
+                                            on:click=move |_| selected.set(Vec::new())>"Clear selection"</button>
+                                    }.into_any(),
+                                }}
+                            </div>
                             <div class="card table-card" role="region" aria-label="API tokens table" tabindex="0">
                                 <table class="table token-table" aria-label="API tokens">
                                     <thead><tr>
                                         <th scope="col" class="select-cell">
                                             <input type="checkbox" aria-label="Select every token on this page that can be revoked"
-                                                prop:checked=all_ticked on:change=tick_all/>
+                                                prop:checked=all_ticked prop:indeterminate=some_ticked on:change=tick_all/>
                                         </th>
                                         <th scope="col" class="card-hide">"Token"</th>
                                         {show_owner.then(|| view! { <th scope="col" class="card-hide">"Owner"</th> })}
@@ -312,7 +327,12 @@ fn token_row(
     let revoke_label = format!("Revoke {}", t.name);
     let soon = t.status == TokenStatus::Active && expires_soon(t.expires_at, Utc::now());
     let expires = match (t.expires_at, t.status) {
-        (None, _) => view! { <span>"never"</span> }.into_any(),
+        (None, _) => view! {
+            <span class="never-expires" title="This token never expires: it works until someone revokes it.">
+                <span aria-hidden="true">"⚠ "</span>"never"
+            </span>
+        }
+        .into_any(),
         (Some(at), TokenStatus::Expired) => view! { <span>"expired " <When at/></span> }.into_any(),
         (Some(at), _) if soon => view! {
             <When at/> " " <span class="badge badge-warn">"expires soon"</span>

@@ -35,7 +35,7 @@ pub fn AccessStep(draft: Draft, facts: Facts) -> impl IntoView {
     });
     view! {
         <form on:submit=next>
-            <h2>"Access"</h2>
+            <h2 tabindex="-1">"Access"</h2>
             <Show when=move || facts.is_admin()>
                 <label for="token-owner">"Owner"</label>
                 <p class="hint">"The token acts as its owner. A service account with a narrow role keeps an integration to what it needs."</p>

@@ -16,7 +16,7 @@ pub fn DetailsStep(draft: Draft, check_name: ServerAction<CheckTokenName>) -> im
     };
     view! {
         <form on:submit=next>
-            <h2>"Details"</h2>
+            <h2 tabindex="-1">"Details"</h2>
             <label for="token-name">"Name"</label>
             <p class="hint" id="token-name-hint">"Say what it is for, e.g. “SAP Integration” or “Power BI Reporting”."</p>
             <input id="token-name" required maxlength="100" aria-describedby="token-name-hint"

@@ -28,7 +28,7 @@ pub fn ExpiryStep(draft: Draft, max_days: Signal<Option<u32>>) -> impl IntoView 
     };
     view! {
         <form on:submit=next novalidate>
-            <h2>"Expiry"</h2>
+            <h2 tabindex="-1">"Expiry"</h2>
             <Show when=move || !draft.canary.get()>
             <fieldset class="choices">
                 <legend>"The token stops working"</legend>

@@ -17,7 +17,7 @@ use crate::{
     SignedIn,
 };
 use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
-use leptos::prelude::*;
+use leptos::{prelude::*, wasm_bindgen::JsCast};
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 use std::collections::BTreeMap;
@@ -194,9 +194,21 @@ impl Draft {
         }
     }
 
+    /// Moves to `step`, whose heading then takes the focus: a screen reader reads on from
+    /// it, and Tab goes on to the step's first field.
     fn go_to(&self, step: Step) {
         self.error.set(None);
         self.step.set(step);
+        request_animation_frame(|| {
+            let heading = document()
+                .query_selector(".wizard h2")
+                .ok()
+                .flatten()
+                .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(heading) = heading {
+                let _ = heading.focus();
+            }
+        });
     }
 
     /// Shows `error` on the step where its field is entered.

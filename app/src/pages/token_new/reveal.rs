@@ -30,6 +30,8 @@ pub fn Reveal(
     let visible = RwSignal::new(false);
     // What was copied last: the token alone, or as an environment line.
     let copied = RwSignal::new(None::<Copied>);
+    // What a button says it has just copied: for two seconds after each copy.
+    let flash = RwSignal::new(None::<Copied>);
     let copy_failed = RwSignal::new(false);
     let confirm_close = RwSignal::new(false);
     let plaintext = StoredValue::new(token.token.clone());
@@ -56,6 +58,15 @@ pub fn Reveal(
             let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
             copied.set(ok.then_some(what));
             copy_failed.set(!ok);
+            if ok {
+                flash.set(Some(what));
+                gloo_timers::callback::Timeout::new(2_000, move || {
+                    if flash.get_untracked() == Some(what) {
+                        flash.set(None);
+                    }
+                })
+                .forget();
+            }
         });
     };
     let close = move |_| {
@@ -92,12 +103,12 @@ pub fn Reveal(
                     <span aria-hidden="true">{move || if visible.get() { " Hide" } else { " Show" }}</span>
                 </button>
                 <button type="button" class="btn btn-primary" on:click=move |_| copy(Copied::Token)>
-                    {move || if copied.get() == Some(Copied::Token) { "Copied" } else { "Copy" }}
+                    {move || if flash.get() == Some(Copied::Token) { "Copied" } else { "Copy" }}
                 </button>
             </div>
             <p class="token-extra">
                 <button type="button" class="btn btn-quiet btn-small" on:click=move |_| copy(Copied::EnvLine)>
-                    {move || if copied.get() == Some(Copied::EnvLine) { "Copied as LATCHKEY_TOKEN=…" } else { "Copy as an environment line (LATCHKEY_TOKEN=…)" }}
+                    {move || if flash.get() == Some(Copied::EnvLine) { "Copied as LATCHKEY_TOKEN=…" } else { "Copy as an environment line (LATCHKEY_TOKEN=…)" }}
                 </button>
             </p>
             <p class="sr-only" role="status">{move || match copied.get() {

@@ -39,7 +39,7 @@ pub fn ReviewStep(
     };
     view! {
         <form on:submit=generate>
-            <h2>"Review"</h2>
+            <h2 tabindex="-1">"Review"</h2>
             <FormError error=draft.error_signal()/>
             <dl class="facts">
                 <dt>"Name"</dt><dd>{move || draft.name.get()}</dd>
