@@ -41,7 +41,7 @@ say "Rust tests"
 start_test_postgres
 # The query data the compiler checked `query!` against is the migrated schema's.
 ./scripts/sqlx-prepare.sh --check
-cargo test -p types -p latchkey-core -p app -p server --features app/ssr
+cargo test -p types -p latchkey-core -p app -p server -p xtask --features app/ssr
 
 say "release build"
 cargo xtask build

@@ -5,6 +5,7 @@ use leptos::{prelude::*, wasm_bindgen::JsCast};
 use leptos_router::components::A;
 use types::{
     permissions::{AUDIT_READ, ROLES_READ, USERS_READ, WEBHOOKS_READ},
+    tokens::Ineffective,
     AppError,
 };
 
@@ -357,6 +358,41 @@ pub fn Chips(items: Vec<String>, #[prop(optional)] label: &'static str) -> impl 
                 view! { <li class="chip">{text}</li> }
             }).collect_view()}
         </ul>
+    }
+}
+
+/// How many characters a field holds of how many it may: "12 / 100", and how many too
+/// many once over (nothing is cut off silently).
+#[component]
+pub fn Counter(id: &'static str, text: RwSignal<String>, max: usize) -> impl IntoView {
+    let count = move || text.with(|t| t.chars().count());
+    view! {
+        <p class="counter" class:over=move || { count() > max } id=id>
+            {move || match count() {
+                n if n > max => format!("{n} / {max} characters: {} too many", n - max),
+                n => format!("{n} / {max} characters"),
+            }}
+        </p>
+    }
+}
+
+/// A token's scopes; those its owner can no longer use are struck through, and why is said
+/// beneath.
+#[component]
+pub fn TokenScopes(scopes: Vec<String>, ineffective: Option<Ineffective>) -> impl IntoView {
+    let lost = ineffective
+        .as_ref()
+        .map(|i| i.scopes.clone())
+        .unwrap_or_default();
+    view! {
+        <ul class="chips">
+            {scopes.into_iter().map(|s| if lost.contains(&s) {
+                view! { <li class="chip chip-lost"><s>{s}</s></li> }.into_any()
+            } else {
+                view! { <li class="chip">{s}</li> }.into_any()
+            }).collect_view()}
+        </ul>
+        {ineffective.map(|i| view! { <span class="lost-scopes">{i.describe()}</span> })}
     }
 }
 

@@ -31,7 +31,7 @@ test('a token admin creates a token for a service account with a narrow role', a
   // What the service account's role does not allow is offered disabled, with the reason.
   const write = page.getByRole('radio', { name: 'users: Write' });
   await expect(write).toBeDisabled();
-  await expect(page.locator('label', { has: write })).toHaveAttribute('title', "SAP ERP's role does not allow users:write");
+  await expect(page.getByText("SAP ERP's role does not allow users:write.", { exact: true })).toBeVisible();
   await expect(page.getByRole('radio', { name: 'roles: Read' })).toBeDisabled();
   await page.getByRole('radio', { name: 'users: Read' }).check();
   await shot(page, testInfo, 'wizard-service-account');
@@ -113,6 +113,18 @@ test("editing a role or changing a user's role changes what their token reaches"
   expect(refused.status()).toBe(403);
   expect(refused.headers()['www-authenticate']).toContain('insufficient_scope');
   expect(refused.headers()['x-token-scopes'] ?? '').not.toContain('users:read');
+  // The token's pages say so: the scope it keeps on paper is struck through, with why.
+  const lost = "Struck through: its owner's role, Reporting, no longer allows this scope, so it authorizes nothing.";
+  await page.goto('/');
+  await hydrated(page);
+  const listed = page.getByRole('row', { name: /Metabase dashboards/ });
+  await expect(listed.locator('s')).toHaveText('users:read');
+  await expect(listed).toContainText(lost);
+  await listed.getByRole('link', { name: 'Metabase dashboards' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Metabase dashboards');
+  await expect(page.locator('dt:text-is("Scopes") + dd s')).toHaveText('users:read');
+  await expect(page.locator('dt:text-is("Scopes") + dd')).toContainText(lost);
+  await shot(page, testInfo, 'token-scope-struck-through');
 
   // Giving the service account a role that reads users brings the token's reach back:
   // asked first, nothing lost, and said to be saved.
@@ -128,6 +140,11 @@ test("editing a role or changing a user's role changes what their token reaches"
   await dialog.getByRole('button', { name: 'Change role' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved' })).toHaveText("Saved: Metabase's role is now Auditor.");
   await expect.poll(async () => (await users()).status()).toBe(200);
+  await page.goto('/');
+  await hydrated(page);
+  await expect(page.getByRole('row', { name: /Metabase dashboards/ }).locator('s')).toHaveCount(0);
+  await page.goto('/users');
+  await hydrated(page);
 
   // Taking it away again names what the token would lose; cancelling keeps the role and
   // gives the focus back to the select.
@@ -202,4 +219,67 @@ test('the audit log lists changes, newest first, filtered by action', async ({ p
   await expect(page.getByRole('heading', { name: 'API reference' })).toBeVisible();
   await expect(page.getByRole('row', { name: /POST \/api\/v1\/tokens tokens:write/ })).toBeVisible();
   await shot(page, testInfo, 'api-reference');
+});
+
+test('the wizard keeps what a new owner may hold, checks each allowed address as typed, and counts characters', async ({ page }, testInfo) => {
+  test.setTimeout(60_000);
+  await signInAs(page, ADMIN.email, ADMIN.password);
+  await page.goto('/roles');
+  await hydrated(page);
+  await page.getByLabel('Name').fill('Directory reader');
+  await page.getByLabel('users:read', { exact: true }).check();
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await expect(page.getByRole('row', { name: /Directory reader/ })).toContainText('users:read');
+  await page.goto('/users');
+  await hydrated(page);
+  await page.getByRole('radio', { name: 'Service account' }).check();
+  await page.getByLabel('Name').fill('Directory sync');
+  await page.getByLabel('Role', { exact: true }).selectOption({ label: 'Directory reader' });
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByRole('row', { name: /Directory sync/ })).toContainText('service account');
+
+  await page.goto('/tokens/new');
+  await hydrated(page);
+  // A long paste is kept whole and counted, never cut off silently.
+  const name = page.getByLabel('Name');
+  await name.fill('x'.repeat(300));
+  await expect(page.getByText('300 / 100 characters: 200 too many')).toBeVisible();
+  await expect(name).toHaveAttribute('aria-invalid', 'true');
+  await expect(name).toHaveCSS('border-top-color', 'rgb(180, 35, 24)');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByRole('alert')).toHaveText('The name is at most 100 characters; this one has 300.');
+  await expect(page.getByRole('heading', { name: 'Details' })).toBeVisible();
+  await name.fill('Directory sync feed');
+  await expect(page.getByText('19 / 100 characters')).toBeVisible();
+  await expect(name).not.toHaveAttribute('aria-invalid', 'true');
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  // Changing the owner keeps every choice the new owner may hold, lowers a Write they may
+  // only read, and says what was taken back.
+  await page.getByRole('radio', { name: 'users: Write' }).check();
+  await page.getByRole('radio', { name: 'audit: Read' }).check();
+  await page.getByLabel('Owner').selectOption({ label: 'Directory sync (service account)' });
+  await expect(page.getByRole('status').filter({ hasText: 'taken back' })).toHaveText(
+    "Directory sync's role does not allow audit:read, users:write: taken back. Everything else you chose is kept.",
+  );
+  await expect(page.getByRole('radio', { name: 'users: Read' })).toBeChecked();
+  await expect(page.getByRole('radio', { name: 'audit: None' })).toBeChecked();
+  // Why a choice is disabled is written out, not only in a tooltip.
+  await expect(page.getByText("Directory sync's role does not allow users:write.", { exact: true })).toBeVisible();
+  await expect(page.getByText("Directory sync's role does not allow audit:read or audit:write.", { exact: true })).toBeVisible();
+
+  // Every bad line of the allowlist is named as it is typed.
+  const addresses = page.getByLabel('Allowed addresses (optional)');
+  await addresses.fill('10.0.4.7\n10.0.0.300\n10.0.4.1/24');
+  const problems = page.locator('#token-allowed-ips-problems li');
+  await expect(problems).toHaveText([
+    'Line 2: "10.0.0.300" is neither an IP address nor a CIDR range (like 10.0.4.0/24 or 2001:db8::/32).',
+    'Line 3: 10.0.4.1/24 has host bits set: the range is written 10.0.4.0/24.',
+  ]);
+  await expect(addresses).toHaveAttribute('aria-invalid', 'true');
+  await shot(page, testInfo, 'wizard-owner-change-and-addresses');
+  await addresses.fill('10.0.4.7\n10.0.4.0/24');
+  await expect(problems).toHaveCount(0);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByRole('heading', { name: 'Expiry' })).toBeFocused();
 });

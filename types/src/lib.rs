@@ -3,6 +3,7 @@
 //! permissions, and the one error a person is shown. It compiles to Wasm; the derives
 //! only the server needs (OpenAPI schemas, database rows) are behind the `server` feature.
 
+pub mod allowlist;
 pub mod api_docs;
 pub mod audit;
 pub mod directory;

@@ -147,6 +147,11 @@ fn words<const N: usize>(all: [&str; N]) -> String {
     }
 }
 
+/// The longest name a token may have, in characters.
+pub const NAME_MAX: usize = 100;
+/// The longest description a token may have, in characters.
+pub const DESCRIPTION_MAX: usize = 500;
+
 /// Who a token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -202,6 +207,48 @@ pub struct TokenSummary {
     /// When a secret scanner reported the token found in public.
     #[serde(default)]
     pub leaked_at: Option<DateTime<Utc>>,
+    /// The scopes a live token holds that its owner may no longer use, and why: the token
+    /// keeps them on paper, but they authorize nothing (a `write` scope whose owner may
+    /// now only read still reads). None when every scope is in reach.
+    #[serde(default)]
+    pub ineffective: Option<Ineffective>,
+}
+
+/// Scopes a token holds in vain, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Ineffective {
+    pub scopes: Vec<String>,
+    pub because: IneffectiveBecause,
+}
+
+/// Why a token's scopes reach less than they say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum IneffectiveBecause {
+    /// The owner's account is disabled: nothing of the token works.
+    OwnerDisabled,
+    /// The owner's role (named) does not grant these scopes.
+    OwnerRole(String),
+}
+
+impl Ineffective {
+    /// What the struck-through scopes mean, as a person reads it.
+    pub fn describe(&self) -> String {
+        match (&self.because, self.scopes.len()) {
+            (IneffectiveBecause::OwnerDisabled, _) => {
+                "Struck through: its owner's account is disabled, so the token authorizes nothing."
+                    .to_owned()
+            }
+            (IneffectiveBecause::OwnerRole(role), 1) => format!(
+                "Struck through: its owner's role, {role}, no longer allows this scope, so it authorizes nothing."
+            ),
+            (IneffectiveBecause::OwnerRole(role), _) => format!(
+                "Struck through: its owner's role, {role}, no longer allows these scopes, so they authorize nothing."
+            ),
+        }
+    }
 }
 
 /// What creating a token asks for.
@@ -718,6 +765,7 @@ mod tests {
                 canary: false,
                 canary_triggered_at: None,
                 leaked_at: None,
+                ineffective: None,
             },
             propagation: Propagation {
                 instances: 2,

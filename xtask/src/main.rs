@@ -161,9 +161,14 @@ fn cargo(root: &Path) -> Command {
 }
 
 /// The browser's files in `target/site/pkg`: the Wasm split a chunk a page, its JS, the CSS.
+/// They are written to a folder of their own beside it and swapped in at the end, so that
+/// a server running meanwhile goes on answering with the last build's files.
 fn build_site() -> Result<()> {
     let root = root();
-    let pkg = root.join(&site().site_root).join(&site().pkg_dir);
+    let live = root.join(&site().site_root).join(&site().pkg_dir);
+    let pkg = root
+        .join(&site().site_root)
+        .join(format!("{}.next", site().pkg_dir));
     // Chunks of an earlier build must not linger beside this one's.
     if pkg.exists() {
         fs::remove_dir_all(&pkg).map_err(|e| format!("cannot empty {}: {e}", pkg.display()))?;
@@ -233,6 +238,24 @@ fn build_site() -> Result<()> {
         "compressed in {:.1} s",
         started.elapsed().as_secs_f64()
     ));
+    swap_in(&pkg, &live)
+}
+
+/// Puts the folder `next` where `live` is: `live` is renamed away and `next` renamed into
+/// its place (each rename is atomic, so `live` is missing only between the two), and the
+/// old folder is then removed.
+fn swap_in(next: &Path, live: &Path) -> Result<()> {
+    let old = live.with_extension("old");
+    if old.exists() {
+        fs::remove_dir_all(&old).map_err(|e| format!("cannot remove {}: {e}", old.display()))?;
+    }
+    if live.exists() {
+        fs::rename(live, &old).map_err(|e| format!("cannot move {} aside: {e}", live.display()))?;
+    }
+    fs::rename(next, live).map_err(|e| format!("cannot move {} in: {e}", next.display()))?;
+    if old.exists() {
+        fs::remove_dir_all(&old).map_err(|e| format!("cannot remove {}: {e}", old.display()))?;
+    }
     Ok(())
 }
 
@@ -543,4 +566,33 @@ fn serve(build: Server) -> Result<()> {
         .envs(leptos_env())
         .exec();
     Err(format!("cannot start {}: {error}", server.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_build_replaces_the_last_whole_and_leaves_nothing_of_it() {
+        let dir = std::env::temp_dir().join(format!("xtask-swap-{}", std::process::id()));
+        let (live, next) = (dir.join("pkg"), dir.join("pkg.next"));
+        fs::create_dir_all(&live).unwrap();
+        fs::create_dir_all(&next).unwrap();
+        fs::write(live.join("chunk_1.wasm"), "old").unwrap();
+        fs::write(live.join("latchkey.css"), "old").unwrap();
+        fs::write(next.join("latchkey.css"), "new").unwrap();
+
+        swap_in(&next, &live).unwrap();
+
+        assert_eq!(
+            fs::read_to_string(live.join("latchkey.css")).unwrap(),
+            "new"
+        );
+        assert!(
+            !live.join("chunk_1.wasm").exists(),
+            "a chunk of the last build lingers"
+        );
+        assert!(!next.exists() && !dir.join("pkg.old").exists());
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -7,6 +7,7 @@ use super::{
 use crate::{
     components::{
         action_error, Chips, ConfirmDialog, ErrorAlert, RevocationReceipt, ShowError, StatusBadge,
+        TokenScopes,
     },
     server_fns::tokens::{get_token, get_token_usage, token_events, RevokeToken, Roll},
     time::{self, Exact, When},
@@ -122,7 +123,7 @@ pub fn TokenDetailPage() -> impl IntoView {
                                     })}
                                     <dt>"Description"</dt><dd>{if t.description.is_empty() { "—".to_owned() } else { t.description.clone() }}</dd>
                                     <dt>"Owner"</dt><dd>{t.owner.display_name.clone()} " " <span class="muted">{t.owner.email.clone().unwrap_or_else(|| "service account".into())}</span></dd>
-                                    <dt>"Scopes"</dt><dd><Chips items=t.scopes.clone()/></dd>
+                                    <dt>"Scopes"</dt><dd><TokenScopes scopes=t.scopes.clone() ineffective=t.ineffective.clone()/></dd>
                                     <dt>"Created"</dt><dd><Exact at=t.created_at/></dd>
                                     <dt>"Last used"</dt><dd>{match t.last_used_at { Some(at) => view! { <When at/> }.into_any(), None => view! { "never" }.into_any() }}</dd>
                                     <dt>"Allowed addresses"</dt><dd>{if t.allowed_ips.is_empty() {

@@ -4,8 +4,8 @@
 
 use crate::{
     components::{
-        action_error, Chips, ConfirmDialog, ErrorAlert, Pager, RevocationReceipt, ShowError,
-        StatusBadge,
+        action_error, ConfirmDialog, ErrorAlert, Pager, RevocationReceipt, ShowError, StatusBadge,
+        TokenScopes,
     },
     server_fns::tokens::{
         count_expiring_soon, get_token_usage, list_tokens, RevokeToken, RevokeTokens,
@@ -359,7 +359,7 @@ fn token_row(
             </td>
             {show_owner.then(|| view! { <td data-label="Owner">{t.owner.display_name.clone()}</td> })}
             <td data-label="Scopes">
-                <Chips items=t.scopes.clone()/>
+                <TokenScopes scopes=t.scopes.clone() ineffective=t.ineffective.clone()/>
                 {(!t.unused_scopes.is_empty()).then(|| view! {
                     <span class="unused-scopes">{format!("{} not used in 30 days", t.unused_scopes.join(", "))}</span>
                 })}

@@ -3,7 +3,8 @@
 
 use ipnet::IpNet;
 use std::net::IpAddr;
-use types::AppError;
+// One entry: an address (a host of its own) or a CIDR range whose host bits are zero.
+use types::{allowlist::entry as read, AppError};
 
 /// The most entries one allowlist holds.
 pub const MAX_ENTRIES: usize = 50;
@@ -39,24 +40,6 @@ impl Allowlist {
             }
         }
     }
-}
-
-/// One entry: an address (a host of its own) or a CIDR range whose host bits are zero.
-fn read(entry: &str) -> Result<IpNet, String> {
-    let entry = entry.trim();
-    if let Ok(addr) = entry.parse::<IpAddr>() {
-        return Ok(IpNet::from(addr.to_canonical()));
-    }
-    let net: IpNet = entry.parse().map_err(|_| {
-        format!("{entry:?} is neither an IP address nor a CIDR range (like 10.0.4.0/24 or 2001:db8::/32).")
-    })?;
-    if net.trunc() != net {
-        return Err(format!(
-            "{entry} has host bits set: the range is written {}.",
-            net.trunc()
-        ));
-    }
-    Ok(net)
 }
 
 /// An entry as stored and shown: an address alone when it is one host, a range otherwise.

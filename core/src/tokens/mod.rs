@@ -29,16 +29,15 @@ use sqlx::PgPool;
 use types::{
     audit::AuditEvent,
     directory::UserKind,
-    permissions::{TOKENS_ADMIN, TOKENS_READ},
+    permissions::{grants, TOKENS_ADMIN, TOKENS_READ},
     tokens::{
-        DayUsage, ExpiringSoon, Identified, OwnerRef, TokenFilter, TokenSort, TokenStatus,
-        TokenSummary, TokenUsage,
+        DayUsage, ExpiringSoon, Identified, Ineffective, IneffectiveBecause, OwnerRef, TokenFilter,
+        TokenSort, TokenStatus, TokenSummary, TokenUsage,
     },
     AppError, Page,
 };
 
-pub const NAME_MAX: usize = 100;
-pub const DESCRIPTION_MAX: usize = 500;
+pub use types::tokens::{DESCRIPTION_MAX, NAME_MAX};
 
 /// A row of the `token_summaries` view (migration 0025): what the console and the API show
 /// of a token.
@@ -67,10 +66,36 @@ struct Row {
     owner_email: Option<String>,
     owner_kind: UserKind,
     requests_30d: i64,
+    owner_active: bool,
+    owner_role: String,
+    owner_permissions: Vec<String>,
+}
+
+impl Row {
+    /// The scopes of a live token its owner can no longer use, and why.
+    fn ineffective(&self) -> Option<Ineffective> {
+        if !matches!(self.status, TokenStatus::Active | TokenStatus::Rolling) {
+            return None;
+        }
+        let (scopes, because) = if self.owner_active {
+            let lost = self
+                .scopes
+                .iter()
+                .filter(|s| !grants(&self.owner_permissions, s));
+            (
+                lost.cloned().collect::<Vec<_>>(),
+                IneffectiveBecause::OwnerRole(self.owner_role.clone()),
+            )
+        } else {
+            (self.scopes.clone(), IneffectiveBecause::OwnerDisabled)
+        };
+        (!scopes.is_empty()).then_some(Ineffective { scopes, because })
+    }
 }
 
 impl From<Row> for TokenSummary {
     fn from(r: Row) -> Self {
+        let ineffective = r.ineffective();
         Self {
             masked: types::tokens::masked(&r.public_id),
             id: r.public_id,
@@ -97,6 +122,7 @@ impl From<Row> for TokenSummary {
             canary: r.canary,
             canary_triggered_at: r.canary_triggered_at,
             leaked_at: r.leaked_at,
+            ineffective,
         }
     }
 }
@@ -114,7 +140,9 @@ async fn summary<'e>(db: impl sqlx::PgExecutor<'e>, public_id: &str) -> Result<O
                   canary_triggered_at, leaked_at, status AS "status!: TokenStatus",
                   replaced_by, replaces, unused_scopes AS "unused_scopes!",
                   owner_id AS "owner_id!", owner_name AS "owner_name!", owner_email,
-                  owner_kind AS "owner_kind!: UserKind", requests_30d AS "requests_30d!"
+                  owner_kind AS "owner_kind!: UserKind", requests_30d AS "requests_30d!",
+                  owner_active AS "owner_active!", owner_role AS "owner_role!",
+                  owner_permissions AS "owner_permissions!"
            FROM token_summaries WHERE public_id = $1"#,
         public_id,
     )

@@ -18,6 +18,9 @@ async fn changing_the_owners_role_changes_what_the_token_reaches(pool: PgPool) {
 
     let me = app.api_get("/me", &token).await;
     assert_eq!(me.headers()["x-token-scopes"], "users:write");
+    let summary = format!("/tokens/{}", &token[3..15]);
+    let read = json(app.api_get(&summary, &admin_token).await).await;
+    assert_eq!(read["ineffective"], json!(null));
     let created = app
         .api_post(
             "/users",
@@ -40,6 +43,12 @@ async fn changing_the_owners_role_changes_what_the_token_reaches(pool: PgPool) {
     let me = json(app.api_get("/me", &token).await).await;
     assert_eq!(me["token"]["scopes"], json!(["users:write"]));
     assert_eq!(me["token"]["effective_scopes"], json!(["users:read"]));
+    // The token's summary says which of its scopes the role no longer allows, and why.
+    let read = json(app.api_get(&summary, &admin_token).await).await;
+    assert_eq!(
+        read["ineffective"],
+        json!({ "scopes": ["users:write"], "because": { "owner_role": "HR Sync" } })
+    );
     let refused = app
         .api_post(
             "/users",

@@ -5,14 +5,25 @@ use super::{Access, Draft, Facts, Step, StepActions};
 use crate::components::FieldError;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
-use types::{permissions::grants, AppError};
+use types::{allowlist, permissions::grants, AppError};
 
 #[component]
 pub fn AccessStep(draft: Draft, facts: Facts) -> impl IntoView {
     let error = draft.error_signal();
+    // Each line of the allowlist is checked as it is typed, every bad one named.
+    let ip_problems = Memo::new(move |_| draft.allowed_ips.with(|t| allowlist::problems(t)));
     let next = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if draft.scopes().is_empty() && !draft.canary.get_untracked() {
+        let bad_lines = ip_problems.with_untracked(Vec::len);
+        if bad_lines > 0 && !draft.canary.get_untracked() {
+            draft.fail(AppError::invalid(
+                "allowed_ips",
+                match bad_lines {
+                    1 => "One allowed address is not an address or a range: see above.".to_owned(),
+                    n => format!("{n} allowed addresses are not addresses or ranges: see above."),
+                },
+            ));
+        } else if draft.scopes().is_empty() && !draft.canary.get_untracked() {
             draft.fail(AppError::invalid(
                 "scopes",
                 "Choose Read or Write for at least one module.",
@@ -33,16 +44,39 @@ pub fn AccessStep(draft: Draft, facts: Facts) -> impl IntoView {
             .map(|o| o.display_name)
             .unwrap_or_default()
     });
+    // What a change of owner took back: the choices the new owner's role does not allow
+    // (a Write it allows reading becomes Read); everything else is kept.
+    let taken_back = RwSignal::new(Vec::<String>::new());
+    let change_owner = move |ev| {
+        draft.owner.set(event_target_value(&ev).parse().ok());
+        let held = held.get_untracked();
+        let mut lost = Vec::new();
+        draft.access.update(|chosen| {
+            for (module, access) in chosen.iter_mut() {
+                let Some(scope) = access.scope(module) else {
+                    continue;
+                };
+                if grants(&held, &scope) {
+                    continue;
+                }
+                lost.push(scope);
+                let read = format!("{module}:read");
+                *access = if *access == Access::Write && grants(&held, &read) {
+                    Access::Read
+                } else {
+                    Access::None
+                };
+            }
+        });
+        taken_back.set(lost);
+    };
     view! {
         <form on:submit=next>
             <h2 tabindex="-1">"Access"</h2>
             <Show when=move || facts.is_admin()>
                 <label for="token-owner">"Owner"</label>
                 <p class="hint">"The token acts as its owner. A service account with a narrow role keeps an integration to what it needs."</p>
-                <select id="token-owner" on:change=move |ev| {
-                    draft.owner.set(event_target_value(&ev).parse().ok());
-                    draft.access.set(BTreeMap::new());
-                }>
+                <select id="token-owner" on:change=change_owner>
                     {move || facts.owners.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|o| {
                         let id = o.id;
                         let label = facts.owner_label(&o);
@@ -51,6 +85,11 @@ pub fn AccessStep(draft: Draft, facts: Facts) -> impl IntoView {
                     }).collect_view()}
                 </select>
                 <FieldError error field="owner_id"/>
+                {move || taken_back.with(|lost| (!lost.is_empty()).then(|| view! {
+                    <p class="alert alert-warn" role="status">
+                        {format!("{}'s role does not allow {}: taken back. Everything else you chose is kept.", owner_name.get_untracked(), lost.join(", "))}
+                    </p>
+                }))}
             </Show>
             <Show when=move || draft.canary.get()>
                 <p class="hint" role="note">"A canary has no scopes and no allowlist: every use is refused like a wrong token, and reported."</p>
@@ -71,9 +110,14 @@ pub fn AccessStep(draft: Draft, facts: Facts) -> impl IntoView {
             <FieldError error field="scopes"/>
             <label for="token-allowed-ips">"Allowed addresses (optional)"</label>
             <p class="hint" id="token-allowed-ips-hint">"IP addresses or CIDR ranges, IPv4 or IPv6, one a line (10.0.4.7, 10.0.4.0/24, 2001:db8::/32). Requests from anywhere else are refused. Leave empty to allow any address."</p>
-            <textarea id="token-allowed-ips" rows="3" class="mono" aria-describedby="token-allowed-ips-hint"
+            <textarea id="token-allowed-ips" rows="3" class="mono"
+                aria-describedby="token-allowed-ips-hint token-allowed-ips-problems"
+                aria-invalid=move || (!ip_problems.with(Vec::is_empty)).then_some("true")
                 prop:value=move || draft.allowed_ips.get()
                 on:input=move |ev| draft.allowed_ips.set(event_target_value(&ev))></textarea>
+            <ul class="field-problems" id="token-allowed-ips-problems" aria-live="polite">
+                {move || ip_problems.get().into_iter().map(|p| view! { <li class="field-error">{p}</li> }).collect_view()}
+            </ul>
             <FieldError error field="allowed_ips"/>
             </Show>
             <StepActions draft submit="Next"/>
@@ -110,14 +154,11 @@ fn ModuleRow(
                 {choices.into_iter().map(|(choice, label)| {
                     let slug = slug.clone();
                     let needed = choice.scope(&slug);
-                    let needed_for_check = needed.clone();
-                    let allowed = move || needed_for_check.as_ref().is_none_or(|n| held.with(|h| grants(h, n)));
-                    let allowed_title = allowed.clone();
-                    let reason = move || (!allowed_title()).then(|| format!("{}'s role does not allow {}", owner_name.get(), needed.clone().unwrap_or_default()));
+                    let allowed = move || needed.as_ref().is_none_or(|n| held.with(|h| grants(h, n)));
                     let current = current.clone();
                     let set_slug = slug.clone();
                     view! {
-                        <label class="choice" title=reason>
+                        <label class="choice">
                             <input type="radio" name=group.clone() value=label
                                 aria-label=format!("{slug}: {label}")
                                 prop:checked=move || current() == choice
@@ -128,6 +169,19 @@ fn ModuleRow(
                     }
                 }).collect_view()}
             </div>
+            // Why a choice is disabled, in words anyone can read (not only on hover).
+            {move || {
+                let blocked: Vec<String> = [Access::Read, Access::Write]
+                    .into_iter()
+                    .filter_map(|c| c.scope(&slug))
+                    .filter(|s| !held.with(|h| grants(h, s)))
+                    .collect();
+                (!blocked.is_empty()).then(|| view! {
+                    <p class="hint disabled-reason">
+                        {format!("{}'s role does not allow {}.", owner_name.get(), blocked.join(" or "))}
+                    </p>
+                })
+            }}
         </div>
     }
 }

@@ -141,12 +141,8 @@ impl Draft {
 
     /// The allowlist's entries as typed (the server checks and normalises them).
     fn allowed_ips(&self) -> Vec<String> {
-        self.allowed_ips.with(|text| {
-            text.split(|c: char| c == ',' || c.is_whitespace())
-                .filter(|e| !e.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
+        self.allowed_ips
+            .with(|text| types::allowlist::entries(text).map(str::to_owned).collect())
     }
 
     fn expires_at(&self) -> Result<Option<DateTime<Utc>>, AppError> {
