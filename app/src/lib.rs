@@ -14,8 +14,17 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     hooks::use_location,
-    path, Lazy,
+    path, Lazy, SsrMode,
 };
+
+/// The page's first script: it tells the server the browser's time zone, and marks the
+/// page as one whose scripts run (controls only a page without them needs are hidden).
+/// (The cookie's name is [`time::ZONE_COOKIE`].)
+const HEAD_SCRIPT: &str = concat!(
+    "document.cookie='latchkey_tz='+Intl.DateTimeFormat().resolvedOptions().timeZone",
+    "+';path=/;max-age=31536000;samesite=lax'+(location.protocol==='https:'?';secure':'');",
+    "document.documentElement.classList.add('js')"
+);
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -26,7 +35,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 // Tells the server the browser's time zone before anything renders.
-                <script nonce=leptos::nonce::use_nonce() inner_html=time::ZONE_SCRIPT></script>
+                <script nonce=leptos::nonce::use_nonce() inner_html=HEAD_SCRIPT></script>
                 <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -70,9 +79,12 @@ fn Console() -> impl IntoView {
         <components::NavBar/>
         <main id="main" class="content">
             <Routes fallback=pages::NotFound>
-                <Route path=path!("/") view={Lazy::<pages::TokensRoute>::new()}/>
+                // The list and revoking from it are whole pages as the server sends them (its
+                // data in place, not streamed in by script): they work without JavaScript.
+                <Route path=path!("/") view={Lazy::<pages::TokensRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/tokens/new") view={Lazy::<pages::NewTokenRoute>::new()}/>
                 <Route path=path!("/tokens/:id") view={Lazy::<pages::TokenDetailRoute>::new()}/>
+                <Route path=path!("/tokens/:id/revoke") view={Lazy::<pages::RevokeRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/login") view={Lazy::<pages::SignInRoute>::new()}/>
                 <Route path=path!("/setup") view={Lazy::<pages::SetupRoute>::new()}/>
                 <Route path=path!("/account") view={Lazy::<pages::AccountRoute>::new()}/>

@@ -3,6 +3,7 @@
 mod account;
 mod api_docs;
 mod audit;
+mod revoke;
 mod roles;
 mod setup;
 mod sign_in;
@@ -15,6 +16,7 @@ mod webhooks;
 pub use account::AccountPage;
 pub use api_docs::ApiDocsPage;
 pub use audit::AuditPage;
+pub use revoke::RevokePage;
 pub use roles::RolesPage;
 pub use setup::SetupPage;
 pub use sign_in::SignInPage;
@@ -64,6 +66,7 @@ lazy_pages! {
     TokensRoute => TokensPage,
     NewTokenRoute => NewTokenPage,
     TokenDetailRoute => TokenDetailPage,
+    RevokeRoute => RevokePage,
     SignInRoute => SignInPage,
     SetupRoute => SetupPage,
     AccountRoute => AccountPage,

@@ -14,9 +14,6 @@ use std::sync::Arc;
 /// The cookie that carries the browser's IANA time zone ("America/Los_Angeles").
 pub const ZONE_COOKIE: &str = "latchkey_tz";
 
-/// The script that writes [`ZONE_COOKIE`]: in the page's head, before the first render.
-pub const ZONE_SCRIPT: &str = "document.cookie='latchkey_tz='+Intl.DateTimeFormat().resolvedOptions().timeZone+';path=/;max-age=31536000;samesite=lax'+(location.protocol==='https:'?';secure':'')";
-
 /// The reader's time zone: its IANA name, or "UTC".
 #[derive(Clone)]
 pub struct Zone(Arc<str>);

@@ -158,8 +158,9 @@ const ERROR_BODY_MAX: usize = 64 * 1024;
 
 /// Refuses changes that a page of another site (or of another port or subdomain, which
 /// `SameSite` counts as the same site) makes the browser send with the session cookie:
-/// a state-changing request whose `Origin` is not Latchkey's own, or, without `Origin`,
-/// whose `Sec-Fetch-Site` says it came from elsewhere. Clients that are not browsers
+/// a state-changing request whose `Origin` is not Latchkey's own, or, without `Origin`
+/// (or with the `null` one of a page that sends no referrer), whose `Sec-Fetch-Site`
+/// does not say it came from here. Clients that are not browsers
 /// send neither and pass.
 async fn same_origin_only(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
@@ -182,17 +183,19 @@ async fn same_origin_only(State(state): State<AppState>, req: Request, next: Nex
 
 fn from_this_origin(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let fetch_site = header(HeaderName::from_static("sec-fetch-site"));
     match header(header::ORIGIN) {
+        // A plain form posted by one of Latchkey's own pages says `Origin: null` (its
+        // pages send no referrer); the browser's own `Sec-Fetch-Site`, which no page can
+        // set, tells whether it came from here.
+        Some("null") => fetch_site == Some("same-origin"),
         Some(origin) => {
             let host = header(header::HOST).unwrap_or_default();
             origin == state.settings.public_url
                 || origin.strip_prefix("http://") == Some(host)
                 || origin.strip_prefix("https://") == Some(host)
         }
-        None => !matches!(
-            header(HeaderName::from_static("sec-fetch-site")),
-            Some("cross-site" | "same-site")
-        ),
+        None => !matches!(fetch_site, Some("cross-site" | "same-site")),
     }
 }
 

@@ -1,6 +1,6 @@
 use crate::{
     components::{action_error, Fields, FormError, PasswordInput, ServerForm},
-    server_fns::session::SignIn,
+    server_fns::session::{SignIn, SignInFailure},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,6 +9,9 @@ use leptos_meta::Title;
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = action_error(action);
+    // A sign-in posted without the Wasm comes back here saying why it failed.
+    let failed = failure_in_address();
+    let failed_plainly = move || failed.filter(|_| action.value().with(Option::is_none));
     view! {
         <Title text="Sign in"/>
         <section class="card auth-card">
@@ -16,6 +19,7 @@ pub fn SignInPage() -> impl IntoView {
             <p class="lead">"Manage API tokens, service accounts and roles."</p>
             <ServerForm action read=fields>
                 <FormError error/>
+                {move || failed_plainly().map(|f| view! { <div class="alert alert-error" role="alert">{f.describe()}</div> })}
                 <label for="email">"Email"</label>
                 <input id="email" name="email" type="email" autocomplete="username" required/>
                 <PasswordInput id="password" label="Password" autocomplete="current-password"/>
@@ -33,4 +37,21 @@ fn fields(form: &Fields) -> SignIn {
         email: form.text("email"),
         password: form.text("password"),
     }
+}
+
+/// Why the last sign-in without the Wasm failed, as this page's address says
+/// (`?failed=credentials`). Read from the address itself, on the server and in the
+/// browser alike: a query-string parser would cost the sign-in page's download more.
+fn failure_in_address() -> Option<SignInFailure> {
+    #[cfg(feature = "ssr")]
+    let query = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.uri.query().map(str::to_owned))
+        .unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let query = window().location().search().unwrap_or_default();
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("failed="))
+        .and_then(SignInFailure::parse)
 }

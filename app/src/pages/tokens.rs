@@ -75,7 +75,26 @@ pub fn TokensPage() -> impl IntoView {
 
     // The name filter narrows as you type, 300 ms after the last key: each key press
     // starts a timer, and only the timer of the latest key press applies the filter.
-    let typed = RwSignal::new(q.get_untracked().unwrap_or_default());
+    // What the box holds when the Wasm arrives: text typed before it ran is kept, and
+    // applied once the page is live.
+    let in_box = typed_before_hydration();
+    let typed = RwSignal::new(
+        in_box
+            .clone()
+            .or_else(|| q.get_untracked())
+            .unwrap_or_default(),
+    );
+    // Controls that need the Wasm are inert (and look it) until the page is live.
+    let live = RwSignal::new(false);
+    Effect::new(move || {
+        live.set(true);
+        if let Some(text) = in_box
+            .clone()
+            .filter(|t| Some(t) != q.get_untracked().as_ref())
+        {
+            set_q.set(Some(search_text(&text)).filter(|v| !v.trim().is_empty()));
+        }
+    });
     let keystrokes = RwSignal::new(0u64);
     let on_input = move |ev| {
         // A pasted token is kept as its masked form: its secret goes no further.
@@ -124,12 +143,13 @@ pub fn TokensPage() -> impl IntoView {
             </div>
             <A href="/tokens/new" attr:class="btn btn-primary">"Generate token"</A>
         </div>
-        <div class="filters" role="search">
+        // A plain form too: without the Wasm, Enter (or Filter) asks the server for the list.
+        <form class="filters" role="search" method="get" action="/" on:submit=|ev| ev.prevent_default()>
             <label for="filter-name" class="sr-only">"Filter by name, or paste a token to find it"</label>
-            <input id="filter-name" type="search" placeholder="Filter by name, or paste a token" autocomplete="off"
-                prop:value=move || typed.get() on:input=on_input/>
+            <input id="filter-name" name="q" type="search" placeholder="Filter by name, or paste a token" autocomplete="off"
+                value=q.get_untracked() prop:value=move || typed.get() on:input=on_input/>
             <label for="filter-status" class="sr-only">"Status"</label>
-            <select id="filter-status" on:change=move |ev| {
+            <select id="filter-status" name="status" on:change=move |ev| {
                 set_status.set(event_target_value(&ev).parse().ok());
                 set_cursor.set(None);
                 earlier.set(Vec::new());
@@ -139,8 +159,9 @@ pub fn TokensPage() -> impl IntoView {
                     <option value=s.as_str() selected=move || status.get() == Some(s)>{s.as_str()}</option>
                 })}
             </select>
+            <button type="submit" class="btn no-js-only">"Filter"</button>
             <a class="btn" download rel="external" href=move || export_href(q.get(), status.get(), sort.get())>"Export CSV"</a>
-        </div>
+        </form>
         <ExpiringSoon/>
         <ShowError error=action_error(revoke)/>
         <ShowError error=action_error(revoke_many)/>
@@ -216,22 +237,23 @@ pub fn TokensPage() -> impl IntoView {
                                     <thead><tr>
                                         <th scope="col" class="select-cell">
                                             <input type="checkbox" aria-label="Select every token on this page that can be revoked"
+                                                disabled=move || !live.get()
                                                 prop:checked=all_ticked prop:indeterminate=some_ticked on:change=tick_all/>
                                         </th>
                                         <th scope="col" class="card-hide">"Token"</th>
                                         {show_owner.then(|| view! { <th scope="col" class="card-hide">"Owner"</th> })}
                                         <th scope="col" class="card-hide">"Scopes"</th>
-                                        <SortHeader label="Created" order sort_by
+                                        <SortHeader label="Created" order sort_by live
                                             first=TokenSort::Newest second=Some(TokenSort::Oldest)/>
-                                        <SortHeader label="Last used" order sort_by
+                                        <SortHeader label="Last used" order sort_by live
                                             first=TokenSort::LastUsed second=None/>
-                                        <SortHeader label="Expires" order sort_by
+                                        <SortHeader label="Expires" order sort_by live
                                             first=TokenSort::Expires second=None/>
                                         <th scope="col" class="card-hide">"Last 30 days"</th>
                                         <th scope="col" class="card-hide"><span class="sr-only">"Actions"</span></th>
                                     </tr></thead>
                                     <tbody>
-                                        {page.items.into_iter().map(|t| token_row(t, show_owner, to_revoke, selected)).collect_view()}
+                                        {page.items.into_iter().map(|t| token_row(t, show_owner, to_revoke, selected, live)).collect_view()}
                                     </tbody>
                                 </table>
                             </div>
@@ -270,6 +292,7 @@ fn SortHeader(
     label: &'static str,
     order: Memo<TokenSort>,
     sort_by: Callback<TokenSort>,
+    live: RwSignal<bool>,
     first: TokenSort,
     second: Option<TokenSort>,
 ) -> impl IntoView {
@@ -284,7 +307,7 @@ fn SortHeader(
     };
     view! {
         <th scope="col" aria-sort=aria_sort>
-            <button type="button" class="sort-button" on:click=move |_| sort_by.run(next())>
+            <button type="button" class="sort-button" disabled=move || !live.get() on:click=move |_| sort_by.run(next())>
                 {label}
                 <span aria-hidden="true" class="sort-mark">{move || match aria_sort() {
                     "ascending" => " ▲",
@@ -301,6 +324,7 @@ fn token_row(
     show_owner: bool,
     to_revoke: RwSignal<Option<TokenSummary>>,
     selected: RwSignal<Vec<TokenSummary>>,
+    live: RwSignal<bool>,
 ) -> impl IntoView {
     let revocable = t.status != TokenStatus::Revoked;
     let row = t.clone();
@@ -313,7 +337,7 @@ fn token_row(
         let token = t.clone();
         let label = format!("Select {}", t.name);
         view! {
-            <input type="checkbox" aria-label=label prop:checked=ticked on:change=move |ev| {
+            <input type="checkbox" aria-label=label disabled=move || !live.get() prop:checked=ticked on:change=move |ev| {
                 let on = event_target_checked(&ev);
                 selected.update(|s| {
                     s.retain(|x| x.id != id);
@@ -371,10 +395,16 @@ fn token_row(
             }}</td>
             <td class="nowrap" data-label="Expires">{expires}</td>
             <td data-label="Last 30 days"><Sparkline id=t.id.clone() requests=t.requests_30d/></td>
+            // Before the Wasm runs (or without it) Revoke leads to a page that asks the same
+            // question; after, it asks in a dialog here.
             <td class="nowrap actions-cell">{revocable.then(|| view! {
-                <button type="button" class="btn btn-small btn-danger-quiet"
-                    aria-label=revoke_label
-                    on:click=move |_| to_revoke.set(Some(row.clone()))>"Revoke"</button>
+                <form class="inline-action" method="get" action=format!("/tokens/{}/revoke", t.id)
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        to_revoke.set(Some(row.clone()));
+                    }>
+                    <button type="submit" class="btn btn-small btn-danger-quiet" aria-label=revoke_label>"Revoke"</button>
+                </form>
             })}</td>
         </tr>
     }
@@ -481,4 +511,20 @@ fn percent_encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The text in the filter box as the page was when the Wasm arrived (typed before it ran),
+/// if any; none on the server.
+fn typed_before_hydration() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        document()
+            .get_element_by_id("filter-name")
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .map(|input| input.value())
+            .filter(|v| !v.is_empty())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
 }

@@ -66,6 +66,26 @@ pub(crate) mod context {
         result
     }
 
+    /// Whether this call is a browser's plain form post (its Wasm not running, or no
+    /// JavaScript at all): its answer is then a page to go to, not data.
+    pub fn plain_form() -> bool {
+        use_context::<http::request::Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        })
+    }
+
+    /// After a plain form post, the browser goes to `to` (Latchkey's own pages send no
+    /// Referer to come back to).
+    pub fn go_to_after_plain_form(to: &str) {
+        if plain_form() {
+            leptos_axum::redirect(to);
+        }
+    }
+
     pub fn set_cookie(value: &str) {
         if let (Some(response), Ok(value)) = (
             use_context::<leptos_axum::ResponseOptions>(),

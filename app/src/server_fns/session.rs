@@ -28,11 +28,19 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
 
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    use super::context::{answer, caller, core, set_cookie};
+    use super::context::{answer, caller, core, go_to_after_plain_form, set_cookie};
     use latchkey_core::{accounts, sessions};
     let core = core()?;
-    let value =
-        answer(accounts::sign_in(&core.pool, &core.passwords, &caller(), &email, password).await)?;
+    let signed_in =
+        answer(accounts::sign_in(&core.pool, &core.passwords, &caller(), &email, password).await);
+    let value = signed_in.inspect_err(|e| {
+        // Without the Wasm, the sign-in page says what went wrong (from a fixed list:
+        // nothing a link could make it say).
+        go_to_after_plain_form(&format!(
+            "/login?failed={}",
+            SignInFailure::from(e).as_str()
+        ));
+    })?;
     set_cookie(&sessions::set_cookie(&core.settings, &value));
     leptos_axum::redirect("/");
     Ok(())
@@ -97,4 +105,46 @@ pub async fn change_password(
         )
         .await,
     )
+}
+
+/// Why a sign-in without the Wasm failed, as the sign-in page is told in its address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInFailure {
+    Credentials,
+    Throttled,
+    Other,
+}
+
+impl SignInFailure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Credentials => "credentials",
+            Self::Throttled => "throttled",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        [Self::Credentials, Self::Throttled, Self::Other]
+            .into_iter()
+            .find(|f| f.as_str() == word)
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Credentials => "Wrong email or password.",
+            Self::Throttled => "Too many attempts: wait a minute, then try again.",
+            Self::Other => "Signing in failed. Please try again.",
+        }
+    }
+}
+
+impl From<&AppError> for SignInFailure {
+    fn from(error: &AppError) -> Self {
+        match error {
+            AppError::WrongCredentials => Self::Credentials,
+            AppError::TooManyRequests(_) => Self::Throttled,
+            _ => Self::Other,
+        }
+    }
 }

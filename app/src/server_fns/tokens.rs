@@ -41,9 +41,9 @@ pub async fn create_canary(new: NewCanary) -> Result<CreatedToken, AppError> {
 
 #[server(endpoint = "tokens/revoke")]
 pub async fn revoke_token(id: String) -> Result<Revoked, AppError> {
-    use super::context::{answer, core, principal};
+    use super::context::{answer, core, go_to_after_plain_form, principal};
     let core = core()?;
-    answer(
+    let revoked = answer(
         latchkey_core::tokens::revocation::revoke_everywhere(
             &core.pool,
             &core.verifier,
@@ -51,7 +51,17 @@ pub async fn revoke_token(id: String) -> Result<Revoked, AppError> {
             &id,
         )
         .await,
-    )
+    );
+    // Without the Wasm: back to the list, which shows the token revoked, or to the
+    // confirmation, which says it failed.
+    match &revoked {
+        Ok(_) => go_to_after_plain_form("/"),
+        Err(_) if id.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            go_to_after_plain_form(&format!("/tokens/{id}/revoke?failed"))
+        }
+        Err(_) => go_to_after_plain_form("/"),
+    }
+    revoked
 }
 
 #[server(endpoint = "tokens/roll")]

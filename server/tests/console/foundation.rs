@@ -557,6 +557,11 @@ async fn changes_sent_from_another_sites_page_are_refused(pool: PgPool) {
         (Some("https://latchkey.example.com.evil.test"), None),
         (None, Some("same-site")),
         (None, Some("cross-site")),
+        // A page that sends no referrer posts its forms with `Origin: null`: only the
+        // browser's own word that it came from here lets one through.
+        (Some("null"), None),
+        (Some("null"), Some("cross-site")),
+        (Some("null"), Some("same-site")),
     ] {
         let mut request = app.client.post(app.url("/api/users/create")).form(&form);
         if let Some(origin) = origin {
@@ -584,6 +589,24 @@ async fn changes_sent_from_another_sites_page_are_refused(pool: PgPool) {
         .client
         .post(app.url("/api/users/create"))
         .header("origin", &own)
+        .header("sec-fetch-site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    // A plain form of the console's own (no Wasm running): `Origin: null`, same origin.
+    let form = [
+        ("new[kind]", "human"),
+        ("new[email]", "nora@example.com"),
+        ("new[display_name]", "Nora"),
+        ("new[password]", "a password nora chose"),
+        ("new[role_id]", role.as_str()),
+    ];
+    let response = app
+        .client
+        .post(app.url("/api/users/create"))
+        .header("origin", "null")
         .header("sec-fetch-site", "same-origin")
         .form(&form)
         .send()
