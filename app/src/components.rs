@@ -118,7 +118,7 @@ pub fn RevocationReceipt(
 ) -> impl IntoView {
     move || {
         action.value().get().and_then(Result::ok).map(|revoked| {
-            let text = revoked.propagation.describe(&revoked.token.name);
+            let text = revoked.describe(chrono::Utc::now());
             view! { <div class="alert alert-ok" role="status">{text}</div> }
         })
     }

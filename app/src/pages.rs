@@ -16,7 +16,6 @@ mod webhooks;
 pub use account::AccountPage;
 pub use api_docs::ApiDocsPage;
 pub use audit::AuditPage;
-pub use revoke::RevokePage;
 pub use roles::RolesPage;
 pub use setup::SetupPage;
 pub use sign_in::SignInPage;
@@ -66,7 +65,6 @@ lazy_pages! {
     TokensRoute => TokensPage,
     NewTokenRoute => NewTokenPage,
     TokenDetailRoute => TokenDetailPage,
-    RevokeRoute => RevokePage,
     SignInRoute => SignInPage,
     SetupRoute => SetupPage,
     AccountRoute => AccountPage,

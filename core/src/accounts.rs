@@ -156,6 +156,31 @@ pub async fn end_session(pool: &PgPool, caller: &Caller, id: i64) -> Result<()> 
     Ok(())
 }
 
+/// Signs the caller out of every browser but this one (one they lost, say); how many
+/// sessions it ended.
+pub async fn end_other_sessions(pool: &PgPool, caller: &Caller) -> Result<u64> {
+    let user = caller.user()?;
+    let Some(current) = caller.session_digest.as_deref() else {
+        return Err(AppError::Unauthenticated.into());
+    };
+    let mut tx = pool.begin().await?;
+    let ended = sessions::end_all_but(&mut *tx, user.id, current).await?;
+    let actor = Actor::user(user, caller.client_addr);
+    audit::record(
+        &mut *tx,
+        &actor,
+        Event::SessionEnded,
+        Target::User {
+            id: user.id,
+            label: &user.email,
+        },
+        json!({ "others": ended }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
 /// Creates the first administrator and signs them in; returns the session cookie's value.
 #[tracing::instrument(skip_all)]
 pub async fn set_up(
@@ -295,11 +320,12 @@ pub async fn change_password(
         .bind(&hash)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND digest <> $2")
-        .bind(user.id)
-        .bind(caller.session_digest.as_deref().unwrap_or_default())
-        .execute(&mut *tx)
-        .await?;
+    sessions::end_all_but(
+        &mut *tx,
+        user.id,
+        caller.session_digest.as_deref().unwrap_or_default(),
+    )
+    .await?;
     let actor = Actor::user(user, caller.client_addr);
     audit::record(
         &mut *tx,

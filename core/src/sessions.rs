@@ -170,6 +170,22 @@ pub async fn end_by_id<'e>(db: impl sqlx::PgExecutor<'e>, user_id: i64, id: i64)
     Ok(ended.rows_affected() > 0)
 }
 
+/// Ends every session of a user's but the one whose digest is `keep`; how many it ended.
+pub async fn end_all_but<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    user_id: i64,
+    keep: &[u8],
+) -> Result<u64> {
+    let ended = sqlx::query!(
+        "DELETE FROM sessions WHERE user_id = $1 AND digest <> $2",
+        user_id,
+        keep
+    )
+    .execute(db)
+    .await?;
+    Ok(ended.rows_affected())
+}
+
 /// Deletes the sessions that have ended by being idle too long.
 pub async fn prune(pool: &PgPool, settings: &Settings) -> Result<u64> {
     let deleted = sqlx::query!(

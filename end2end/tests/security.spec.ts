@@ -60,23 +60,40 @@ test('every page works under its Content-Security-Policy, with no violation repo
   expect(violations).toEqual([]);
 });
 
-test('the account page lists where one is signed in, and ends another browser\'s session', async ({ page, browser }) => {
-  const other = await browser.newContext({ userAgent: 'Laptop in the office' });
-  const laptop = await other.newPage();
-  await signInAs(laptop, ADMIN.email, ADMIN.password);
+test('the account page names each browser one is signed in with, ends one, and signs out everywhere else', async ({ page, browser }) => {
+  const firefox = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
+  const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1';
+  const others = [];
+  for (const userAgent of [firefox, iphone]) {
+    const context = await browser.newContext({ userAgent });
+    const other = await context.newPage();
+    await signInAs(other, ADMIN.email, ADMIN.password);
+    others.push({ context, page: other });
+  }
 
   await signInAs(page, ADMIN.email, ADMIN.password);
   await page.goto('/account');
   await hydrated(page);
   const sessions = page.getByRole('table', { name: 'Sessions' });
   await expect(sessions).toContainText('this browser');
-  await expect(sessions).toContainText('Laptop in the office');
-  await page.getByRole('button', { name: 'End the session in Laptop in the office' }).click();
-  await expect(sessions).not.toContainText('Laptop in the office');
+  // Browsers and systems by name, the raw string only on hover.
+  await expect(sessions.getByRole('cell', { name: 'Firefox on Windows', exact: true })).toHaveAttribute('title', firefox);
+  await expect(sessions.getByRole('cell', { name: 'Safari on iOS', exact: true })).toBeVisible();
+  await expect(sessions).not.toContainText('Mozilla/5.0');
+  await page.getByRole('button', { name: 'End the session in Firefox on Windows' }).click();
+  await expect(sessions).not.toContainText('Firefox on Windows');
+  await others[0].page.goto('/');
+  await expect(others[0].page).toHaveURL(/\/login$/);
 
-  await laptop.goto('/');
-  await expect(laptop).toHaveURL(/\/login$/);
-  await other.close();
+  // Every other browser at once; this one stays signed in.
+  await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Signed out of' })).toHaveText(/^Signed out of \d+ other sessions?\.$/);
+  await expect(sessions).not.toContainText('Safari on iOS');
+  await others[1].page.goto('/');
+  await expect(others[1].page).toHaveURL(/\/login$/);
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'API tokens', exact: true })).toBeVisible();
+  for (const { context } of others) await context.close();
 });
 
 test('changing the password says, under the field and in place, that the two new ones differ', async ({ page }) => {

@@ -211,6 +211,12 @@ test('revoking asks for confirmation, and the token then gets 401', async ({ pag
   const token = await generateToken(page, { name: 'WMS Connector' });
   await closeReveal(page);
   expect((await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } })).status()).toBe(200);
+  // Uses are recorded every few seconds: wait until the list shows this one.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole('row', { name: /WMS Connector/ }).locator('td[data-label="Last used"]')).toHaveText('just now', { timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  await hydrated(page, '/');
 
   await page.getByRole('button', { name: 'Revoke WMS Connector' }).click();
   const dialog = page.getByRole('alertdialog');
@@ -237,7 +243,7 @@ test('revoking asks for confirmation, and the token then gets 401', async ({ pag
   await expect(page.getByRole('row', { name: /WMS Connector/ })).toContainText('revoked');
   // The receipt: every running instance (here the one) confirmed dropping it.
   await expect(page.getByRole('status').filter({ hasText: 'was revoked' })).toContainText(
-    /“WMS Connector” was revoked: the running instance confirmed within [\d.]+ ms\./,
+    /“WMS Connector” was revoked: stopped everywhere \(1 of 1 server\) in [\d.]+ ms; a client used it in the last 7 days and is refused from now on\./,
   );
   await shot(page, testInfo, 'revoke-receipt');
   const after = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
@@ -298,7 +304,7 @@ test('columns sort the list, and several tokens are revoked in one confirmed ste
   await dialog.getByRole('button', { name: 'Revoke tokens' }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByRole('status').filter({ hasText: 'were revoked' })).toContainText(
-    /2 tokens were revoked: the running instance confirmed within [\d.]+ ms\./,
+    /2 tokens were revoked: stopped everywhere \(1 of 1 server\) in [\d.]+ ms\./,
   );
   await expect(page.getByRole('row', { name: /Batch Alpha/ })).toContainText('revoked');
   await expect(page.getByRole('row', { name: /Batch Beta/ })).toContainText('revoked');

@@ -24,7 +24,13 @@ async function receiver(): Promise<{ url: string; received: { headers: http.Inco
   return { url: `http://127.0.0.1:${port}/hooks`, received, close: () => server.close() };
 }
 
-test('an endpoint is registered, receives signed token events, and its deliveries show', async ({ page }, testInfo) => {
+/** Leaves a signing secret's reveal, saying it was not needed when it was not copied. */
+async function closeSecret(page: import('@playwright/test').Page) {
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Close, I do not need it' }).click();
+}
+
+test('an endpoint is registered, receives signed token events, and its deliveries show', async ({ page, context }, testInfo) => {
   const hook = await receiver();
   try {
     await page.getByRole('link', { name: 'Webhooks' }).click();
@@ -43,6 +49,17 @@ test('an endpoint is registered, receives signed token events, and its deliverie
     const secret = page.getByLabel(`Signing secret for ${hook.url}`);
     await expect(secret).toHaveValue(/^whsec_[A-Za-z0-9+/=]{40,}$/);
     await shot(page, testInfo, 'webhooks-secret');
+    // Like a token's, it cannot be closed unseen without a question, and Copy copies it.
+    await page.getByRole('button', { name: 'Done' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await expect(dialog).toContainText('You have not copied the signing secret.');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(secret).toBeVisible();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
+    await expect(page.getByRole('button', { name: 'Copied', exact: true })).toBeVisible();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await secret.inputValue());
+    await expect(page.getByRole('button', { name: 'Copy', exact: true })).toBeVisible({ timeout: 5_000 });
     await page.getByRole('button', { name: 'Done' }).click();
     await expect(secret).toHaveCount(0);
     const endpoints = page.getByRole('table', { name: 'Endpoints' });
@@ -95,7 +112,7 @@ test('an endpoint is registered, receives signed token events, and its deliverie
     const signatures = String(hook.received[3].headers['webhook-signature']).split(' ');
     expect(signatures).toHaveLength(2);
     expect(signatures.every((s) => s.startsWith('v1,'))).toBe(true);
-    await page.getByRole('button', { name: 'Done' }).click();
+    await closeSecret(page);
     await expect(rotated).toHaveCount(0);
   } finally {
     hook.close();
@@ -110,7 +127,7 @@ test('a canary planted from the wizard is refused like any bad token and fires c
     await page.getByLabel('URL', { exact: true }).fill(hook.url);
     await page.getByRole('checkbox', { name: 'canary.triggered' }).check();
     await page.getByRole('button', { name: 'Register endpoint' }).click();
-    await page.getByRole('button', { name: 'Done' }).click();
+    await closeSecret(page);
 
     await page.goto('/tokens/new');
     await hydrated(page);

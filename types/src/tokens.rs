@@ -452,7 +452,7 @@ impl Propagation {
     /// confirmations any of them had.
     pub fn describe_many(revoked: &[Revoked]) -> String {
         match revoked {
-            [one] => one.propagation.describe(&one.token.name),
+            [one] => one.describe(Utc::now()),
             many => {
                 let all = many.iter().map(|r| r.propagation);
                 let combined = Self {
@@ -466,21 +466,31 @@ impl Propagation {
     }
 
     fn sentence(&self, done: &str) -> String {
+        match self.stopped() {
+            Some(stopped) => format!("{done}: {stopped}."),
+            None => format!("{done}."),
+        }
+    }
+
+    /// Where and how fast it stopped, in plain words: "stopped everywhere (2 of 2
+    /// servers) in 1.2 ms". None when no server was running to tell.
+    fn stopped(&self) -> Option<String> {
         let ms = if self.slowest_ms < 10.0 {
             format!("{:.1}", self.slowest_ms)
         } else {
             format!("{:.0}", self.slowest_ms)
         };
+        let servers = |n| if n == 1 { "server" } else { "servers" };
         match (self.instances, self.confirmed) {
-            (0, _) => format!("{done}."),
-            (1, 1) => format!("{done}: the running instance confirmed within {ms} ms."),
-            (n, c) if c >= n => {
-                format!("{done}: all {n} running instances confirmed within {ms} ms.")
-            }
-            (n, c) => format!(
-                "{done}: {c} of {n} running instances confirmed within {ms} ms; \
-                 the others verify every token against the database until they hear of it."
-            ),
+            (0, _) => None,
+            (n, c) if c >= n => Some(format!(
+                "stopped everywhere ({n} of {n} {}) in {ms} ms",
+                servers(n)
+            )),
+            (n, c) => Some(format!(
+                "stopped on {c} of {n} servers in {ms} ms; the others check every token \
+                 against the database until they hear of it"
+            )),
         }
     }
 }
@@ -572,6 +582,26 @@ pub struct DayUsage {
 pub struct Revoked {
     pub token: TokenSummary,
     pub propagation: Propagation,
+}
+
+impl Revoked {
+    /// The receipt in plain words: "“SAP” was revoked: stopped everywhere (2 of 2
+    /// servers) in 1.2 ms; no use of it was recorded in the last 7 days." (Uses are
+    /// recorded every few seconds: the last moments' may not be in yet.)
+    pub fn describe(&self, now: DateTime<Utc>) -> String {
+        let done = format!("“{}” was revoked", self.token.name);
+        let used = match self.token.last_used_at {
+            None => "no use of it was ever recorded",
+            Some(at) if now - at > chrono::Duration::days(7) => {
+                "no use of it was recorded in the last 7 days"
+            }
+            Some(_) => "a client used it in the last 7 days and is refused from now on",
+        };
+        match self.propagation.stopped() {
+            Some(stopped) => format!("{done}: {stopped}; {used}."),
+            None => format!("{done}; {used}."),
+        }
+    }
 }
 
 /// The orders the token list offers. Each pages by its key and then the token's id.
@@ -725,15 +755,15 @@ mod tests {
         };
         assert_eq!(
             receipt(1, 1, 0.42).describe("SAP"),
-            "“SAP” was revoked: the running instance confirmed within 0.4 ms."
+            "“SAP” was revoked: stopped everywhere (1 of 1 server) in 0.4 ms."
         );
         assert_eq!(
             receipt(3, 3, 12.6).describe("SAP"),
-            "“SAP” was revoked: all 3 running instances confirmed within 13 ms."
+            "“SAP” was revoked: stopped everywhere (3 of 3 servers) in 13 ms."
         );
         assert!(receipt(3, 2, 1.0)
             .describe("SAP")
-            .starts_with("“SAP” was revoked: 2 of 3 running instances confirmed"));
+            .starts_with("“SAP” was revoked: stopped on 2 of 3 servers in 1.0 ms; the others"));
     }
 
     #[test]
@@ -775,17 +805,30 @@ mod tests {
         };
         assert_eq!(
             Propagation::describe_many(&[revoked("SAP", 2, 0.5), revoked("BI", 2, 3.25)]),
-            "2 tokens were revoked: all 2 running instances confirmed within 3.2 ms."
+            "2 tokens were revoked: stopped everywhere (2 of 2 servers) in 3.2 ms."
         );
         assert!(
             Propagation::describe_many(&[revoked("SAP", 2, 0.5), revoked("BI", 1, 30.0)])
-                .starts_with(
-                    "2 tokens were revoked: 1 of 2 running instances confirmed within 30 ms"
-                )
+                .starts_with("2 tokens were revoked: stopped on 1 of 2 servers in 30 ms")
         );
         assert!(
             Propagation::describe_many(&[revoked("SAP", 2, 0.5)]).starts_with("“SAP” was revoked")
         );
+        // One token's receipt says who it cuts off.
+        let now = Utc::now();
+        let mut one = revoked("SAP", 2, 1.04);
+        assert_eq!(
+            one.describe(now),
+            "“SAP” was revoked: stopped everywhere (2 of 2 servers) in 1.0 ms; no use of it was ever recorded."
+        );
+        one.token.last_used_at = Some(now - chrono::Duration::days(9));
+        assert!(one
+            .describe(now)
+            .ends_with("; no use of it was recorded in the last 7 days."));
+        one.token.last_used_at = Some(now - chrono::Duration::minutes(5));
+        assert!(one
+            .describe(now)
+            .ends_with("; a client used it in the last 7 days and is refused from now on."));
     }
 
     #[test]

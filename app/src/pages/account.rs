@@ -3,7 +3,7 @@ use crate::{
         action_error, ErrorAlert, FieldError, Fields, FormError, PasswordInput, ServerForm,
         ShowError,
     },
-    server_fns::session::{list_sessions, ChangePassword, EndSession},
+    server_fns::session::{list_sessions, ChangePassword, EndOtherSessions, EndSession},
     time::When,
     SignedIn,
 };
@@ -59,12 +59,24 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn Sessions() -> impl IntoView {
     let end = ServerAction::<EndSession>::new();
-    let sessions = Resource::new(move || end.version().get(), |_| list_sessions());
+    let end_others = ServerAction::<EndOtherSessions>::new();
+    let sessions = Resource::new(
+        move || (end.version().get(), end_others.version().get()),
+        |_| list_sessions(),
+    );
     view! {
         <section class="card">
             <h2>"Where you are signed in"</h2>
             <p class="hint">"A session ends after two hours without use, and a week after signing in. End any you do not recognise."</p>
             <ShowError error=action_error(end)/>
+            <ShowError error=action_error(end_others)/>
+            {move || end_others.value().get().and_then(Result::ok).map(|n| view! {
+                <div class="alert alert-ok" role="status">{match n {
+                    0 => "You were signed in nowhere else.".to_owned(),
+                    1 => "Signed out of 1 other session.".to_owned(),
+                    n => format!("Signed out of {n} other sessions."),
+                }}</div>
+            })}
             <Transition fallback=|| view! { <p class="muted" role="status">"Loading sessions…"</p> }>
                 {move || Suspend::new(async move {
                     match sessions.await {
@@ -79,11 +91,11 @@ fn Sessions() -> impl IntoView {
                                     </tr></thead>
                                     <tbody>
                                         {list.into_iter().map(|s| {
-                                            let browser = s.user_agent.clone().unwrap_or_else(|| "unknown browser".into());
+                                            let browser = s.browser();
                                             let label = format!("End the session in {browser}");
                                             view! {
                                                 <tr>
-                                                    <td class="ua">{browser}</td>
+                                                    <td class="ua" title=s.user_agent.clone()>{browser}</td>
                                                     <td class="mono">{s.client_addr.clone().unwrap_or_default()}</td>
                                                     <td class="nowrap"><When at=s.created_at/></td>
                                                     <td class="nowrap"><When at=s.last_seen_at/></td>
@@ -101,6 +113,10 @@ fn Sessions() -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
+                            </div>
+                            <div class="page-actions session-actions">
+                                <button type="button" class="btn btn-danger-quiet"
+                                    on:click=move |_| { end_others.dispatch(EndOtherSessions {}); }>"Sign out everywhere else"</button>
                             </div>
                         }.into_any(),
                     }

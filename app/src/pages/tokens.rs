@@ -17,7 +17,11 @@ use chrono::Utc;
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::query_signal_with_options, NavigateOptions};
+use leptos_router::{
+    components::A,
+    hooks::{query_signal_with_options, use_params_map},
+    NavigateOptions,
+};
 use types::{
     permissions::TOKENS_ADMIN,
     tokens::{
@@ -27,8 +31,20 @@ use types::{
 
 const PAGE_SIZE: u32 = 20;
 
+/// The token list, or (at `/tokens/:id/revoke`) the page that asks before revoking one
+/// of it: one chunk of Wasm for both, which are one page's work.
 #[component]
 pub fn TokensPage() -> impl IntoView {
+    let revoking = use_params_map().read_untracked().get("id").is_some();
+    if revoking {
+        view! { <super::revoke::RevokePage/> }.into_any()
+    } else {
+        view! { <TokenList/> }.into_any()
+    }
+}
+
+#[component]
+fn TokenList() -> impl IntoView {
     let SignedIn(user) = expect_context::<SignedIn>();
     let replace = || NavigateOptions {
         replace: true,

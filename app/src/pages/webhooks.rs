@@ -119,11 +119,68 @@ fn NewSecret(register: ServerAction<RegisterWebhook>) -> impl IntoView {
                     <strong>"Copy the signing secret now."</strong>
                     " It will not be shown again. Give it to the receiver's Standard Webhooks library."
                 </div>
-                <label for="webhook-secret">{format!("Signing secret for {}", created.endpoint.url)}</label>
-                <input id="webhook-secret" class="mono" readonly prop:value=created.secret.clone() spellcheck="false"/>
-                <button type="button" class="btn" on:click=move |_| register.value().set(None)>"Done"</button>
+                <SecretOnce id="webhook-secret" label=format!("Signing secret for {}", created.endpoint.url)
+                    secret=created.secret.clone() on_done=Callback::new(move |()| register.value().set(None))/>
             </section>
         })
+    }
+}
+
+/// A signing secret shown this once: a Copy button (that says "Copied" for a moment), and
+/// Done, which asks first if it was never copied.
+#[component]
+fn SecretOnce(
+    id: &'static str,
+    label: String,
+    secret: String,
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let flash = RwSignal::new(false);
+    let copy_failed = RwSignal::new(false);
+    let asking = RwSignal::new(false);
+    let text = StoredValue::new(secret.clone());
+    let copy = move |_| {
+        let secret = text.get_value();
+        leptos::task::spawn_local(async move {
+            let promise = window().navigator().clipboard().write_text(&secret);
+            let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+            copied.update(|c| *c |= ok);
+            copy_failed.set(!ok);
+            if ok {
+                flash.set(true);
+                gloo_timers::callback::Timeout::new(2_000, move || flash.set(false)).forget();
+            }
+        });
+    };
+    let done = move |_| {
+        if copied.get_untracked() {
+            on_done.run(());
+        } else {
+            asking.set(true);
+        }
+    };
+    view! {
+        <label for=id>{label}</label>
+        <div class="token-field">
+            <input id=id class="mono" readonly prop:value=secret spellcheck="false"/>
+            <button type="button" class="btn btn-primary" on:click=copy>
+                {move || if flash.get() { "Copied" } else { "Copy" }}
+            </button>
+        </div>
+        <p class="sr-only" role="status">{move || if flash.get() { "Copied to the clipboard" } else { "" }}</p>
+        <Show when=move || copy_failed.get()>
+            <p class="field-error" role="alert">"The browser refused the clipboard: select the secret and copy it by hand."</p>
+        </Show>
+        <div class="wizard-actions">
+            <button type="button" class="btn" on:click=done>"Done"</button>
+        </div>
+        <Show when=move || asking.get()>
+            <ConfirmDialog title="Close without copying?".to_owned() confirm_label="Close, I do not need it"
+                on_confirm=on_done on_cancel=Callback::new(move |()| asking.set(false))>
+                <p>"You have not copied the signing secret. It cannot be shown again: the receiver would need a new one, by rotating it."</p>
+            </ConfirmDialog>
+        </Show>
     }
 }
 
@@ -160,9 +217,8 @@ fn Deliveries(id: String, writable: bool) -> impl IntoView {
                         crate::time::exact(rotated.previous_valid_until)
                     )}
                 </div>
-                <label for="rotated-secret">"New signing secret"</label>
-                <input id="rotated-secret" class="mono" readonly prop:value=rotated.secret.clone() spellcheck="false"/>
-                <button type="button" class="btn" on:click=move |_| rotate.value().set(None)>"Done"</button>
+                <SecretOnce id="rotated-secret" label="New signing secret".to_owned()
+                    secret=rotated.secret.clone() on_done=Callback::new(move |()| rotate.value().set(None))/>
             </section>
         })}
         <section class="card" aria-labelledby="deliveries-title">

@@ -21,6 +21,13 @@ pub async fn end_session(id: i64) -> Result<(), AppError> {
     answer(latchkey_core::accounts::end_session(&core()?.pool, &caller(), id).await)
 }
 
+/// Signs the caller out of every browser but this one; how many sessions it ended.
+#[server(endpoint = "sessions/end_others")]
+pub async fn end_other_sessions() -> Result<u64, AppError> {
+    use super::context::{answer, caller, core};
+    answer(latchkey_core::accounts::end_other_sessions(&core()?.pool, &caller()).await)
+}
+
 #[server(endpoint = "who_am_i", input = GetUrl)]
 pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
     Ok(super::context::caller().user)
