@@ -210,6 +210,13 @@ test('the audit log lists changes, newest first, filtered by action', async ({ p
   const table = page.getByRole('table', { name: 'Audit events' });
   await expect(table.getByRole('row').nth(1)).toContainText('token.created');
   await expect(table).toContainText('sign_in.succeeded');
+  // The filters read as one row: each control at its own width, Filter at the end.
+  const actorBox = (await page.getByLabel('Actor').boundingBox())!;
+  const filterBox = (await page.getByRole('button', { name: 'Filter' }).boundingBox())!;
+  const fromBox = (await page.getByLabel('From').boundingBox())!;
+  expect(Math.abs(actorBox.y - filterBox.y), 'the filters share a row').toBeLessThan(8);
+  expect(Math.abs(fromBox.y - filterBox.y)).toBeLessThan(8);
+  expect(filterBox.x).toBeGreaterThan(fromBox.x);
   await page.getByLabel('Action').selectOption('token.');
   await page.getByRole('button', { name: 'Filter' }).click();
   await expect(table).not.toContainText('sign_in.succeeded');

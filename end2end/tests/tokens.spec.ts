@@ -188,9 +188,23 @@ test('tokens that expire within a week are flagged, and the home page counts the
   const banner = page.getByRole('status').filter({ hasText: 'within 7 days' });
   await expect(banner).toContainText(/\d+ tokens? (\([^)]*yours\) )?expires? within 7 days/);
   await shot(page, testInfo, 'tokens-expiring-soon');
-  await banner.getByRole('link', { name: 'Show them first' }).click();
-  await expect(page).toHaveURL(/status=active&sort=expires/);
+  await banner.getByRole('link', { name: 'Show them' }).click();
+  await expect(page).toHaveURL(/status=expiring&sort=expires/);
+  // The status filter says what is shown: only tokens that stop within the week.
+  const filter = page.getByLabel('Status');
+  await expect(filter.locator('option:checked')).toHaveText('expiring soon');
   await expect(page.getByRole('row').nth(1)).toContainText('Weekly Export');
+  for (const row of await page.getByRole('row').all()) {
+    if (await row.locator('td').count()) await expect(row).toContainText('expires soon');
+  }
+  // It offers every state a token can be in, rolling over among them.
+  await expect(filter.locator('option')).toHaveText(['All statuses', 'active', 'expiring soon', 'rolling over', 'expired', 'revoked']);
+  await filter.selectOption({ label: 'rolling over' });
+  await expect(page).toHaveURL(/status=rolling/);
+  await expect(page.getByText('No token matches this filter.').or(page.getByRole('table', { name: 'API tokens' }))).toBeVisible();
+  for (const row of await page.getByRole('row').all()) {
+    if (await row.locator('td').count()) await expect(row).toContainText('rolling over');
+  }
 });
 
 test('pasting a leaked token finds it, and its secret stays in the clipboard', async ({ page }, testInfo) => {
@@ -417,4 +431,50 @@ test('the list keeps its place while ticking, shows a partial selection, flags "
   await page.goto('/tokens/new');
   await hydrated(page);
   await expect(current).toHaveText('API tokens');
+});
+
+test('the wizard keeps its step and choices in the address: Back and reload lose nothing, leaving asks first', async ({ page }, testInfo) => {
+  await page.goto('/tokens/new');
+  await hydrated(page);
+  await page.getByLabel('Name').fill('Address book sync');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByRole('heading', { name: 'Access' })).toBeVisible();
+  await expect(page).toHaveURL(/step=access/);
+  await page.getByRole('radio', { name: 'users: Read' }).check();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByRole('heading', { name: 'Expiry' })).toBeVisible();
+  await page.getByRole('radio', { name: 'in 90 days' }).check();
+  await expect(page).toHaveURL(/expiry=90/);
+
+  // Back returns to the step before, its choices kept.
+  await page.goBack();
+  await expect(page.getByRole('heading', { name: 'Access' })).toBeVisible();
+  await expect(page.getByRole('radio', { name: 'users: Read' })).toBeChecked();
+  // A reload finds the same step and every choice.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Access' })).toBeVisible();
+  await expect(page.getByRole('radio', { name: 'users: Read' })).toBeChecked();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByRole('radio', { name: 'in 90 days' })).toBeChecked();
+  await page.getByRole('button', { name: 'Back' }).click();
+  await page.getByRole('button', { name: 'Back' }).click();
+  await expect(page.getByLabel('Name')).toHaveValue('Address book sync');
+  await shot(page, testInfo, 'wizard-from-the-address');
+
+  // Leaving for another page asks; staying keeps everything.
+  let asked = '';
+  page.once('dialog', (dialog) => { asked = dialog.message(); void dialog.dismiss(); });
+  await page.getByRole('link', { name: 'Users', exact: true }).click();
+  expect(asked).toBe('Leave without generating the token? The choices you made are lost.');
+  await expect(page).toHaveURL(/\/tokens\/new\?/);
+  await expect(page.getByLabel('Name')).toHaveValue('Address book sync');
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.getByRole('link', { name: 'Users', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Users and service accounts');
+
+  // The token itself never reaches the address.
+  const token = await generateToken(page, { name: 'Address check' });
+  expect(page.url()).not.toContain(token.slice(16));
+  expect(page.url()).not.toContain('lk_');
 });

@@ -688,6 +688,9 @@ pub struct TokenFilter {
     /// the last 30 days (for least-privilege audits).
     #[serde(default)]
     pub unused_scopes: Option<bool>,
+    /// `true`: only live tokens that stop within 7 days (those the console warns of).
+    #[serde(default)]
+    pub expiring_soon: Option<bool>,
     /// The `next_cursor` of the previous page (in the same order).
     #[cfg_attr(feature = "server", param(pattern = r"^[0-9]{0,18}$"))]
     #[serde(default)]

@@ -31,6 +31,62 @@ use types::{
 
 const PAGE_SIZE: u32 = 20;
 
+/// What the status filter shows: tokens in one state, or the live ones that stop soon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Showing {
+    Status(TokenStatus),
+    ExpiringSoon,
+}
+
+impl Showing {
+    /// The filter's choices, in the order offered.
+    const CHOICES: [Showing; 5] = [
+        Showing::Status(TokenStatus::Active),
+        Showing::ExpiringSoon,
+        Showing::Status(TokenStatus::Rolling),
+        Showing::Status(TokenStatus::Expired),
+        Showing::Status(TokenStatus::Revoked),
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Showing::Status(s) => s.as_str(),
+            Showing::ExpiringSoon => "expiring",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Showing::Status(TokenStatus::Rolling) => "rolling over",
+            Showing::Status(s) => s.as_str(),
+            Showing::ExpiringSoon => "expiring soon",
+        }
+    }
+
+    fn status(self) -> Option<TokenStatus> {
+        match self {
+            Showing::Status(s) => Some(s),
+            Showing::ExpiringSoon => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Showing {
+    type Err = ();
+    fn from_str(word: &str) -> Result<Self, ()> {
+        match word {
+            "expiring" => Ok(Showing::ExpiringSoon),
+            word => word.parse().map(Showing::Status).map_err(|_| ()),
+        }
+    }
+}
+
+impl std::fmt::Display for Showing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The token list, or (at `/tokens/:id/revoke`) the page that asks before revoking one
 /// of it: one chunk of Wasm for both, which are one page's work.
 #[component]
@@ -52,7 +108,7 @@ fn TokenList() -> impl IntoView {
         ..Default::default()
     };
     let (q, set_q) = query_signal_with_options::<String>("q", replace());
-    let (status, set_status) = query_signal_with_options::<TokenStatus>("status", replace());
+    let (status, set_status) = query_signal_with_options::<Showing>("status", replace());
     let (sort, set_sort) = query_signal_with_options::<TokenSort>("sort", replace());
     let (cursor, set_cursor) = query_signal_with_options::<String>("cursor", replace());
     // Cursors of the pages before this one, for "Previous".
@@ -74,7 +130,8 @@ fn TokenList() -> impl IntoView {
             selected.set(Vec::new());
             list_tokens(TokenFilter {
                 name,
-                status,
+                status: status.and_then(Showing::status),
+                expiring_soon: (status == Some(Showing::ExpiringSoon)).then_some(true),
                 sort,
                 cursor,
                 limit: Some(PAGE_SIZE),
@@ -171,8 +228,8 @@ fn TokenList() -> impl IntoView {
                 earlier.set(Vec::new());
             }>
                 <option value="" selected=move || status.get().is_none()>"All statuses"</option>
-                {[TokenStatus::Active, TokenStatus::Expired, TokenStatus::Revoked].map(|s| view! {
-                    <option value=s.as_str() selected=move || status.get() == Some(s)>{s.as_str()}</option>
+                {Showing::CHOICES.map(|s| view! {
+                    <option value=s.as_str() selected=move || status.get() == Some(s)>{s.label()}</option>
                 })}
             </select>
             <button type="submit" class="btn no-js-only">"Filter"</button>
@@ -490,7 +547,7 @@ fn ExpiringSoon() -> impl IntoView {
                 let warning = count.await.ok().and_then(|soon| soon.warning());
                 warning.map(|text| view! {
                     <div class="alert alert-warn" role="status">
-                        {text} " " <a href="/?status=active&sort=expires">"Show them first"</a>
+                        {text} " " <a href="/?status=expiring&sort=expires">"Show them"</a>
                     </div>
                 })
             })}
@@ -499,16 +556,22 @@ fn ExpiringSoon() -> impl IntoView {
 }
 
 /// The CSV export of what the list shows now (its filters and order, every page).
-fn export_href(
-    name: Option<String>,
-    status: Option<TokenStatus>,
-    sort: Option<TokenSort>,
-) -> String {
+fn export_href(name: Option<String>, showing: Option<Showing>, sort: Option<TokenSort>) -> String {
     let mut query = Vec::new();
-    let (status, sort) = (status.map(|s| s.to_string()), sort.map(|s| s.to_string()));
-    for (key, value) in [("name", name), ("status", status), ("sort", sort)] {
+    let status = showing.and_then(Showing::status).map(|s| s.to_string());
+    let soon = (showing == Some(Showing::ExpiringSoon)).then(|| "true".to_owned());
+    let sort = sort.map(|s| s.to_string());
+    for (key, value) in [
+        ("name", name),
+        ("status", status),
+        ("expiring_soon", soon),
+        ("sort", sort),
+    ] {
         if let Some(value) = value.filter(|v| !v.is_empty()) {
-            query.push(format!("{key}={}", percent_encode(&value)));
+            query.push(format!(
+                "{key}={}",
+                crate::components::percent_encode(&value)
+            ));
         }
     }
     if query.is_empty() {
@@ -516,17 +579,6 @@ fn export_href(
     } else {
         format!("/tokens/export.csv?{}", query.join("&"))
     }
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The text in the filter box as the page was when the Wasm arrived (typed before it ran),

@@ -282,6 +282,8 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
            AND ($4::bigint IS NULL OR {after_cursor})
            AND ($6::bigint IS NULL OR created_by = $6)
            AND ($8::bool IS NOT TRUE OR cardinality(unused_scopes) > 0)
+           AND ($9::bool IS NOT TRUE OR (status IN ('active', 'rolling') AND expires_at > now()
+                AND expires_at <= now() + make_interval(days => $10)))
          ORDER BY {order} LIMIT $5"
     ))
     .bind(owner)
@@ -292,6 +294,8 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
     .bind(creator)
     .bind(public_id)
     .bind(filter.unused_scopes)
+    .bind(filter.expiring_soon)
+    .bind(types::tokens::EXPIRES_SOON_DAYS as i32)
     .fetch_all(pool)
     .await?;
     let mut page: Page<TokenSummary> = paging::paginate(rows, limit, |r| r.row_id);

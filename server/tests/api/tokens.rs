@@ -5,6 +5,7 @@ use crate::helpers::{
     logs::capture_logs,
     *,
 };
+use chrono::{Duration, Utc};
 use latchkey_core::secrets;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -518,6 +519,31 @@ async fn the_token_list_pages_and_filters_by_name_and_status(pool: PgPool) {
     assert!(names(&revoked).is_empty());
     let bad = problem(app.api_get("/tokens?status=sleeping", &token).await).await;
     assert_eq!(bad.body["errors"][0]["field"], "status");
+
+    // Those that stop within the week: live ones only, the soonest as the console warns.
+    let soon = (Utc::now() + Duration::days(3)).to_rfc3339();
+    let later = (Utc::now() + Duration::days(30)).to_rfc3339();
+    for (name, at) in [
+        ("Stops soon", &soon),
+        ("Stops later", &later),
+        ("Revoked soon", &soon),
+    ] {
+        let made = app
+            .token_made(
+                &token,
+                json!({ "name": name, "scopes": ["users:read"], "expires_at": at }),
+            )
+            .await;
+        if name.starts_with("Revoked") {
+            let id = made["id"].as_str().unwrap();
+            let revoked = app
+                .api(Method::DELETE, &format!("/tokens/{id}"), &token, None)
+                .await;
+            assert!(revoked.status().is_success());
+        }
+    }
+    let expiring = json(app.api_get("/tokens?expiring_soon=true", &token).await).await;
+    assert_eq!(names(&expiring), ["Stops soon"]);
 }
 
 #[sqlx::test(migrator = "latchkey_core::MIGRATOR")]

@@ -3,6 +3,7 @@
 //! server's answers arrive through server actions.
 
 mod access;
+mod address;
 mod details;
 mod expiry;
 pub(crate) mod reveal;
@@ -19,7 +20,7 @@ use crate::{
 use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
 use leptos::{prelude::*, wasm_bindgen::JsCast};
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use std::collections::BTreeMap;
 use types::{
     directory::Module,
@@ -278,7 +279,8 @@ pub fn NewTokenPage() -> impl IntoView {
                 .and_then(|p| p.max_lifetime_days)
         }),
     };
-    let draft = Draft::new();
+    let draft = address::draft_from(&use_query_map().get_untracked());
+    address::keep_in_address(draft);
     let check_name = ServerAction::<CheckTokenName>::new();
     let create = ServerAction::<CreateToken>::new();
     let create_canary = ServerAction::<CreateCanary>::new();
@@ -300,6 +302,10 @@ pub fn NewTokenPage() -> impl IntoView {
             .or_else(|| create_canary.value().get())
             .and_then(Result::ok)
     };
+    address::guard_leaving(move || {
+        let chosen = draft.name.with(|n| !n.is_empty()) || draft.access.with(|a| !a.is_empty());
+        chosen && created().is_none()
+    });
     let navigate = use_navigate();
     let done = Callback::new(move |()| {
         // Forget the plaintext before leaving.
