@@ -6,7 +6,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use std::net::IpAddr;
 use types::{
-    audit::{AuditEvent, AuditFilter},
+    audit::{AuditEvent, AuditFilter, TargetKind},
     events::Event,
     permissions::AUDIT_READ,
     Page,
@@ -78,14 +78,15 @@ pub enum Target<'a> {
 impl Target<'_> {
     fn kind(self) -> &'static str {
         match self {
-            Self::Token(_) => "token",
-            Self::User { .. } => "user",
-            Self::Role { .. } => "role",
-            Self::Module(_) => "module",
-            Self::Webhook(_) => "webhook",
-            Self::Account(_) => "account",
-            Self::Instance => "instance",
+            Self::Token(_) => TargetKind::Token,
+            Self::User { .. } => TargetKind::User,
+            Self::Role { .. } => TargetKind::Role,
+            Self::Module(_) => TargetKind::Module,
+            Self::Webhook(_) => TargetKind::Webhook,
+            Self::Account(_) => TargetKind::Account,
+            Self::Instance => TargetKind::Instance,
         }
+        .as_str()
     }
 
     fn id(self) -> Option<String> {
@@ -209,6 +210,7 @@ struct Row {
     actor_token: Option<String>,
     action: Event,
     target: Option<String>,
+    target_kind: Option<String>,
     client_addr: Option<String>,
     details: Value,
 }
@@ -225,6 +227,7 @@ impl From<Row> for AuditEvent {
             actor,
             action: r.action,
             target: r.target,
+            target_kind: r.target_kind.as_deref().and_then(TargetKind::parse),
             client_addr: r.client_addr,
             details: r.details,
         }
@@ -244,7 +247,7 @@ pub(crate) async fn history(
     limit: i64,
 ) -> Result<Vec<AuditEvent>> {
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, at, actor, actor_token, action, target, client_addr, details
+        "SELECT id, at, actor, actor_token, action, target, target_kind, client_addr, details
          FROM audit_events WHERE target_kind = $1 AND target_id = $2
          ORDER BY id DESC LIMIT $3",
     )
@@ -261,7 +264,7 @@ pub(crate) async fn history(
 async fn query(pool: &PgPool, filter: AuditFilter) -> Result<Page<AuditEvent>> {
     let (limit, before) = paging::bounds(filter.limit, filter.cursor.as_deref())?;
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, at, actor, actor_token, action, target, client_addr, details
+        "SELECT id, at, actor, actor_token, action, target, target_kind, client_addr, details
          FROM audit_events
          WHERE ($1::text IS NULL OR actor ILIKE $1)
            AND ($2::text IS NULL OR action = $2 OR action LIKE $2 || '%' AND right($2, 1) = '.')

@@ -208,8 +208,13 @@ test('the audit log lists changes, newest first, filtered by action', async ({ p
   await page.getByRole('link', { name: 'Audit log' }).click();
   await hydrated(page, '/audit');
   const table = page.getByRole('table', { name: 'Audit events' });
-  await expect(table.getByRole('row').nth(1)).toContainText('token.created');
+  const newest = table.getByRole('row').nth(1);
+  await expect(newest).toContainText('token.created');
   await expect(table).toContainText('sign_in.succeeded');
+  // Each event reads as a sentence, what it is about a link; details fold away.
+  await expect(newest.getByRole('paragraph')).toHaveText(/^admin@example\.com created the token lk_[0-9A-Za-z]{12}_••••••\.$/);
+  await expect(table.getByRole('row').filter({ hasText: 'sign_in.succeeded' }).first().getByRole('paragraph')).toHaveText('admin@example.com signed in.');
+  await expect(table.locator('td').filter({ hasText: '{"' })).toHaveCount(0);
   // The filters read as one row: each control at its own width, Filter at the end.
   const actorBox = (await page.getByLabel('Actor').boundingBox())!;
   const filterBox = (await page.getByRole('button', { name: 'Filter' }).boundingBox())!;
@@ -222,6 +227,8 @@ test('the audit log lists changes, newest first, filtered by action', async ({ p
   await expect(table).not.toContainText('sign_in.succeeded');
   await expect(table).toContainText('token.created');
   await shot(page, testInfo, 'audit');
+  await table.getByRole('row').nth(1).getByRole('link', { name: /^lk_/ }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Audited');
   await page.getByRole('link', { name: 'API', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'API reference' })).toBeVisible();
   await expect(page.getByRole('row', { name: /POST \/api\/v1\/tokens tokens:write/ })).toBeVisible();

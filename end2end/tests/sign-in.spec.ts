@@ -41,7 +41,7 @@ test('signing in opens the console; signing out closes it', async ({ page }, tes
   await expect(page.getByText(ADMIN.email)).toBeVisible();
   await shot(page, testInfo, 'account');
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByRole('banner')).not.toContainText(ADMIN.name);
   await page.goto('/');

@@ -688,7 +688,8 @@ pub struct TokenFilter {
     /// the last 30 days (for least-privilege audits).
     #[serde(default)]
     pub unused_scopes: Option<bool>,
-    /// `true`: only live tokens that stop within 7 days (those the console warns of).
+    /// `true`: only active tokens that stop within 7 days (those the console warns of;
+    /// tokens rolling over have their own status).
     #[serde(default)]
     pub expiring_soon: Option<bool>,
     /// The `next_cursor` of the previous page (in the same order).

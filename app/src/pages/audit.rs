@@ -8,7 +8,10 @@ use crate::{
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use types::{audit::AuditFilter, events::Event};
+use types::{
+    audit::{AuditEvent, AuditFilter, TargetKind},
+    events::Event,
+};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -76,16 +79,17 @@ pub fn AuditPage() -> impl IntoView {
                         view! {
                             <div class="card table-card" role="region" aria-label="Audit events" tabindex="0">
                                 <table class="table" aria-label="Audit events">
-                                    <thead><tr><th scope="col">"When"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"From"</th><th scope="col">"Details"</th></tr></thead>
+                                    <thead><tr><th scope="col">"When"</th><th scope="col">"What happened"</th><th scope="col">"From"</th></tr></thead>
                                     <tbody>
                                         {page.items.into_iter().map(|e| view! {
                                             <tr>
                                                 <td class="nowrap"><When at=e.at/></td>
-                                                <td>{e.actor}</td>
-                                                <td class="mono">{e.action.as_str()}</td>
-                                                <td class="mono">{e.target.unwrap_or_default()}</td>
+                                                <td>
+                                                    <p class="event-sentence">{sentence(&e)}</p>
+                                                    <code class="event-name">{e.action.as_str()}</code>
+                                                    {details(&e.details)}
+                                                </td>
                                                 <td class="mono">{e.client_addr.unwrap_or_default()}</td>
-                                                <td class="mono details">{if e.details.as_object().is_some_and(|o| o.is_empty()) { String::new() } else { e.details.to_string() }}</td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>
@@ -97,5 +101,99 @@ pub fn AuditPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// An event as a sentence: who did what to what, the "what" a link to its page where it
+/// has one.
+fn sentence(e: &AuditEvent) -> impl IntoView {
+    use Event::*;
+    let verb = match e.action {
+        TokenCreated => "created the token",
+        TokenRevoked => "revoked the token",
+        TokenRolled => "rolled the token",
+        TokenExpiring => "was told of the coming expiry of the token",
+        TokenExpired => "saw the expiry of the token",
+        TokenUsedAfterReplacement => "used, after it was replaced, the token",
+        TokenLeaked => "reported found in public the token",
+        TokenRefusedAddress => "was refused, by its allowlist, the token",
+        TokenUsedFromNewAddress => "used from a new address the token",
+        CanaryTriggered => "used the canary",
+        SignInSucceeded => "signed in",
+        SignInFailed => "failed to sign in as",
+        SignInThrottled => "was slowed down signing in as",
+        SignOut => "signed out",
+        SessionEnded => "ended a session of",
+        SetupFailed => "failed to set up this instance",
+        UserCreated => "created the user",
+        UserChanged => "changed the user",
+        UserDisabled => "disabled the user",
+        UserEnabled => "enabled the user",
+        UserDeleted => "deleted the user",
+        PasswordChanged => "changed the password of",
+        PasswordChangeFailed => "failed to change the password of",
+        RoleCreated => "created the role",
+        RoleChanged => "changed the role",
+        RoleDeleted => "deleted the role",
+        ModuleAdded => "added the module",
+        WebhookCreated => "registered the webhook endpoint",
+        WebhookDeleted => "removed the webhook endpoint",
+        WebhookTested => "sent a test event to the webhook endpoint",
+        WebhookSecretRotated => "rotated the signing secret of the webhook endpoint",
+        WebhookTest => "sent a test event",
+    };
+    // Signing in and out are about the actor themselves: no object to name.
+    let about_themselves = matches!(e.action, SignInSucceeded | SignOut);
+    let target = e.target.clone().filter(|_| !about_themselves);
+    let object = target.map(|text| {
+        let href = match e.target_kind {
+            Some(TargetKind::Token) => Some(format!("/tokens/{text}")),
+            Some(TargetKind::User) => Some("/users".to_owned()),
+            Some(TargetKind::Role) => Some("/roles".to_owned()),
+            Some(TargetKind::Webhook) => Some("/webhooks".to_owned()),
+            _ => None,
+        };
+        let shown = match e.target_kind {
+            Some(TargetKind::Token) => types::tokens::masked(&text),
+            _ => text,
+        };
+        match href {
+            Some(href) => view! { " " <a href=href>{shown}</a> }.into_any(),
+            None => view! { " " <strong>{shown}</strong> }.into_any(),
+        }
+    });
+    view! { <strong>{e.actor.clone()}</strong> " " {verb} {object} "." }
+}
+
+/// What changed, folded away: each detail on a line of its own.
+fn details(details: &serde_json::Value) -> Option<impl IntoView> {
+    let fields = details.as_object().filter(|o| !o.is_empty())?;
+    let lines: Vec<(String, String)> = fields
+        .iter()
+        .map(|(key, value)| (key.replace('_', " "), plain(value)))
+        .collect();
+    Some(view! {
+        <details class="event-details">
+            <summary>"Details"</summary>
+            <dl class="facts">
+                {lines.into_iter().map(|(key, text)| view! { <dt>{key}</dt><dd>{text}</dd> }).collect_view()}
+            </dl>
+        </details>
+    })
+}
+
+/// A detail's value as words: lists joined by commas, nested fields as "key: value".
+fn plain(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(k, v)| format!("{}: {}", k.replace('_', " "), plain(v)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Value::Null => "none".to_owned(),
+        other => other.to_string(),
     }
 }

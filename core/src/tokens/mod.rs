@@ -282,7 +282,7 @@ pub async fn list(pool: &PgPool, p: &Principal, filter: TokenFilter) -> Result<P
            AND ($4::bigint IS NULL OR {after_cursor})
            AND ($6::bigint IS NULL OR created_by = $6)
            AND ($8::bool IS NOT TRUE OR cardinality(unused_scopes) > 0)
-           AND ($9::bool IS NOT TRUE OR (status IN ('active', 'rolling') AND expires_at > now()
+           AND ($9::bool IS NOT TRUE OR (status = 'active' AND expires_at > now()
                 AND expires_at <= now() + make_interval(days => $10)))
          ORDER BY {order} LIMIT $5"
     ))

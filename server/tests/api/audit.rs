@@ -71,6 +71,8 @@ async fn every_change_is_in_the_audit_log(pool: PgPool) {
         "{created_event}"
     );
     assert_eq!(created_event["details"]["scopes"], json!(["users:read"]));
+    // What the target is, so that a reader can link to it.
+    assert_eq!(created_event["target_kind"], "token");
     let filtered = json(app.api_get("/audit?action=token.", &admin_token).await).await;
     assert!(filtered["items"]
         .as_array()

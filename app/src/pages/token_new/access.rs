@@ -114,7 +114,7 @@ pub fn AccessStep(draft: Draft, facts: Facts) -> impl IntoView {
                 aria-describedby="token-allowed-ips-hint token-allowed-ips-problems"
                 aria-invalid=move || (!ip_problems.with(Vec::is_empty)).then_some("true")
                 prop:value=move || draft.allowed_ips.get()
-                on:input=move |ev| draft.allowed_ips.set(event_target_value(&ev))></textarea>
+                on:input=move |ev| draft.allowed_ips.set(event_target_value(&ev))>{draft.allowed_ips.get_untracked()}</textarea>
             <ul class="field-problems" id="token-allowed-ips-problems" aria-live="polite">
                 {move || ip_problems.get().into_iter().map(|p| view! { <li class="field-error">{p}</li> }).collect_view()}
             </ul>
@@ -161,6 +161,7 @@ fn ModuleRow(
                         <label class="choice">
                             <input type="radio" name=group.clone() value=label
                                 aria-label=format!("{slug}: {label}")
+                                checked=untrack(|| current() == choice)
                                 prop:checked=move || current() == choice
                                 disabled=move || !allowed()
                                 on:change=move |_| access.update(|a| { a.insert(set_slug.clone(), choice); })/>

@@ -50,7 +50,7 @@ pub fn DetailsStep(draft: Draft, check_name: ServerAction<CheckTokenName>) -> im
                     let refused = error.with(|e| e.as_ref().is_some_and(|e| e.field() == Some("name")));
                     (long || refused).then_some("true")
                 }
-                prop:value=move || draft.name.get() on:input=move |ev| {
+                value=draft.name.get_untracked() prop:value=move || draft.name.get() on:input=move |ev| {
                     draft.name.set(event_target_value(&ev));
                     draft.error.set(None);
                 }/>
@@ -60,12 +60,12 @@ pub fn DetailsStep(draft: Draft, check_name: ServerAction<CheckTokenName>) -> im
             <textarea id="token-description" rows="3" aria-describedby="token-description-count"
                 aria-invalid=move || (draft.description.with(|d| d.chars().count()) > DESCRIPTION_MAX).then_some("true")
                 prop:value=move || draft.description.get()
-                on:input=move |ev| draft.description.set(event_target_value(&ev))></textarea>
+                on:input=move |ev| draft.description.set(event_target_value(&ev))>{draft.description.get_untracked()}</textarea>
             <Counter id="token-description-count" text=draft.description max=DESCRIPTION_MAX/>
             <FieldError error field="description"/>
             <label class="choice canary-choice">
                 <input type="checkbox" aria-describedby="token-canary-hint"
-                    prop:checked=move || draft.canary.get()
+                    checked=draft.canary.get_untracked() prop:checked=move || draft.canary.get()
                     on:change=move |ev| draft.canary.set(event_target_checked(&ev))/>
                 "Canary token"
             </label>

@@ -37,6 +37,7 @@ pub fn ExpiryStep(draft: Draft, max_days: Signal<Option<u32>>) -> impl IntoView 
                     view! {
                         <label class="choice">
                             <input type="radio" name="expiry" value=days.to_string()
+                                checked=expiry.get_untracked() == Expiry::Days(days)
                                 prop:checked=move || expiry.get() == Expiry::Days(days)
                                 disabled=too_long
                                 on:change=move |_| { expiry.set(Expiry::Days(days)); draft.error.set(None); }/>
@@ -46,6 +47,7 @@ pub fn ExpiryStep(draft: Draft, max_days: Signal<Option<u32>>) -> impl IntoView 
                 }).collect_view()}
                 <label class="choice">
                     <input type="radio" name="expiry" value="date"
+                        checked=expiry.get_untracked() == Expiry::Date
                         prop:checked=move || expiry.get() == Expiry::Date
                         on:change=move |_| { expiry.set(Expiry::Date); draft.error.set(None); }/>
                     "on a date"
@@ -55,7 +57,7 @@ pub fn ExpiryStep(draft: Draft, max_days: Signal<Option<u32>>) -> impl IntoView 
                     <input id="token-date" type="date" class="date-input" aria-describedby="token-date-zone"
                         min=move || date_after_days(1)
                         max=move || max_days.get().map(|m| date_after_days(m.into()))
-                        prop:value=move || draft.date.get()
+                        value=draft.date.get_untracked() prop:value=move || draft.date.get()
                         on:input=move |ev| {
                             draft.date.set(event_target_value(&ev));
                             draft.error.set(None);
@@ -68,6 +70,7 @@ pub fn ExpiryStep(draft: Draft, max_days: Signal<Option<u32>>) -> impl IntoView 
                 <Show when=move || max_days.get().is_none()>
                     <label class="choice">
                         <input type="radio" name="expiry" value="never"
+                            checked=expiry.get_untracked() == Expiry::Never
                             prop:checked=move || expiry.get() == Expiry::Never
                             on:change=move |_| { expiry.set(Expiry::Never); draft.error.set(None); }/>
                         "never"
