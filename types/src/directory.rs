@@ -159,9 +159,12 @@ pub struct NewRole {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RolePatch {
+    /// The same rules as a new role's: what the document says is what is refused.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 60))]
     pub name: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_length = 300))]
     pub description: Option<String>,
     #[serde(default)]
     pub permissions: Option<Vec<String>>,

@@ -23,7 +23,9 @@ use utoipa::{
                        X-Accepted-Scopes (what the operation needed)."
     ),
     modifiers(&BearerScheme),
-    components(schemas(Problem, FieldProblem)),
+    // TokenSort is named by the token list's `sort` parameter only, which utoipa does not
+    // collect by itself.
+    components(schemas(Problem, FieldProblem, types::tokens::TokenSort)),
     tags(
         (name = "tokens", description = "API tokens: create, list, read, roll, revoke, introspect"),
         (name = "users", description = "People and service accounts"),
