@@ -82,7 +82,8 @@ fn Console() -> impl IntoView {
                 // The list and revoking from it are whole pages as the server sends them (its
                 // data in place, not streamed in by script): they work without JavaScript.
                 <Route path=path!("/") view={Lazy::<pages::TokensRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/tokens/new") view={Lazy::<pages::NewTokenRoute>::new()}/>
+                // The wizard too: loaded from its address at a later step, that step arrives whole.
+                <Route path=path!("/tokens/new") view={Lazy::<pages::NewTokenRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/tokens/:id") view={Lazy::<pages::TokenDetailRoute>::new()}/>
                 <Route path=path!("/tokens/:id/revoke") view={Lazy::<pages::TokensRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/login") view={Lazy::<pages::SignInRoute>::new()}/>
