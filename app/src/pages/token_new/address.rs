@@ -29,9 +29,9 @@ impl Step {
 pub(super) fn draft_from(query: &ParamsMap) -> Draft {
     let draft = Draft::new();
     let text = |key: &str| query.get(key).unwrap_or_default();
-    if let Some(step) = query.get_str("step").and_then(Step::from_word) {
-        draft.step.set(step);
-    }
+    // The step is not taken here: the page is rendered (and hydrated) at its first step,
+    // and `keep_in_address` moves it to the address's step once it is live. A later step
+    // rendered by the server did not hydrate reliably on a slow machine.
     draft.name.set(text("name"));
     draft.description.set(text("description"));
     draft.canary.set(query.get_str("canary") == Some("1"));
