@@ -361,6 +361,29 @@ pub fn Chips(items: Vec<String>, #[prop(optional)] label: &'static str) -> impl 
     }
 }
 
+/// Puts `text` on the clipboard, then tells `done` whether the browser allowed it.
+pub fn copy_to_clipboard(text: String, done: impl FnOnce(bool) + 'static) {
+    leptos::task::spawn_local(async move {
+        let promise = window().navigator().clipboard().write_text(&text);
+        done(wasm_bindgen_futures::JsFuture::from(promise).await.is_ok());
+    });
+}
+
+/// Shows `value` in `signal` for two seconds ("Copied"), then what it held before unless
+/// something else was said meanwhile.
+pub fn say_for_a_moment<T>(signal: RwSignal<Option<T>>, value: T)
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
+    signal.set(Some(value.clone()));
+    gloo_timers::callback::Timeout::new(2_000, move || {
+        if signal.with_untracked(|now| now.as_ref() == Some(&value)) {
+            signal.set(None);
+        }
+    })
+    .forget();
+}
+
 /// How many characters a field holds of how many it may: "12 / 100", and how many too
 /// many once over (nothing is cut off silently).
 #[component]

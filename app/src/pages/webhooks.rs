@@ -3,7 +3,8 @@
 
 use crate::{
     components::{
-        action_error, on_success, Chips, ConfirmDialog, ErrorAlert, FieldError, ShowError,
+        action_error, copy_to_clipboard, on_success, say_for_a_moment, Chips, ConfirmDialog,
+        ErrorAlert, FieldError, ShowError,
     },
     server_fns::webhooks::{
         list_webhooks, webhook_deliveries, DeleteWebhook, RegisterWebhook, ResendDelivery,
@@ -136,20 +137,16 @@ fn SecretOnce(
     on_done: Callback<()>,
 ) -> impl IntoView {
     let copied = RwSignal::new(false);
-    let flash = RwSignal::new(false);
+    let flash = RwSignal::new(None::<()>);
     let copy_failed = RwSignal::new(false);
     let asking = RwSignal::new(false);
     let text = StoredValue::new(secret.clone());
     let copy = move |_| {
-        let secret = text.get_value();
-        leptos::task::spawn_local(async move {
-            let promise = window().navigator().clipboard().write_text(&secret);
-            let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+        copy_to_clipboard(text.get_value(), move |ok| {
             copied.update(|c| *c |= ok);
             copy_failed.set(!ok);
             if ok {
-                flash.set(true);
-                gloo_timers::callback::Timeout::new(2_000, move || flash.set(false)).forget();
+                say_for_a_moment(flash, ());
             }
         });
     };
@@ -165,10 +162,10 @@ fn SecretOnce(
         <div class="token-field">
             <input id=id class="mono" readonly prop:value=secret spellcheck="false"/>
             <button type="button" class="btn btn-primary" on:click=copy>
-                {move || if flash.get() { "Copied" } else { "Copy" }}
+                {move || if flash.get().is_some() { "Copied" } else { "Copy" }}
             </button>
         </div>
-        <p class="sr-only" role="status">{move || if flash.get() { "Copied to the clipboard" } else { "" }}</p>
+        <p class="sr-only" role="status">{move || if flash.get().is_some() { "Copied to the clipboard" } else { "" }}</p>
         <Show when=move || copy_failed.get()>
             <p class="field-error" role="alert">"The browser refused the clipboard: select the secret and copy it by hand."</p>
         </Show>

@@ -1,10 +1,10 @@
 //! The token, shown this once.
 
 use crate::{
-    components::{Chips, ConfirmDialog},
+    components::{copy_to_clipboard, say_for_a_moment, Chips, ConfirmDialog},
     time::Exact,
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use types::tokens::CreatedToken;
 
 /// What a copy button put on the clipboard.
@@ -53,19 +53,11 @@ pub fn Reveal(
             Copied::Token => plaintext.get_value(),
             Copied::EnvLine => format!("LATCHKEY_TOKEN={}", plaintext.get_value()),
         };
-        spawn_local(async move {
-            let promise = window().navigator().clipboard().write_text(&text);
-            let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+        copy_to_clipboard(text, move |ok| {
             copied.set(ok.then_some(what));
             copy_failed.set(!ok);
             if ok {
-                flash.set(Some(what));
-                gloo_timers::callback::Timeout::new(2_000, move || {
-                    if flash.get_untracked() == Some(what) {
-                        flash.set(None);
-                    }
-                })
-                .forget();
+                say_for_a_moment(flash, what);
             }
         });
     };
