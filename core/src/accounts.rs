@@ -15,7 +15,7 @@ use types::{
     directory::{BuiltinRole, UserKind},
     events::Event,
     session::SetupForm,
-    AppError, Caller,
+    AppError, Caller, CurrentUser,
 };
 
 /// The answer while a key's budget is spent.
@@ -116,19 +116,25 @@ pub async fn sign_in(
 pub async fn sign_out(pool: &PgPool, caller: &Caller) -> Result<()> {
     if let (Some(user), Some(digest)) = (&caller.user, &caller.session_digest) {
         sessions::end(pool, digest).await?;
-        let actor = Actor::user(user, caller.client_addr);
-        audit::record(
-            pool,
-            &actor,
-            Event::SignOut,
-            Target::User {
-                id: user.id,
-                label: &user.email,
-            },
-            json!({}),
-        )
-        .await?;
+        own_event(pool, caller, user, Event::SignOut, json!({})).await?;
     }
+    Ok(())
+}
+
+/// Records what a signed-in person did to their own account.
+async fn own_event<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    caller: &Caller,
+    user: &CurrentUser,
+    event: Event,
+    details: serde_json::Value,
+) -> Result<()> {
+    let target = Target::User {
+        id: user.id,
+        label: &user.email,
+    };
+    let actor = Actor::user(user, caller.client_addr);
+    audit::record(db, &actor, event, target, details).await?;
     Ok(())
 }
 
@@ -140,15 +146,11 @@ pub async fn end_session(pool: &PgPool, caller: &Caller, id: i64) -> Result<()> 
     if !sessions::end_by_id(&mut *tx, user.id, id).await? {
         return Err(AppError::NotFound("That session".into()).into());
     }
-    let actor = Actor::user(user, caller.client_addr);
-    audit::record(
+    own_event(
         &mut *tx,
-        &actor,
+        caller,
+        user,
         Event::SessionEnded,
-        Target::User {
-            id: user.id,
-            label: &user.email,
-        },
         json!({ "session": id }),
     )
     .await?;
@@ -165,15 +167,11 @@ pub async fn end_other_sessions(pool: &PgPool, caller: &Caller) -> Result<u64> {
     };
     let mut tx = pool.begin().await?;
     let ended = sessions::end_all_but(&mut *tx, user.id, current).await?;
-    let actor = Actor::user(user, caller.client_addr);
-    audit::record(
+    own_event(
         &mut *tx,
-        &actor,
+        caller,
+        user,
         Event::SessionEnded,
-        Target::User {
-            id: user.id,
-            label: &user.email,
-        },
         json!({ "others": ended }),
     )
     .await?;
@@ -297,17 +295,7 @@ pub async fn change_password(
     let stored = users::password_hash(pool, user.id).await?;
     if !passwords.verify(current, stored).await? {
         // At most five a minute: the attempt was reserved above.
-        audit::record(
-            pool,
-            &Actor::user(user, caller.client_addr),
-            Event::PasswordChangeFailed,
-            Target::User {
-                id: user.id,
-                label: &user.email,
-            },
-            json!({}),
-        )
-        .await?;
+        own_event(pool, caller, user, Event::PasswordChangeFailed, json!({})).await?;
         return Err(
             AppError::invalid("current_password", "That is not your current password.").into(),
         );
@@ -326,18 +314,7 @@ pub async fn change_password(
         caller.session_digest.as_deref().unwrap_or_default(),
     )
     .await?;
-    let actor = Actor::user(user, caller.client_addr);
-    audit::record(
-        &mut *tx,
-        &actor,
-        Event::PasswordChanged,
-        Target::User {
-            id: user.id,
-            label: &user.email,
-        },
-        json!({}),
-    )
-    .await?;
+    own_event(&mut *tx, caller, user, Event::PasswordChanged, json!({})).await?;
     tx.commit().await?;
     Ok(())
 }
