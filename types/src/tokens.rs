@@ -443,11 +443,6 @@ pub struct Propagation {
 }
 
 impl Propagation {
-    /// The receipt as a person reads it.
-    pub fn describe(&self, name: &str) -> String {
-        self.sentence(&format!("“{name}” was revoked"))
-    }
-
     /// The receipt of several revocations at once: the slowest instance, and the fewest
     /// confirmations any of them had.
     pub fn describe_many(revoked: &[Revoked]) -> String {
@@ -758,15 +753,15 @@ mod tests {
             slowest_ms,
         };
         assert_eq!(
-            receipt(1, 1, 0.42).describe("SAP"),
+            receipt(1, 1, 0.42).sentence("“SAP” was revoked"),
             "“SAP” was revoked: stopped everywhere (1 of 1 server) in 0.4 ms."
         );
         assert_eq!(
-            receipt(3, 3, 12.6).describe("SAP"),
+            receipt(3, 3, 12.6).sentence("“SAP” was revoked"),
             "“SAP” was revoked: stopped everywhere (3 of 3 servers) in 13 ms."
         );
         assert!(receipt(3, 2, 1.0)
-            .describe("SAP")
+            .sentence("“SAP” was revoked")
             .starts_with("“SAP” was revoked: stopped on 2 of 3 servers in 1.0 ms; the others"));
     }
 

@@ -544,13 +544,16 @@ async fn changes_sent_from_another_sites_page_are_refused(pool: PgPool) {
         .await
         .unwrap();
     let role = member_role.to_string();
-    let form = [
-        ("new[kind]", "human"),
-        ("new[email]", "mallory@example.com"),
-        ("new[display_name]", "Mallory"),
-        ("new[password]", "a password mallory chose"),
-        ("new[role_id]", role.as_str()),
-    ];
+    let person = |email: &'static str, name: &'static str, password: &'static str| {
+        [
+            ("new[kind]", "human".to_owned()),
+            ("new[email]", email.to_owned()),
+            ("new[display_name]", name.to_owned()),
+            ("new[password]", password.to_owned()),
+            ("new[role_id]", role.clone()),
+        ]
+    };
+    let form = person("mallory@example.com", "Mallory", "a password mallory chose");
     let own = format!("http://{}", app.addr);
     for (origin, fetch_site) in [
         (Some("http://127.0.0.1:4444"), None),
@@ -596,13 +599,7 @@ async fn changes_sent_from_another_sites_page_are_refused(pool: PgPool) {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     // A plain form of the console's own (no Wasm running): `Origin: null`, same origin.
-    let form = [
-        ("new[kind]", "human"),
-        ("new[email]", "nora@example.com"),
-        ("new[display_name]", "Nora"),
-        ("new[password]", "a password nora chose"),
-        ("new[role_id]", role.as_str()),
-    ];
+    let form = person("nora@example.com", "Nora", "a password nora chose");
     let response = app
         .client
         .post(app.url("/api/users/create"))
