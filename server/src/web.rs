@@ -273,8 +273,10 @@ fn unavailable(error: latchkey_core::error::Error) -> Response {
 
 /// `/tokens` (with its filters, if any) is the token list at `/`.
 async fn tokens_list(axum::extract::RawQuery(query): axum::extract::RawQuery) -> Redirect {
-    match query {
-        Some(query) => Redirect::permanent(&format!("/?{query}")),
-        None => Redirect::permanent("/"),
+    let to = query.map_or_else(|| "/".to_owned(), |query| format!("/?{query}"));
+    // `Redirect` panics on what a header may not hold: such a query is dropped instead.
+    match axum::http::HeaderValue::from_str(&to) {
+        Ok(_) => Redirect::permanent(&to),
+        Err(_) => Redirect::permanent("/"),
     }
 }
