@@ -19,6 +19,8 @@ use std::{
     sync::OnceLock,
 };
 
+mod packs;
+
 /// The site's settings, from `[[workspace.metadata.leptos]]`.
 struct Site {
     output_name: String,
@@ -195,7 +197,7 @@ fn build_site() -> Result<()> {
     let split_main = target.join("frontend_split.wasm");
 
     say("splitting it: a main module and a chunk a page");
-    let chunks = split(&target.join("frontend.wasm"), &split_main, &pkg)?;
+    let (chunks, manifest) = split(&target.join("frontend.wasm"), &split_main, &pkg)?;
 
     say("generating the JavaScript bindings (wasm-bindgen)");
     bindings(&split_main, &pkg)?;
@@ -212,6 +214,15 @@ fn build_site() -> Result<()> {
         files.len()
     ));
     optimise(&root, &files)?;
+
+    say("packing each page's modules into one file");
+    let loader_path = pkg.join(SPLIT_LINK_NAME);
+    let loader = fs::read_to_string(&loader_path)
+        .map_err(|e| format!("cannot read {}: {e}", loader_path.display()))?;
+    let (packed, taught) = packs::write(&pkg, &manifest, &loader)?;
+    fs::write(&loader_path, taught)
+        .map_err(|e| format!("cannot write {}: {e}", loader_path.display()))?;
+    write_manifest(&pkg, &packed)?;
 
     say("minifying the JavaScript (terser)");
     for script in [
@@ -238,7 +249,50 @@ fn build_site() -> Result<()> {
         "compressed in {:.1} s",
         started.elapsed().as_secs_f64()
     ));
-    swap_in(&pkg, &live)
+    swap_in(&pkg, &live)?;
+    write_unpacked(&root, &live, &manifest, &loader)
+}
+
+/// The same site without packs, each module its own file as the split left it, in
+/// `target/site-unpacked` (hard links to this build's files, and the split's own loader
+/// and manifest): what `scripts/bench-pages.sh` measures the packs against, in one run.
+fn write_unpacked(
+    root: &Path,
+    live: &Path,
+    manifest: &packs::Manifest,
+    loader: &str,
+) -> Result<()> {
+    let unpacked = root.join(format!("{}-unpacked", site().site_root));
+    let pkg = unpacked.join(&site().pkg_dir);
+    if unpacked.exists() {
+        fs::remove_dir_all(&unpacked)
+            .map_err(|e| format!("cannot empty {}: {e}", unpacked.display()))?;
+    }
+    fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
+    let entries = fs::read_dir(live).map_err(|e| format!("cannot list {}: {e}", live.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot list {}: {e}", live.display()))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("pack_") || name.starts_with("__wasm_split") {
+            continue;
+        }
+        fs::hard_link(entry.path(), pkg.join(&*name))
+            .map_err(|e| format!("cannot link {name} into {}: {e}", pkg.display()))?;
+    }
+    let script = pkg.join(SPLIT_LINK_NAME);
+    fs::write(&script, loader).map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+    minify(root, &script)?;
+    precompress(&[script])?;
+    write_manifest(&pkg, manifest)
+}
+
+/// The manifest the server reads to preload what a page needs: a split's name to files.
+fn write_manifest(pkg: &Path, manifest: &packs::Manifest) -> Result<()> {
+    let text = serde_json::to_string_pretty(manifest)
+        .map_err(|e| format!("cannot write the split manifest: {e}"))?;
+    fs::write(pkg.join(SPLIT_MANIFEST), text)
+        .map_err(|e| format!("cannot write the split manifest: {e}"))
 }
 
 /// Puts the folder `next` where `live` is: `live` is renamed away and `next` renamed into
@@ -535,9 +589,9 @@ fn minify(root: &Path, script: &Path) -> Result<()> {
 }
 
 /// Splits `input` (linked with --emit-relocs, see .cargo/config.toml) at the lazy routes:
-/// the main module goes to `main_out`, the chunks, their loader and the manifest the
-/// server reads (which chunks each page needs, for preloading) to `pkg`.
-fn split(input: &Path, main_out: &Path, pkg: &Path) -> Result<Vec<PathBuf>> {
+/// the main module goes to `main_out`, the chunks and their loader to `pkg`; returns the
+/// chunks, and which of them each page needs.
+fn split(input: &Path, main_out: &Path, pkg: &Path) -> Result<(Vec<PathBuf>, packs::Manifest)> {
     let wasm = fs::read(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
     let main_module = format!("./{}.js", site().output_name);
     let mut options = wasm_split_cli_support::Options::new(&wasm);
@@ -547,11 +601,8 @@ fn split(input: &Path, main_out: &Path, pkg: &Path) -> Result<Vec<PathBuf>> {
     options.link_name = SPLIT_LINK_NAME;
     let split = wasm_split_cli_support::transform(options)
         .map_err(|e| format!("cannot split {}: {e:#}", input.display()))?;
-    let manifest = serde_json::to_string_pretty(&split.prefetch_map)
-        .map_err(|e| format!("cannot write the split manifest: {e}"))?;
-    fs::write(pkg.join(SPLIT_MANIFEST), manifest)
-        .map_err(|e| format!("cannot write the split manifest: {e}"))?;
-    Ok(split.split_modules)
+    let manifest = split.prefetch_map.into_iter().collect();
+    Ok((split.split_modules, manifest))
 }
 
 /// Replaces this process with the server `build_all` built, run from the workspace root
