@@ -21,7 +21,7 @@ BUDGET = 270_000
 # gzip: see the README's "What the browser downloads"). Each has a ceiling a little above
 # what it sends today, so that none grows unnoticed; lower them as pages shrink.
 CEILINGS = {
-    "account": 332_000, "api_docs": 266_000, "audit": 332_000, "new_token": 467_000,
+    "account": 332_000, "api_docs": 270_000, "audit": 332_000, "new_token": 467_000,
     "roles": 346_000, "token_detail": 475_000, "tokens": 449_000, "users": 412_000,
     "webhooks": 396_000,
 }

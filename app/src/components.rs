@@ -124,6 +124,28 @@ pub fn RevocationReceipt(
     }
 }
 
+/// `aria-invalid="true"` for the input of `field` while `error` is about it: the input is
+/// then drawn with a red border and read as invalid.
+pub fn invalid(
+    error: Signal<Option<AppError>>,
+    field: &'static str,
+) -> impl Fn() -> Option<&'static str> + Copy + Send + Sync + 'static {
+    move || {
+        error
+            .with(|e| e.as_ref().is_some_and(|e| e.field() == Some(field)))
+            .then_some("true")
+    }
+}
+
+/// The id of the [`FieldError`] of `field` while it is shown, for the input's
+/// `aria-describedby`.
+pub fn error_id(
+    error: Signal<Option<AppError>>,
+    field: &'static str,
+) -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static {
+    move || invalid(error, field)().map(|_| format!("{field}-error"))
+}
+
 /// The message of an error that belongs to `field`, shown under that field.
 #[component]
 pub fn FieldError(error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
@@ -205,9 +227,22 @@ pub fn PasswordInput(
     label: &'static str,
     autocomplete: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
+    /// The form's error: while it is about this field (named as `id`), the input is marked
+    /// invalid and described by the message.
+    #[prop(optional, into)]
+    error: Option<Signal<Option<AppError>>>,
 ) -> impl IntoView {
     let (visible, set_visible) = signal(false);
     let hint_id = format!("{id}-hint");
+    let error = error.unwrap_or_default();
+    let described_by = move || {
+        let ids: Vec<String> = hint
+            .map(|_| format!("{id}-hint"))
+            .into_iter()
+            .chain(error_id(error, id)())
+            .collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    };
     view! {
         <label for=id>{label}</label>
         {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
@@ -217,7 +252,8 @@ pub fn PasswordInput(
                 name=id
                 type=move || if visible.get() { "text" } else { "password" }
                 autocomplete=autocomplete
-                aria-describedby=hint.map(|_| hint_id.clone())
+                aria-describedby=described_by
+                aria-invalid=invalid(error, id)
                 required
             />
             <button

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Locator } from '@playwright/test';
 import { ADMIN, closeReveal, generateToken, hydrated, shot, signInAs } from './helpers';
 
 const MEMBER = { email: 'mia@example.com', name: 'Mia Member', password: 'member password 123' };
@@ -231,7 +231,19 @@ test('the audit log lists changes, newest first, filtered by action', async ({ p
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Audited');
   await page.getByRole('link', { name: 'API', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'API reference' })).toBeVisible();
-  await expect(page.getByRole('row', { name: /POST \/api\/v1\/tokens tokens:write/ })).toBeVisible();
+  // Grouped by resource in the document's order, Markdown rendered, an example each.
+  await expect(page.getByRole('heading', { level: 2 })).toHaveText(['Tokens', 'Users', 'Roles', 'Audit', 'Webhooks']);
+  const create = page.locator('article', { has: page.getByRole('heading', { name: 'POST /api/v1/tokens', exact: true }) });
+  await expect(create).toContainText('Needs tokens:write');
+  await expect(page.locator('main')).not.toContainText('`');
+  await expect(page.locator('.lead code').filter({ hasText: 'Authorization: Bearer <token>' }).first()).toBeVisible();
+  await create.getByText('Example request and answer').click();
+  const [request, answer] = await create.locator('pre').allInnerTexts();
+  expect(request).toMatch(/^curl -X POST 'http:\/\/127\.0\.0\.1:\d+\/api\/v1\/tokens' \\\n {2}-H "Authorization: Bearer \$LATCHKEY_TOKEN"/);
+  expect(request).toContain('"name": "ERP nightly sync"');
+  expect(answer).toMatch(/^HTTP\/1\.1 201 Created\nContent-Type: application\/json\n\n\{/);
+  const box = await create.locator('pre').first().boundingBox();
+  expect(box!.x + box!.width).toBeLessThanOrEqual(page.viewportSize()!.width);
   await shot(page, testInfo, 'api-reference');
 });
 
@@ -281,6 +293,18 @@ test('the wizard keeps what a new owner may hold, checks each allowed address as
   // Why a choice is disabled is written out, not only in a tooltip.
   await expect(page.getByText("Directory sync's role does not allow users:write.", { exact: true })).toBeVisible();
   await expect(page.getByText("Directory sync's role does not allow audit:read or audit:write.", { exact: true })).toBeVisible();
+  // In dark mode too, a choice that cannot be made looks unlike one that can.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const blockedChoice = page.getByRole('radio', { name: 'users: Write' });
+  const openChoice = page.getByRole('radio', { name: 'users: Read' });
+  await expect(blockedChoice).toBeDisabled();
+  await expect(blockedChoice).toHaveCSS('opacity', '0.4');
+  await expect(openChoice).toHaveCSS('opacity', '1');
+  const labelColour = (radio: Locator) => radio.evaluate((el) => getComputedStyle(el.closest('label')!).color);
+  expect(await labelColour(blockedChoice)).toBe('rgb(138, 147, 163)');
+  expect(await labelColour(openChoice)).toBe('rgb(230, 233, 239)');
+  await shot(page, testInfo, 'wizard-disabled-choices-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   // Every bad line of the allowlist is named as it is typed.
   const addresses = page.getByLabel('Allowed addresses (optional)');
@@ -296,4 +320,42 @@ test('the wizard keeps what a new owner may hold, checks each allowed address as
   await expect(problems).toHaveCount(0);
   await page.getByRole('button', { name: 'Next' }).click();
   await expect(page.getByRole('heading', { name: 'Expiry' })).toBeFocused();
+});
+
+test('outside the wizard too, a field the server refuses is drawn red, read as invalid and described by the reason', async ({ page }, testInfo) => {
+  await signInAs(page, ADMIN.email, ADMIN.password);
+  const danger = 'rgb(180, 35, 24)';
+
+  // A person's initial password that is too short.
+  await page.goto('/users');
+  await hydrated(page);
+  await page.getByRole('radio', { name: 'Person' }).check();
+  await page.getByLabel('Name').fill('Short Password Person');
+  await page.getByLabel('Email').fill('short-password@example.com');
+  const password = page.getByLabel('Initial password');
+  await password.fill('short');
+  await expect(password).not.toHaveAttribute('aria-invalid', 'true');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const reason = page.locator('#password-error');
+  await expect(reason).toContainText('12 characters');
+  await expect(password).toHaveAttribute('aria-invalid', 'true');
+  await expect(password).toHaveAttribute('aria-describedby', 'password-error');
+  await expect(password).toHaveCSS('border-top-color', danger);
+  await expect(page.getByLabel('Name')).not.toHaveAttribute('aria-invalid', 'true');
+  await shot(page, testInfo, 'users-password-refused');
+  await password.fill('a long enough initial password');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByRole('row', { name: /Short Password Person/ })).toBeVisible();
+  await expect(password).not.toHaveAttribute('aria-invalid', 'true');
+
+  // A webhook URL on an internal network.
+  await page.goto('/webhooks');
+  await hydrated(page);
+  const url = page.getByLabel('URL', { exact: true });
+  await url.fill('http://10.20.30.40/hooks/latchkey');
+  await page.getByRole('button', { name: 'Register endpoint' }).click();
+  await expect(page.locator('#url-error')).toContainText('webhooks may not reach internal networks');
+  await expect(url).toHaveAttribute('aria-invalid', 'true');
+  await expect(url).toHaveCSS('border-top-color', danger);
+  await shot(page, testInfo, 'webhook-url-refused');
 });

@@ -133,9 +133,25 @@ test('the token page shows who uses the token, and the revoke dialog what revoki
     await expect(clients).toContainText('curl/8.5', { timeout: 1000 });
     await expect(sapUses).toHaveText('2', { timeout: 1000 });
   }).toPass({ timeout: 20_000 });
+  await expect(clients.getByRole('columnheader').nth(4)).toHaveText('Requests since first seen');
   await hydrated(page);
   const scopes = page.getByRole('list', { name: 'Scopes in use' });
   await expect(scopes).toContainText(/audit:read: last used (just now|1 minute ago)/);
+  // The chart beside the count: a scale, its dates (UTC), the same total.
+  await expect(page.getByText('3 requests in the last 30 days. Days are UTC days.')).toBeVisible();
+  const chart = page.getByRole('img', { name: 'Requests per day: 3 requests in the last 30 days.' });
+  await expect(chart).toBeVisible();
+  expect(await chart.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(360);
+  const box = await chart.boundingBox();
+  expect(box!.x + box!.width).toBeLessThanOrEqual(page.viewportSize()!.width);
+  const svg = await (await page.request.get((await chart.getAttribute('src'))!)).text();
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const day = (back: number) => {
+    const at = new Date(Date.now() - back * 86_400_000);
+    return `${at.getUTCDate()} ${months[at.getUTCMonth()]}`;
+  };
+  expect(svg).toContain(`<title>3 requests in the last 30 days, ${day(29)} to ${day(0)} (UTC)</title>`);
+  for (const label of [`>${day(29)}</text>`, `>${day(0)} UTC</text>`, '>0</text>', '>3</text>']) expect(svg).toContain(label);
   await shot(page, testInfo, 'token-usage');
 
   await page.getByRole('button', { name: 'Revoke token' }).click();

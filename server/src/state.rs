@@ -20,11 +20,13 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(core: Core, trusted_proxies: TrustedProxies, leptos_options: LeptosOptions) -> Self {
+        let api_reference =
+            ApiReference(Arc::new(crate::api::reference(&core.settings.public_url)));
         Self {
             leptos_options,
             core,
             trusted_proxies: Arc::new(trusted_proxies),
-            api_reference: ApiReference(Arc::new(crate::api::reference())),
+            api_reference,
         }
     }
 }

@@ -39,12 +39,12 @@ pub fn AccountPage() -> impl IntoView {
                 <Show when=changed>
                     <div class="alert alert-ok" role="status">"Your password was changed. Other sessions were signed out."</div>
                 </Show>
-                <PasswordInput id="current_password" label="Current password" autocomplete="current-password"/>
+                <PasswordInput id="current_password" label="Current password" autocomplete="current-password" error/>
                 <FieldError error field="current_password"/>
                 <PasswordInput id="new_password" label="New password" autocomplete="new-password"
-                    hint="At least 12 characters."/>
+                    hint="At least 12 characters." error/>
                 <FieldError error field="new_password"/>
-                <PasswordInput id="confirm_password" label="New password, again" autocomplete="new-password"/>
+                <PasswordInput id="confirm_password" label="New password, again" autocomplete="new-password" error/>
                 <FieldError error field="confirm_password"/>
                 <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
                     "Change password"

@@ -2,8 +2,8 @@
 
 use crate::{
     components::{
-        action_error, on_success, Chips, ConfirmDialog, ErrorAlert, FieldError, FormError,
-        ShowError,
+        action_error, error_id, invalid, on_success, Chips, ConfirmDialog, ErrorAlert, FieldError,
+        FormError, ShowError,
     },
     server_fns::directory::{
         list_modules, list_roles, CreateModule, CreateRole, DeleteRole, UpdateRole,
@@ -191,11 +191,12 @@ fn RoleForm(
             <form on:submit=submit>
                 <FormError error=error_signal/>
                 <label for="role-name">"Name"</label>
-                <input id="role-name" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                <input id="role-name" required aria-invalid=invalid(error_signal, "name")
+                    aria-describedby=error_id(error_signal, "name") prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                 <FieldError error=error_signal field="name"/>
                 <label for="role-description">"Description"</label>
                 <input id="role-description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))/>
-                <fieldset>
+                <fieldset class:invalid=move || invalid(error_signal, "permissions")().is_some()>
                     <legend>"Permissions"</legend>
                     {modules.into_iter().map(|m| {
                         let slug = m.slug.clone();
@@ -251,7 +252,8 @@ fn ModulesSection(modules: Vec<Module>, add_module: ServerAction<CreateModule>) 
             <form on:submit=submit class="inline-form">
                 <FormError error=error_signal/>
                 <label for="module-slug">"Module slug"</label>
-                <input id="module-slug" required placeholder="shipping" prop:value=move || slug.get() on:input=move |ev| slug.set(event_target_value(&ev))/>
+                <input id="module-slug" required placeholder="shipping"
+                    aria-invalid=invalid(error_signal, "slug") aria-describedby=error_id(error_signal, "slug") prop:value=move || slug.get() on:input=move |ev| slug.set(event_target_value(&ev))/>
                 <FieldError error=error_signal field="slug"/>
                 <label for="module-description">"Module description"</label>
                 <input id="module-description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))/>

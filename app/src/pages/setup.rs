@@ -1,5 +1,7 @@
 use crate::{
-    components::{action_error, FieldError, Fields, FormError, PasswordInput, ServerForm},
+    components::{
+        action_error, error_id, invalid, FieldError, Fields, FormError, PasswordInput, ServerForm,
+    },
     server_fns::session::SetUp,
 };
 use leptos::prelude::*;
@@ -23,16 +25,20 @@ pub fn SetupPage() -> impl IntoView {
                 <FormError error/>
                 <label for="code">"Set-up code"</label>
                 <input id="code" name="code" autocomplete="off" spellcheck="false" required
-                    placeholder="XXXX-XXXX-XXXX"/>
+                    placeholder="XXXX-XXXX-XXXX" aria-invalid=invalid(error, "code")
+                    aria-describedby=error_id(error, "code")/>
                 <FieldError error field="code"/>
                 <label for="email">"Email"</label>
-                <input id="email" name="email" type="email" autocomplete="username" required/>
+                <input id="email" name="email" type="email" autocomplete="username" required
+                    aria-invalid=invalid(error, "email") aria-describedby=error_id(error, "email")/>
                 <FieldError error field="email"/>
                 <label for="display_name">"Name"</label>
-                <input id="display_name" name="display_name" autocomplete="name" required/>
+                <input id="display_name" name="display_name" autocomplete="name" required
+                    aria-invalid=invalid(error, "display_name")
+                    aria-describedby=error_id(error, "display_name")/>
                 <FieldError error field="display_name"/>
                 <PasswordInput id="password" label="Password" autocomplete="new-password"
-                    hint="At least 12 characters."/>
+                    hint="At least 12 characters." error/>
                 <FieldError error field="password"/>
                 <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
                     "Create administrator"

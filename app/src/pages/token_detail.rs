@@ -146,10 +146,10 @@ pub fn TokenDetailPage() -> impl IntoView {
                             </section>
                             // The total in the address: a new total is a new chart (see Sparkline).
                             <section class="card">
-                                <h2>"Requests, last 30 days"</h2>
-                                <p>{usage_text(t.requests_30d)}</p>
-                                <img class="usage-chart" src=format!("/tokens/{}/usage.svg?requests={}", t.id, t.requests_30d)
-                                    width="357" height="72" alt=format!("Requests per day: {}", usage_text(t.requests_30d))/>
+                                <h2>"Requests per day, last 30 days"</h2>
+                                <p>{usage_text(t.requests_30d)} " Days are UTC days."</p>
+                                <img class="usage-chart" src=format!("/tokens/{}/usage.svg?size=chart&requests={}", t.id, t.requests_30d)
+                                    width="360" height="132" alt=format!("Requests per day: {}", usage_text(t.requests_30d))/>
                             </section>
                             <Transition fallback=|| ()>
                                 {move || {
@@ -323,7 +323,7 @@ fn UsageDetails(
                             <thead><tr>
                                 <th scope="col">"Address"</th><th scope="col">"User agent"</th>
                                 <th scope="col">"First seen"</th><th scope="col">"Last seen"</th>
-                                <th scope="col">"Requests"</th>
+                                <th scope="col">"Requests since first seen"</th>
                             </tr></thead>
                             <tbody>
                                 {clients.into_iter().map(|c| view! {

@@ -2,7 +2,8 @@
 
 use crate::{
     components::{
-        action_error, on_success, ConfirmDialog, ErrorAlert, FieldError, FormError, ShowError,
+        action_error, error_id, invalid, on_success, ConfirmDialog, ErrorAlert, FieldError,
+        FormError, ShowError,
     },
     server_fns::{
         directory::{list_roles, list_users, CreateUser, DeleteUser, UpdateUser},
@@ -438,14 +439,18 @@ fn NewUserForm(
                     <label class="choice"><input type="radio" name="kind" value="human" prop:checked=is_person on:change=move |_| kind.set(UserKind::Human)/>"Person"</label>
                 </fieldset>
                 <label for="user-name">"Name"</label>
-                <input id="user-name" required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                <input id="user-name" required aria-invalid=invalid(error_signal, "display_name")
+                    aria-describedby=error_id(error_signal, "display_name") prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                 <FieldError error=error_signal field="display_name"/>
                 <Show when=is_person>
                     <label for="user-email">"Email"</label>
-                    <input id="user-email" type="email" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                    <input id="user-email" type="email" aria-invalid=invalid(error_signal, "email")
+                        aria-describedby=error_id(error_signal, "email") prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
                     <FieldError error=error_signal field="email"/>
                     <label for="user-password">"Initial password"</label>
-                    <input id="user-password" type="password" autocomplete="new-password" prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                    <input id="user-password" type="password" autocomplete="new-password"
+                        aria-invalid=invalid(error_signal, "password")
+                        aria-describedby=error_id(error_signal, "password") prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
                     <FieldError error=error_signal field="password"/>
                 </Show>
                 <label for="user-role">"Role"</label>

@@ -3,8 +3,8 @@
 
 use crate::{
     components::{
-        action_error, copy_to_clipboard, on_success, say_for_a_moment, Chips, ConfirmDialog,
-        ErrorAlert, FieldError, ShowError,
+        action_error, copy_to_clipboard, error_id, invalid, on_success, say_for_a_moment, Chips,
+        ConfirmDialog, ErrorAlert, FieldError, ShowError,
     },
     server_fns::webhooks::{
         list_webhooks, webhook_deliveries, DeleteWebhook, RegisterWebhook, ResendDelivery,
@@ -318,12 +318,13 @@ fn RegisterForm(register: ServerAction<RegisterWebhook>) -> impl IntoView {
             <form on:submit=submit>
                 <label for="webhook-url">"URL"</label>
                 <input id="webhook-url" type="url" required placeholder="https://erp.example.com/hooks/latchkey"
+                    aria-invalid=invalid(error, "url") aria-describedby=error_id(error, "url")
                     prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>
                 <FieldError error field="url"/>
                 <label for="webhook-description">"Description (optional)"</label>
                 <input id="webhook-description" prop:value=move || description.get()
                     on:input=move |ev| description.set(event_target_value(&ev))/>
-                <fieldset>
+                <fieldset class:invalid=move || invalid(error, "events")().is_some()>
                     <legend>"Events"</legend>
                     {Event::SUBSCRIBABLE.into_iter().map(|kind| view! {
                         <label class="choice-line">

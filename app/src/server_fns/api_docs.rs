@@ -1,10 +1,10 @@
 //! The REST API's reference, for the console's API page.
 
 use leptos::prelude::*;
-use types::{api_docs::ApiOperation, AppError};
+use types::{api_docs::ApiGroup, AppError};
 
 #[server(endpoint = "api_reference", input = server_fn::codec::GetUrl)]
-pub async fn api_reference() -> Result<Vec<ApiOperation>, AppError> {
+pub async fn api_reference() -> Result<Vec<ApiGroup>, AppError> {
     use super::context::{principal, ApiReference};
     principal()?;
     let reference = use_context::<ApiReference>().ok_or_else(|| {

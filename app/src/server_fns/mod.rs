@@ -19,12 +19,12 @@ pub(crate) mod context {
     use latchkey_core::{principal::Principal, Core};
     use leptos::prelude::use_context;
     use std::sync::Arc;
-    use types::{api_docs::ApiOperation, AppError, Caller};
+    use types::{api_docs::ApiGroup, AppError, Caller};
 
     /// The REST API's reference, read from its OpenAPI document once at start-up and put
     /// in context by the server (the console's API page shows it).
     #[derive(Clone)]
-    pub struct ApiReference(pub Arc<Vec<ApiOperation>>);
+    pub struct ApiReference(pub Arc<Vec<ApiGroup>>);
 
     /// The domain's handle.
     pub fn core() -> Result<Core, AppError> {

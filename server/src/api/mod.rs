@@ -15,17 +15,18 @@ mod modules;
 mod openapi;
 mod problem;
 mod problems_doc;
+mod reference;
 mod roles;
 mod tokens;
 mod users;
 mod webhooks;
 
 pub use auth::{bearer_token, canary_use, user_agent, Bearer};
-pub use openapi::reference;
 pub use problem::{
     address_refused, insufficient_scope_challenge, invalid_token_challenge, ApiError, ApiResult,
     RETRY_AFTER_SECONDS,
 };
+pub use reference::reference;
 
 use crate::AppState;
 use axum::{extract::DefaultBodyLimit, middleware, routing::get, Json, Router};

@@ -94,26 +94,3 @@ pub fn bearer_scope(operation: &Operation) -> Option<String> {
             .to_owned(),
     )
 }
-
-/// The document's operations in reading order (by the document's tags, then by path), for
-/// the console's API page.
-pub fn reference() -> Vec<types::api_docs::ApiOperation> {
-    let doc = super::document();
-    let tags: Vec<&str> = doc.tags.iter().flatten().map(|t| t.name.as_str()).collect();
-    let mut operations = Vec::new();
-    for (path, item) in &doc.paths.paths {
-        for (method, op) in self::operations(item) {
-            operations.push(types::api_docs::ApiOperation {
-                tag: op.tags.iter().flatten().next().cloned().unwrap_or_default(),
-                method: method.to_string(),
-                path: path.to_owned(),
-                summary: op.summary.clone().unwrap_or_default(),
-                scope: bearer_scope(op).unwrap_or_default(),
-            });
-        }
-    }
-    // An operation under a tag the document does not list comes last.
-    let order = |tag: &str| tags.iter().position(|t| *t == tag).unwrap_or(tags.len());
-    operations.sort_by(|a, b| (order(&a.tag), &a.path).cmp(&(order(&b.tag), &b.path)));
-    operations
-}

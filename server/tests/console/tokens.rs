@@ -3,7 +3,12 @@
 use crate::helpers::*;
 use reqwest::StatusCode;
 use sqlx::PgPool;
-use types::{api_docs::ApiOperation, audit::AuditEvent, tokens::TokenSummary, AppError, Page};
+use types::{
+    api_docs::{ApiGroup, ApiOperation},
+    audit::AuditEvent,
+    tokens::TokenSummary,
+    AppError, Page,
+};
 
 #[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn token_functions_refuse_an_anonymous_caller(pool: PgPool) {
@@ -36,21 +41,26 @@ async fn the_api_page_lists_every_operation_with_its_scope(pool: PgPool) {
     assert_eq!(response.status(), StatusCode::OK);
     // A read is a GET, and no cache keeps what it answers.
     assert_eq!(response.headers()["cache-control"], "no-store");
-    let ops: Vec<ApiOperation> = response.json().await.unwrap();
+    let groups: Vec<ApiGroup> = response.json().await.unwrap();
+    // Grouped as the document orders its tags, webhooks last.
+    let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["tokens", "users", "roles", "audit", "webhooks"]);
+    let ops: Vec<&ApiOperation> = groups.iter().flat_map(|g| &g.operations).collect();
     let create = ops
         .iter()
         .find(|o| o.method == "POST" && o.path == "/api/v1/tokens")
         .unwrap();
     assert_eq!(create.scope, "tokens:write");
-    assert!(create.summary.contains("plaintext"));
+    assert!(create.summary_html.contains("plaintext"));
+    // The examples are addressed to this instance.
+    assert!(create.example_request.starts_with(&format!(
+        "curl -X POST '{}/api/v1/tokens'",
+        app.state.settings.public_url
+    )));
     assert!(ops
         .iter()
         .any(|o| o.path == "/api/v1/me" && o.scope.is_empty()));
     assert_eq!(ops.len(), 32);
-    // Grouped as the document orders its tags, webhooks last.
-    let mut tags: Vec<&str> = ops.iter().map(|o| o.tag.as_str()).collect();
-    tags.dedup();
-    assert_eq!(tags, ["tokens", "users", "roles", "audit", "webhooks"]);
 }
 
 /// Mia, a Member (she may create tokens for herself, and has no audit:read), created by
@@ -421,4 +431,40 @@ async fn a_member_plants_a_canary_from_the_console_and_it_never_authorizes(pool:
     )
     .await;
     assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// The list's count of the last 30 days and the chart drawn beside it count the same days:
+/// today and the 29 before it, the day before those left out of both.
+#[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
+async fn the_count_and_the_chart_of_30_days_count_the_same_days(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (admin_id, _) = app.admin_with_token(api::ALL_ADMIN).await;
+    let script = app
+        .token_for(admin_id, "Nightly export", &["users:read"])
+        .await;
+    let id = script.split('_').nth(1).unwrap().to_owned();
+    // Today and 29 days ago are in the window; 30 days ago is not.
+    app.used_days_ago(&id, 0, 1).await;
+    app.used_days_ago(&id, 29, 10).await;
+    app.used_days_ago(&id, 30, 100).await;
+
+    let token: TokenSummary = read_with(&app.client, &app.url("/api/tokens/get"), &[("id", &id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(token.requests_30d, 11, "the list's count");
+    let svg = app
+        .client
+        .get(app.url(&format!("/tokens/{id}/usage.svg?size=chart")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        svg.contains("<title>11 requests in the last 30 days"),
+        "the chart: {svg}"
+    );
 }
