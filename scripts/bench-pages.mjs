@@ -77,7 +77,13 @@ async function visit(base, path, { signedIn = true, throttle = async () => {} } 
   await page.goto(base + path, { waitUntil: 'load' });
   await page.waitForFunction(() => window.__hydratedAt !== undefined, null, { timeout: 60_000 });
   await page.waitForLoadState('networkidle');
-  const hydrated = await page.evaluate(() => window.__hydratedAt);
+  const { hydrated, wasmArrived, domReady } = await page.evaluate(() => ({
+    hydrated: window.__hydratedAt,
+    // The last Wasm byte's arrival, and the end of DOMContentLoaded: where the time went.
+    wasmArrived: Math.max(0, ...performance.getEntriesByType('resource')
+      .filter((r) => r.name.endsWith('.wasm')).map((r) => r.responseEnd)),
+    domReady: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+  }));
   const wrongPage = new URL(page.url()).pathname !== path;
   await context.close();
   if (wrongPage) throw new Error(`${path} answered with another page: not signed in?`);
@@ -87,6 +93,8 @@ async function visit(base, path, { signedIn = true, throttle = async () => {} } 
     bytes: list.reduce((sum, r) => sum + r.bytes, 0),
     encodings: [...encodings].sort().join(' '),
     hydrated,
+    wasmArrived,
+    domReady,
   };
 }
 
@@ -110,6 +118,7 @@ console.log(`(content encodings seen: ${[...encodings].join(', ') || 'none'})`);
 
 console.log();
 console.log(`the token list, interactive (hydrated), ms from navigation start, median of ${loads} cold loads`);
+console.log(`(in brackets: DOMContentLoaded, and the last Wasm byte's arrival)`);
 console.log(`${'condition'.padEnd(24)} ${sites[0].label.padStart(28)} ${sites[1].label.padStart(28)} ${'ratio'.padStart(12)}`);
 for (const [label, throttle] of conditions) {
   // Interleaved, after a load each to warm the servers, so that neither build gets the
@@ -117,9 +126,13 @@ for (const [label, throttle] of conditions) {
   const runs = sites.map(() => []);
   for (const site of sites) await visit(site.base, '/', { throttle });
   for (let i = 0; i < loads; i++) {
-    for (const [s, site] of sites.entries()) runs[s].push((await visit(site.base, '/', { throttle })).hydrated);
+    for (const [s, site] of sites.entries()) runs[s].push(await visit(site.base, '/', { throttle }));
   }
-  const times = runs.map(median);
-  console.log(`${label.padEnd(24)} ${`${times[0].toFixed(0)} ms`.padStart(28)} ${`${times[1].toFixed(0)} ms`.padStart(28)} ${(times[1] / times[0]).toFixed(2).padStart(11)}x`);
+  const cell = (visits) => {
+    const at = (key) => median(visits.map((v) => v[key])).toFixed(0);
+    return `${at('hydrated')} ms (${at('domReady')}, ${at('wasmArrived')})`.padStart(28);
+  };
+  const ratio = median(runs[1].map((v) => v.hydrated)) / median(runs[0].map((v) => v.hydrated));
+  console.log(`${label.padEnd(24)} ${cell(runs[0])} ${cell(runs[1])} ${ratio.toFixed(2).padStart(11)}x`);
 }
 await browser.close();

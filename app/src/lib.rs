@@ -38,7 +38,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <script nonce=leptos::nonce::use_nonce() inner_html=HEAD_SCRIPT></script>
                 <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options=options.clone()/>
+                {pages::preload(&options)}
                 <MetaTags/>
             </head>
             <body>

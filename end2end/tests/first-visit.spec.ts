@@ -22,6 +22,17 @@ test('a first visit fetches a page\'s Wasm as one file, and the next page still 
   expect(wasm.sort(), 'the main module and the page\'s pack, nothing else').toEqual(['/pkg/latchkey.wasm', '/pkg/pack_tokens.wasm']);
   expect(requests.length, `requests: ${requests.join(' ')}`).toBeLessThanOrEqual(30);
 
+  // Every page's first render preloads its pack and the loader that reads it, so that they
+  // arrive alongside the main module; the pack exists.
+  for (const [path, pack] of [['/', 'tokens'], ['/tokens/new', 'new_token'], ['/users', 'users'], ['/api-docs', 'api_docs'], ['/account', 'account']]) {
+    for (let render = 0; render < 3; render++) {
+      const html = await (await visit.request.get(path)).text();
+      expect(html, `${path}, render ${render + 1}`).toContain(`<link rel="preload" href="/pkg/pack_${pack}.wasm" as="fetch" type="application/wasm" crossorigin=""`);
+      expect(html).toContain('<link rel="modulepreload" href="/pkg/__wasm_split.______________________.js"');
+    }
+    expect((await visit.request.get(`/pkg/pack_${pack}.wasm`)).status()).toBe(200);
+  }
+
   // Followed by a link, the users page arrives (its own pack or single files) and works.
   requests.length = 0;
   await visit.getByRole('link', { name: 'Users', exact: true }).first().click();
