@@ -235,6 +235,10 @@ test('the audit log lists changes, newest first, filtered by action', async ({ p
   await expect(page.getByRole('heading', { level: 2 })).toHaveText(['Tokens', 'Users', 'Roles', 'Audit', 'Webhooks']);
   const create = page.locator('article', { has: page.getByRole('heading', { name: 'POST /api/v1/tokens', exact: true }) });
   await expect(create).toContainText('Needs tokens:write');
+  const me = page.locator('article', { has: page.getByRole('heading', { name: 'GET /api/v1/me', exact: true }) });
+  await expect(me).toContainText('Any valid token.');
+  const leaks = page.locator('article', { has: page.getByRole('heading', { name: 'POST /api/v1/leaks', exact: true }) });
+  await expect(leaks).toContainText('Takes no bearer token (see above).');
   await expect(page.locator('main')).not.toContainText('`');
   await expect(page.locator('.lead code').filter({ hasText: 'Authorization: Bearer <token>' }).first()).toBeVisible();
   await create.getByText('Example request and answer').click();

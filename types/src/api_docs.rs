@@ -20,8 +20,10 @@ pub struct ApiOperation {
     /// server from the document's Markdown (raw HTML in the source is shown as text).
     pub summary_html: String,
     pub description_html: String,
-    /// The scope the operation needs; empty when any valid token will do.
-    pub scope: String,
+    /// The scope the operation's bearer token needs (empty when any valid token will
+    /// do), or `None` for an operation that takes no bearer token (its description says
+    /// how it is authenticated).
+    pub scope: Option<String>,
     /// A request, as a `curl` command line.
     pub example_request: String,
     /// Its answer: the status line, and the body when there is one.

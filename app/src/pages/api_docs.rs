@@ -67,10 +67,10 @@ fn Operation(op: ApiOperation) -> impl IntoView {
             <h3 class="mono"><span class=method_class>{op.method}</span>" "{op.path}</h3>
             <p inner_html=op.summary_html/>
             {(!op.description_html.is_empty()).then(|| view! { <div inner_html=op.description_html/> })}
-            <p>{if op.scope.is_empty() {
-                view! { <span class="muted">"Any valid token."</span> }.into_any()
-            } else {
-                view! { "Needs " <span class="chip">{op.scope}</span> }.into_any()
+            <p>{match op.scope {
+                None => view! { <span class="muted">"Takes no bearer token (see above)."</span> }.into_any(),
+                Some(scope) if scope.is_empty() => view! { <span class="muted">"Any valid token."</span> }.into_any(),
+                Some(scope) => view! { "Needs " <span class="chip">{scope}</span> }.into_any(),
             }}</p>
             <details class="api-example">
                 <summary>"Example request and answer"</summary>

@@ -60,7 +60,7 @@ fn operation(doc: &Value, base_url: &str, method: &str, path: &str, op: &Value) 
         path: path.to_owned(),
         summary_html: inline_markdown(text(&op["summary"])),
         description_html: markdown(text(&op["description"])),
-        scope: scope.clone().unwrap_or_default(),
+        scope: scope.clone(),
         example_request: request(doc, base_url, method, path, op, scope.is_some()),
         example_response: response(doc, op),
     }
@@ -342,7 +342,7 @@ mod tests {
             .iter()
             .find(|op| op.method == "POST" && op.path == "/api/v1/tokens")
             .expect("POST /api/v1/tokens");
-        assert_eq!(create.scope, "tokens:write");
+        assert_eq!(create.scope.as_deref(), Some("tokens:write"));
         assert!(create
             .example_request
             .contains("-H 'Content-Type: application/json'"));

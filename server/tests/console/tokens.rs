@@ -50,7 +50,7 @@ async fn the_api_page_lists_every_operation_with_its_scope(pool: PgPool) {
         .iter()
         .find(|o| o.method == "POST" && o.path == "/api/v1/tokens")
         .unwrap();
-    assert_eq!(create.scope, "tokens:write");
+    assert_eq!(create.scope.as_deref(), Some("tokens:write"));
     assert!(create.summary_html.contains("plaintext"));
     // The examples are addressed to this instance.
     assert!(create.example_request.starts_with(&format!(
@@ -59,7 +59,11 @@ async fn the_api_page_lists_every_operation_with_its_scope(pool: PgPool) {
     )));
     assert!(ops
         .iter()
-        .any(|o| o.path == "/api/v1/me" && o.scope.is_empty()));
+        .any(|o| o.path == "/api/v1/me" && o.scope.as_deref() == Some("")));
+    // The leak reports are signed, not sent with a token: the page says so.
+    assert!(ops
+        .iter()
+        .any(|o| o.path == "/api/v1/leaks" && o.scope.is_none()));
     assert_eq!(ops.len(), 32);
 }
 
