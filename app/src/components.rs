@@ -143,7 +143,12 @@ pub fn error_id(
     error: Signal<Option<AppError>>,
     field: &'static str,
 ) -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static {
-    move || invalid(error, field)().map(|_| format!("{field}-error"))
+    move || invalid(error, field)().map(|_| message_id(field))
+}
+
+/// The id of the message a [`FieldError`] shows for `field`.
+fn message_id(field: &str) -> String {
+    format!("{field}-error")
 }
 
 /// The message of an error that belongs to `field`, shown under that field.
@@ -152,7 +157,7 @@ pub fn FieldError(error: Signal<Option<AppError>>, field: &'static str) -> impl 
     move || {
         error.get().filter(|e| e.field() == Some(field)).map(|e| {
             view! {
-                <p class="field-error" id=format!("{field}-error") role="alert">
+                <p class="field-error" id=message_id(field) role="alert">
                     {e.to_string()}
                 </p>
             }
@@ -235,13 +240,16 @@ pub fn PasswordInput(
     let (visible, set_visible) = signal(false);
     let hint_id = format!("{id}-hint");
     let error = error.unwrap_or_default();
-    let described_by = move || {
-        let ids: Vec<String> = hint
-            .map(|_| format!("{id}-hint"))
-            .into_iter()
-            .chain(error_id(error, id)())
-            .collect();
-        (!ids.is_empty()).then(|| ids.join(" "))
+    let described_by = {
+        let hint_id = hint_id.clone();
+        move || {
+            let ids: Vec<String> = hint
+                .map(|_| hint_id.clone())
+                .into_iter()
+                .chain(error_id(error, id)())
+                .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
     };
     view! {
         <label for=id>{label}</label>

@@ -62,25 +62,50 @@ pub async fn usage_svg(
         .into_response()
 }
 
-/// Requests on each of the 30 days from `today - 29` to `today`.
-fn per_day(days: &[DayUsage], today: NaiveDate) -> Vec<i64> {
-    (0..DAYS)
-        .map(|back| {
-            let day = today - Duration::days(DAYS - 1 - back);
-            days.iter()
-                .filter(|d| d.day == day)
-                .map(|d| d.requests)
-                .sum()
-        })
-        .collect()
+/// What both drawings draw: the requests on each of the 30 days from `today - 29` to
+/// `today`, their total, and the busiest day's count (at least 1, the scale's top).
+struct Counts {
+    per_day: Vec<i64>,
+    total: i64,
+    busiest: i64,
+}
+
+impl Counts {
+    fn of(days: &[DayUsage], today: NaiveDate) -> Self {
+        let per_day: Vec<i64> = (0..DAYS)
+            .map(|back| {
+                let day = today - Duration::days(DAYS - 1 - back);
+                days.iter()
+                    .filter(|d| d.day == day)
+                    .map(|d| d.requests)
+                    .sum()
+            })
+            .collect();
+        Counts {
+            total: per_day.iter().sum(),
+            busiest: per_day.iter().copied().max().unwrap_or(0).max(1),
+            per_day,
+        }
+    }
+}
+
+/// A day's bar colour: grey for a day without requests (drawn as a tick), else blue.
+fn fill(requests: i64) -> &'static str {
+    if requests == 0 {
+        "#98a2b3"
+    } else {
+        "#4f6fd6"
+    }
 }
 
 /// The sparkline: one bar a day from `today - 29` to `today`, scaled to the busiest day; a
 /// day without requests is a 1-pixel tick, so the days stay countable.
 pub fn chart(days: &[DayUsage], today: NaiveDate) -> String {
-    let per_day = per_day(days, today);
-    let total: i64 = per_day.iter().sum();
-    let busiest = per_day.iter().copied().max().unwrap_or(0).max(1);
+    let Counts {
+        per_day,
+        total,
+        busiest,
+    } = Counts::of(days, today);
     let width = DAYS as u32 * (BAR + GAP) - GAP;
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{HEIGHT}\" \
@@ -93,12 +118,12 @@ pub fn chart(days: &[DayUsage], today: NaiveDate) -> String {
         } else {
             ((*n as f64 / busiest as f64) * f64::from(HEIGHT - 2)).ceil() as u32 + 1
         };
-        let fill = if *n == 0 { "#98a2b3" } else { "#4f6fd6" };
         let _ = write!(
             svg,
-            "<rect x=\"{}\" y=\"{}\" width=\"{BAR}\" height=\"{h}\" fill=\"{fill}\"/>",
+            "<rect x=\"{}\" y=\"{}\" width=\"{BAR}\" height=\"{h}\" fill=\"{}\"/>",
             i as u32 * (BAR + GAP),
-            HEIGHT - h
+            HEIGHT - h,
+            fill(*n)
         );
     }
     svg.push_str("</svg>");
@@ -115,9 +140,11 @@ pub fn chart_with_axes(days: &[DayUsage], today: NaiveDate) -> String {
     const RIGHT: f64 = WIDTH - 4.0;
     const TOP: f64 = 8.0;
     const BOTTOM: f64 = HEIGHT - 22.0;
-    let per_day = per_day(days, today);
-    let total: i64 = per_day.iter().sum();
-    let busiest = per_day.iter().copied().max().unwrap_or(0).max(1);
+    let Counts {
+        per_day,
+        total,
+        busiest,
+    } = Counts::of(days, today);
     let first = today - Duration::days(DAYS - 1);
     let date = |day: NaiveDate| day.format("%-d %b").to_string();
     let mut svg = format!(
@@ -151,13 +178,13 @@ pub fn chart_with_axes(days: &[DayUsage], today: NaiveDate) -> String {
         } else {
             (*n as f64 / busiest as f64) * (BOTTOM - TOP)
         };
-        let fill = if *n == 0 { "#98a2b3" } else { "#4f6fd6" };
         let _ = write!(
             svg,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{fill}\"/>",
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{}\"/>",
             LEFT + i as f64 * slot + 1.0,
             BOTTOM - h,
-            slot - 2.0
+            slot - 2.0,
+            fill(*n)
         );
     }
     // The dates: the first day's, the middle day's and today's, beneath their bars.

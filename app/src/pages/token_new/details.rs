@@ -2,7 +2,7 @@
 
 use super::Draft;
 use crate::{
-    components::{Counter, FieldError},
+    components::{invalid, Counter, FieldError},
     server_fns::tokens::CheckTokenName,
 };
 use leptos::prelude::*;
@@ -47,8 +47,7 @@ pub fn DetailsStep(draft: Draft, check_name: ServerAction<CheckTokenName>) -> im
             <input id="token-name" required aria-describedby="token-name-hint token-name-count"
                 aria-invalid=move || {
                     let long = draft.name.with(|n| n.chars().count()) > NAME_MAX;
-                    let refused = error.with(|e| e.as_ref().is_some_and(|e| e.field() == Some("name")));
-                    (long || refused).then_some("true")
+                    (long || invalid(error, "name")().is_some()).then_some("true")
                 }
                 value=draft.name.get_untracked() prop:value=move || draft.name.get() on:input=move |ev| {
                     draft.name.set(event_target_value(&ev));
