@@ -30,10 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
-  say "release build"
-  cargo xtask build >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
-fi
+bench_release_build "$WORK/build.log"
 
 start_bench_database latchkey_console_bench
 sql() { "$PSQL" -qAt -v ON_ERROR_STOP=1 "$DATABASE_URL" "$@"; }
@@ -44,22 +41,15 @@ start_server() {
   LATCHKEY_LISTEN="$ADDR" LEPTOS_SITE_ROOT=target/site RUST_LOG=warn \
     ./target/release/server >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 200); do
-    curl -fs "$BASE/readyz" 2>/dev/null | grep -q "^ready" && return 0
-    sleep 0.1
-  done
-  echo "Latchkey did not start"; cat "$WORK/server.log"; exit 1
+  wait_until_ready "$ADDR" "$WORK/server.log"
 }
 stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
 
 # The first start applies the migrations and prints the set-up code; set up the
 # administrator through the console's own set-up function, as the set-up page does.
 start_server
-code="$(grep -o 'set-up code [A-Z0-9-]*' "$WORK/server.log" | tail -1 | cut -d' ' -f3)"
 EMAIL=bench-admin@example.com PASSWORD='benchmark password 123'
-curl -fs -o /dev/null -c "$WORK/cookies" -H "Origin: $BASE" "$BASE/api/set_up" \
-  --data-urlencode "code=$code" --data-urlencode "email=$EMAIL" \
-  --data-urlencode "display_name=Bench Admin" --data-urlencode "password=$PASSWORD"
+set_up_administrator "$BASE" "$WORK/server.log" "$EMAIL" "$PASSWORD"
 stop_server
 
 say "seeding $TOKENS tokens"
@@ -86,8 +76,7 @@ SQL
 start_server
 API_TOKEN="$(RUST_LOG=warn ./target/release/server create-token --owner "$EMAIL" \
   --name "Benchmark API" --scopes tokens:read,tokens:admin)"
-curl -fs -o /dev/null -c "$WORK/cookies" -H "Origin: $BASE" "$BASE/api/sign_in" \
-  --data-urlencode "email=$EMAIL" --data-urlencode "password=$PASSWORD"
+sign_in_to "$BASE" "$EMAIL" "$PASSWORD" "$WORK/cookies"
 
 # The median and 95th percentile of $RUNS requests, in milliseconds (after 3 to warm up).
 times() { # curl arguments...

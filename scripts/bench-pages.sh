@@ -2,7 +2,8 @@
 # What a person waits for on a first visit, in one run: the release build served twice
 # from one throwaway PostgreSQL, once as `cargo xtask build` lays the site out (each
 # page's Wasm in one file, its pack: target/site) and once as the split left it (a file a
-# module: target/site-unpacked, which the build writes beside it for this comparison);
+# module: target/site-unpacked, which `cargo xtask build --also-unpacked` writes beside it
+# for this comparison);
 # then headless Chromium visits every page of both with an empty cache and prints the
 # requests and gzip bytes side by side, and the token list's time to interactive with no
 # slowdown, at 4x CPU slowdown and at 100 ms latency (bench-pages.mjs). A benchmark,
@@ -10,6 +11,7 @@
 #
 #   ./scripts/bench-pages.sh
 #   BENCH_SKIP_BUILD=1 ./scripts/bench-pages.sh    # reuse target/release and target/site*
+#                                                  # (built with --also-unpacked)
 #   BENCH_LOADS=9 ./scripts/bench-pages.sh         # cold loads a timing (default 5)
 set -euo pipefail
 source "$(dirname "$0")/tools.sh"
@@ -31,34 +33,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
-  say "release build"
-  cargo xtask build >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
-fi
-[ -d target/site-unpacked/pkg ] || { echo "no target/site-unpacked: build with cargo xtask build"; exit 1; }
+bench_release_build "$WORK/build.log" --also-unpacked
+[ -d target/site-unpacked/pkg ] ||
+  { echo "no target/site-unpacked: build with cargo xtask build --also-unpacked"; exit 1; }
 
 start_bench_database latchkey_pages_bench
 start_server() { # address site-root
   LATCHKEY_LISTEN="$1" LEPTOS_SITE_ROOT="$2" RUST_LOG=warn \
     ./target/release/server >>"$WORK/server-${1##*:}.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 200); do
-    curl -fs "http://$1/readyz" 2>/dev/null | grep -q "^ready" && return 0
-    sleep 0.1
-  done
-  echo "Latchkey did not start on $1"; cat "$WORK/server-${1##*:}.log"; exit 1
+  wait_until_ready "$1" "$WORK/server-${1##*:}.log"
 }
 PACKED=127.0.0.1:3204
 UNPACKED=127.0.0.1:3205
 start_server "$PACKED" target/site
-code="$(grep -o 'set-up code [A-Z0-9-]*' "$WORK/server-3204.log" | tail -1 | cut -d' ' -f3)"
 EMAIL=bench-pages@example.com PASSWORD='benchmark password 123'
-curl -fs -o /dev/null -H "Origin: http://$PACKED" "http://$PACKED/api/set_up" \
-  --data-urlencode "code=$code" --data-urlencode "email=$EMAIL" \
-  --data-urlencode "display_name=Bench Admin" --data-urlencode "password=$PASSWORD"
+set_up_administrator "http://$PACKED" "$WORK/server-3204.log" "$EMAIL" "$PASSWORD"
 start_server "$UNPACKED" target/site-unpacked
-curl -fs -o /dev/null -c "$WORK/cookies" -H "Origin: http://$PACKED" "http://$PACKED/api/sign_in" \
-  --data-urlencode "email=$EMAIL" --data-urlencode "password=$PASSWORD"
+sign_in_to "http://$PACKED" "$EMAIL" "$PASSWORD" "$WORK/cookies"
 # A list worth drawing: twenty tokens, one of them used.
 for n in $(seq 20); do
   secret="$(RUST_LOG=warn ./target/release/server create-token --owner "$EMAIL" \

@@ -7,6 +7,7 @@
 #
 #   ./scripts/bench.sh            # 10 s per row
 #   BENCH_SECONDS=30 ./scripts/bench.sh
+#   BENCH_SKIP_BUILD=1 ./scripts/bench.sh   # reuse target/release and target/site
 set -euo pipefail
 source "$(dirname "$0")/tools.sh"
 source "$(dirname "$0")/test-postgres.sh"
@@ -30,8 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "release build"
-cargo xtask build >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+bench_release_build "$WORK/build.log"
 
 start_bench_database latchkey_bench
 
@@ -40,11 +40,7 @@ start_instance() { # name port cache
   LATCHKEY_LISTEN="127.0.0.1:$2" LATCHKEY_VERIFIER_CACHE="$3" LEPTOS_SITE_ROOT=target/site \
     RUST_LOG=warn ./target/release/server >"$WORK/$1.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 100); do
-    curl -fs "http://127.0.0.1:$2/readyz" 2>/dev/null | grep -q "^ready" && return 0
-    sleep 0.1
-  done
-  echo "instance $1 did not start"; cat "$WORK/$1.log"; exit 1
+  wait_until_ready "127.0.0.1:$2" "$WORK/$1.log"
 }
 A=127.0.0.1:3101 B=127.0.0.1:3102 C=127.0.0.1:3103
 start_instance a 3101 true

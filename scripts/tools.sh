@@ -1,4 +1,4 @@
-# Sourced by run.sh and test.sh: installs what building and testing Latchkey needs,
+# Sourced by run.sh, test.sh and the benchmarks: installs what building and testing Latchkey needs,
 # skipping whatever is already there. Safe to run again and again.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -147,4 +147,43 @@ ensure_wrk() {
 
 ensure_chromium() {
   command -v chromium >/dev/null || apt_install chromium
+}
+
+# The benchmarks' common steps (bench.sh, bench-console.sh, bench-pages.sh).
+
+# The release build, unless BENCH_SKIP_BUILD is set (then target/release and target/site*
+# are used as they are); its output goes to the log $1, shown if it fails. Further
+# arguments go to `cargo xtask build`.
+bench_release_build() { # log [xtask build arguments...]
+  [ -n "${BENCH_SKIP_BUILD:-}" ] && return 0
+  local log="$1"
+  shift
+  say "release build"
+  cargo xtask build "$@" >"$log" 2>&1 || { cat "$log"; exit 1; }
+}
+
+# Waits until the Latchkey at the address $1 answers /readyz; else shows its log $2 and
+# fails.
+wait_until_ready() { # address log
+  for _ in $(seq 200); do
+    curl -fs "http://$1/readyz" 2>/dev/null | grep -q "^ready" && return 0
+    sleep 0.1
+  done
+  echo "Latchkey did not start on $1"; cat "$2"; exit 1
+}
+
+# Sets up a new instance's administrator (email $3, password $4) through the console's
+# own set-up function, as the set-up page does, with the set-up code its log $2 printed.
+set_up_administrator() { # base-url log email password
+  local code
+  code="$(grep -o 'set-up code [A-Z0-9-]*' "$2" | tail -1 | cut -d' ' -f3)"
+  curl -fs -o /dev/null -H "Origin: $1" "$1/api/set_up" \
+    --data-urlencode "code=$code" --data-urlencode "email=$3" \
+    --data-urlencode "display_name=Bench Admin" --data-urlencode "password=$4"
+}
+
+# Signs in as $2 (password $3), keeping the session cookie in the jar $4.
+sign_in_to() { # base-url email password cookie-jar
+  curl -fs -o /dev/null -c "$4" -H "Origin: $1" "$1/api/sign_in" \
+    --data-urlencode "email=$2" --data-urlencode "password=$3"
 }

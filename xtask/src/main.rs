@@ -1,7 +1,8 @@
 //! `cargo xtask build` and `cargo xtask serve`: Latchkey's release build without a build
 //! tool to install first. It runs cargo for the server and, at the same time, for the
 //! browser's Wasm; splits the Wasm into a main module and one chunk a page (the lazy
-//! routes in `app::pages`); generates its JavaScript with wasm-bindgen's own library
+//! routes in `app::pages`), and packs each page's modules into one file (`packs.rs`);
+//! generates its JavaScript with wasm-bindgen's own library
 //! (pinned beside the `wasm-bindgen` crate); optimises it as `wasm-opt -Oz` does, with
 //! npm `binaryen`'s library (`wasm-opt.mjs`); and lays the site out in `target/site` as
 //! the server expects it, with the environment cargo-leptos gives.
@@ -94,14 +95,20 @@ fn main() -> ExitCode {
     }
     let (site_root, site_addr) = (&site().site_root, &site().site_addr);
     let outcome = match args[..] {
-        ["build"] => build_all(Server::Release),
-        ["site"] => build_site(),
-        ["serve"] => build_all(Server::Debug).and_then(|()| serve(Server::Debug)),
-        ["serve", "--release"] => build_all(Server::Release).and_then(|()| serve(Server::Release)),
+        ["build"] => build_all(Server::Release, Layouts::Packed),
+        ["build", "--also-unpacked"] => build_all(Server::Release, Layouts::AlsoUnpacked),
+        ["site"] => build_site(Layouts::Packed),
+        ["serve"] => build_all(Server::Debug, Layouts::Packed).and_then(|()| serve(Server::Debug)),
+        ["serve", "--release"] => {
+            build_all(Server::Release, Layouts::Packed).and_then(|()| serve(Server::Release))
+        }
         _ => {
             eprintln!(
-                "usage: cargo xtask <build|site|serve [--release]>\n  \
+                "usage: cargo xtask <build [--also-unpacked]|site|serve [--release]>\n  \
                  build            release build of the server and the site in {site_root}, side by side\n  \
+                 build --also-unpacked\n                   \
+                 the same, and the site without packs in {site_root}-unpacked (for\n                   \
+                 scripts/bench-pages.sh)\n  \
                  site             the site alone (Wasm, JS, CSS)\n  \
                  serve            the site and a debug build of the server (a third of the\n                   \
                  release build's time), then run Latchkey on http://{site_addr}\n  \
@@ -162,10 +169,20 @@ fn cargo(root: &Path) -> Command {
     command
 }
 
+/// Which layouts of the site a build writes.
+#[derive(Clone, Copy)]
+enum Layouts {
+    /// The site as it is served: each page's modules in one file.
+    Packed,
+    /// That, and beside it the same site without packs, for the benchmark that compares
+    /// the two (see [`write_unpacked`]).
+    AlsoUnpacked,
+}
+
 /// The browser's files in `target/site/pkg`: the Wasm split a chunk a page, its JS, the CSS.
 /// They are written to a folder of their own beside it and swapped in at the end, so that
 /// a server running meanwhile goes on answering with the last build's files.
-fn build_site() -> Result<()> {
+fn build_site(layouts: Layouts) -> Result<()> {
     let root = root();
     let live = root.join(&site().site_root).join(&site().pkg_dir);
     let pkg = root
@@ -250,24 +267,30 @@ fn build_site() -> Result<()> {
         started.elapsed().as_secs_f64()
     ));
     swap_in(&pkg, &live)?;
-    write_unpacked(&root, &live, &manifest, &loader)
+    let unpacked = root.join(format!("{}-unpacked", site().site_root));
+    if unpacked.exists() {
+        // An earlier build's, which would not match this one.
+        fs::remove_dir_all(&unpacked)
+            .map_err(|e| format!("cannot empty {}: {e}", unpacked.display()))?;
+    }
+    match layouts {
+        Layouts::Packed => Ok(()),
+        Layouts::AlsoUnpacked => write_unpacked(&root, &unpacked, &live, &manifest, &loader),
+    }
 }
 
 /// The same site without packs, each module its own file as the split left it, in
-/// `target/site-unpacked` (hard links to this build's files, and the split's own loader
-/// and manifest): what `scripts/bench-pages.sh` measures the packs against, in one run.
+/// `unpacked` (`target/site-unpacked`: hard links to this build's files, and the split's
+/// own loader and manifest): what `scripts/bench-pages.sh` measures the packs against,
+/// in one run.
 fn write_unpacked(
     root: &Path,
+    unpacked: &Path,
     live: &Path,
     manifest: &packs::Manifest,
     loader: &str,
 ) -> Result<()> {
-    let unpacked = root.join(format!("{}-unpacked", site().site_root));
     let pkg = unpacked.join(&site().pkg_dir);
-    if unpacked.exists() {
-        fs::remove_dir_all(&unpacked)
-            .map_err(|e| format!("cannot empty {}: {e}", unpacked.display()))?;
-    }
     fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
     let entries = fs::read_dir(live).map_err(|e| format!("cannot list {}: {e}", live.display()))?;
     for entry in entries {
@@ -367,7 +390,7 @@ fn target_dir(root: &Path) -> PathBuf {
 /// each profile's folder apart, so neither waits for the other; on a machine of few cores
 /// each fills the other's single-threaded stretches (the Wasm's link-time optimisation,
 /// `wasm-opt` on the main module, the server's last crates and link).
-fn build_all(build: Server) -> Result<()> {
+fn build_all(build: Server, layouts: Layouts) -> Result<()> {
     say(&format!(
         "building the server ({}), beside the site",
         build.profile_dir()
@@ -384,7 +407,7 @@ fn build_all(build: Server) -> Result<()> {
         .env("CARGO_TERM_PROGRESS_WHEN", "never")
         .spawn()
         .map_err(|e| format!("cannot start cargo for the server: {e}"))?;
-    let built = build_site();
+    let built = build_site(layouts);
     if built.is_err() {
         let _ = server.kill();
     }
