@@ -12,6 +12,7 @@ ensure_lint_tools
 ensure_sqlx_cli
 ensure_advisory_db
 ensure_schemathesis
+ensure_scim2_client
 ensure_node_tools
 ensure_end2end_packages
 ensure_postgres

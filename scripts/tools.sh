@@ -74,6 +74,22 @@ ensure_schemathesis() {
   export SCHEMATHESIS="$venv/bin/schemathesis"
 }
 
+# scim2-client (PyPI), the SCIM client the provisioning tests drive Latchkey with
+# (server/tests/scim/client.py), in a virtual environment of its own.
+SCIM2_CLIENT_VERSION=0.13.2
+ensure_scim2_client() {
+  local venv="$HOME/.cache/latchkey/scim2-client-$SCIM2_CLIENT_VERSION"
+  if ! "$venv/bin/python" -c 'import scim2_client.engines.httpx2' 2>/dev/null; then
+    python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null ||
+      apt_install python3-venv
+    say "installing scim2-client $SCIM2_CLIENT_VERSION from PyPI"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "scim2-client[httpx2]==$SCIM2_CLIENT_VERSION"
+  fi
+  export SCIM2_CLIENT_PYTHON="$venv/bin/python"
+}
+
 # The RustSec advisory database, for `cargo deny check advisories`. These machines cannot
 # reach its home on GitHub, so a snapshot of it (CC0) is kept in tools/advisory-db.tar.gz
 # (refresh it with scripts/refresh-advisories.sh where GitHub is reachable) and laid out

@@ -66,7 +66,7 @@ pub async fn sign_in(
         }
     };
     let found = users::credentials_by_email(pool, &email).await?;
-    let stored = found.as_ref().map(|c| c.password_hash.clone());
+    let stored = found.as_ref().and_then(|c| c.password_hash.clone());
     let matches = passwords.verify(password, stored).await?;
     let user = match found {
         Some(user) if matches => user,

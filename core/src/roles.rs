@@ -11,7 +11,7 @@ use crate::{
 use serde_json::json;
 use sqlx::PgPool;
 use types::{
-    directory::{NewRole, Role, RolePatch, RoleRef},
+    directory::{BuiltinRole, NewRole, Role, RolePatch, RoleRef},
     events::Event,
     permissions::{ROLES_READ, ROLES_WRITE},
     AppError,
@@ -64,6 +64,16 @@ pub async fn get<'e>(db: impl sqlx::PgExecutor<'e>, p: &Principal, id: i64) -> R
         .fetch_optional(db)
         .await?;
     Ok(row.ok_or_else(not_found)?.into())
+}
+
+/// The id of a built-in role (the role a person a directory provisions starts with).
+pub async fn builtin_id(tx: &mut sqlx::PgConnection, role: BuiltinRole) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM roles WHERE builtin AND name = $1")
+            .bind(role.name())
+            .fetch_one(&mut *tx)
+            .await?,
+    )
 }
 
 /// A role the principal may give to a user: one whose every permission they hold

@@ -24,7 +24,8 @@ use types::{
 pub struct Credentials {
     pub id: i64,
     pub email: String,
-    pub password_hash: String,
+    /// `None` for a person a directory provisioned, who signs in through it.
+    pub password_hash: Option<String>,
 }
 
 /// An active person's password hash, found by email.
@@ -200,11 +201,25 @@ pub async fn create(
 
 #[tracing::instrument(skip_all, fields(actor = %p.label, user = id))]
 pub async fn update(core: &Core, p: &Principal, id: i64, patch: UserPatch) -> Result<UserSummary> {
+    let mut tx = core.pool.begin().await?;
+    let after = update_in(&mut tx, p, id, patch).await?;
+    tx.commit().await?;
+    // The next request, here or anywhere, is answered as the change says.
+    core.verifier.settle().await;
+    Ok(after)
+}
+
+/// Changes a user inside the caller's transaction (several people changed at once, as a
+/// directory's group does); the caller commits, then settles the verifier.
+pub async fn update_in(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    id: i64,
+    patch: UserPatch,
+) -> Result<UserSummary> {
     p.require(USERS_WRITE, "change users")?;
-    let pool = &core.pool;
-    let mut tx = pool.begin().await?;
     let before = get(&mut *tx, p, id).await?;
-    require_outranks(&mut tx, p, &before, "change").await?;
+    require_outranks(tx, p, &before, "change").await?;
     let display_name = match &patch.display_name {
         Some(n) => fields::name("display_name", n, 100)?,
         None => before.display_name.clone(),
@@ -214,7 +229,7 @@ pub async fn update(core: &Core, p: &Principal, id: i64, patch: UserPatch) -> Re
             if p.is(id) {
                 return Err(AppError::Forbidden("change your own role".into()).into());
             }
-            Some(roles::assignable(&mut tx, p, role_id).await?)
+            Some(roles::assignable(tx, p, role_id).await?)
         }
         _ => None,
     };
@@ -225,7 +240,7 @@ pub async fn update(core: &Core, p: &Principal, id: i64, patch: UserPatch) -> Re
     let loses_admin =
         before.role.name == BuiltinRole::Administrator.name() && (role.is_some() || !active);
     if loses_admin {
-        keep_an_administrator(&mut tx, id).await?;
+        keep_an_administrator(tx, id).await?;
     }
     sqlx::query(
         "UPDATE users SET display_name = $2, role_id = $3, active = $4, updated_at = now() WHERE id = $1",
@@ -237,7 +252,7 @@ pub async fn update(core: &Core, p: &Principal, id: i64, patch: UserPatch) -> Re
     .execute(&mut *tx)
     .await?;
     let revoked = if !active && patch.revoke_created_tokens == Some(true) {
-        tokens::lineage::revoke_created_by(&mut tx, p, id).await?
+        tokens::lineage::revoke_created_by(tx, p, id).await?
     } else {
         Vec::new()
     };
@@ -293,11 +308,8 @@ pub async fn update(core: &Core, p: &Principal, id: i64, patch: UserPatch) -> Re
             "revoked_created_tokens": revoked,
             "actor": p.label,
         });
-        crate::webhooks::enqueue(&mut tx, types::events::Event::UserDisabled, data).await?;
+        crate::webhooks::enqueue(&mut *tx, types::events::Event::UserDisabled, data).await?;
     }
-    tx.commit().await?;
-    // The next request, here or anywhere, is answered as the change says.
-    core.verifier.settle().await;
     Ok(after)
 }
 
@@ -353,7 +365,7 @@ pub async fn delete(core: &Core, p: &Principal, id: i64, options: DeleteOptions)
 
 /// Only someone who holds every permission of a user's role may change, disable or delete
 /// that user: a token that may write users cannot use it to remove an administrator.
-async fn require_outranks(
+pub(crate) async fn require_outranks(
     tx: &mut sqlx::PgConnection,
     p: &Principal,
     user: &UserSummary,
@@ -370,7 +382,7 @@ async fn require_outranks(
 }
 
 /// Refuses to take away the last active administrator.
-async fn keep_an_administrator(tx: &mut sqlx::PgConnection, leaving: i64) -> Result<()> {
+pub(crate) async fn keep_an_administrator(tx: &mut sqlx::PgConnection, leaving: i64) -> Result<()> {
     sqlx::query("SELECT pg_advisory_xact_lock(7467)")
         .execute(&mut *tx)
         .await?;

@@ -12,6 +12,7 @@ pub mod headers;
 pub mod listener;
 pub mod memory;
 pub mod proxies;
+pub mod scim;
 pub mod sparkline;
 pub mod startup;
 pub mod state;

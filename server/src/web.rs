@@ -80,6 +80,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/forward-auth", any(crate::gateway::forward_auth))
         .merge(crate::api::router(&state))
+        .nest(
+            latchkey_core::scim::PREFIX,
+            crate::scim::router(&state).layer(RequestBodyLimitLayer::new(crate::api::BODY_LIMIT)),
+        )
         .merge(console)
         .layer(
             TraceLayer::new_for_http()

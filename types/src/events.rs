@@ -56,6 +56,10 @@ pub enum Event {
     UserEnabled,
     #[serde(rename = "user.deleted")]
     UserDeleted,
+    /// A person's directory disabled or deleted them (SCIM): their sessions ended and
+    /// every token they own or made was revoked; the details carry the receipt.
+    #[serde(rename = "user.deprovisioned")]
+    UserDeprovisioned,
     #[serde(rename = "user.password_changed")]
     PasswordChanged,
     #[serde(rename = "user.password_change_failed")]
@@ -85,7 +89,7 @@ pub enum Event {
 
 impl Event {
     /// What the audit log records, in the order its filter offers them.
-    pub const AUDITED: [Self; 28] = [
+    pub const AUDITED: [Self; 29] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
@@ -104,6 +108,7 @@ impl Event {
         Self::UserDisabled,
         Self::UserEnabled,
         Self::UserDeleted,
+        Self::UserDeprovisioned,
         Self::PasswordChanged,
         Self::PasswordChangeFailed,
         Self::RoleCreated,
@@ -156,6 +161,7 @@ impl Event {
             Self::UserDisabled => "user.disabled",
             Self::UserEnabled => "user.enabled",
             Self::UserDeleted => "user.deleted",
+            Self::UserDeprovisioned => "user.deprovisioned",
             Self::PasswordChanged => "user.password_changed",
             Self::PasswordChangeFailed => "user.password_change_failed",
             Self::RoleCreated => "role.created",

@@ -18,6 +18,10 @@ pub const ROLES_WRITE: &str = "roles:write";
 pub const AUDIT_READ: &str = "audit:read";
 pub const WEBHOOKS_READ: &str = "webhooks:read";
 pub const WEBHOOKS_WRITE: &str = "webhooks:write";
+/// Provisioning through SCIM: a directory reads (`scim:read`) or changes (`scim:write`)
+/// people and groups, with its token owner's permissions.
+pub const SCIM_READ: &str = "scim:read";
+pub const SCIM_WRITE: &str = "scim:write";
 
 /// Whether a set of held permissions grants `needed`.
 pub fn grants<S: AsRef<str>>(held: &[S], needed: &str) -> bool {

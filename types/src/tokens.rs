@@ -443,20 +443,22 @@ pub struct Propagation {
 }
 
 impl Propagation {
-    /// The receipt of several revocations at once: the slowest instance, and the fewest
-    /// confirmations any of them had.
+    /// Several revocations' receipt in plain words.
     pub fn describe_many(revoked: &[Revoked]) -> String {
         match revoked {
             [one] => one.describe(Utc::now()),
-            many => {
-                let all = many.iter().map(|r| r.propagation);
-                let combined = Self {
-                    instances: all.clone().map(|p| p.instances).max().unwrap_or(0),
-                    confirmed: all.clone().map(|p| p.confirmed).min().unwrap_or(0),
-                    slowest_ms: all.map(|p| p.slowest_ms).fold(0.0, f64::max),
-                };
-                combined.sentence(&format!("{} tokens were revoked", many.len()))
-            }
+            many => Self::combined(many.iter().map(|r| r.propagation))
+                .sentence(&format!("{} tokens were revoked", many.len())),
+        }
+    }
+
+    /// The receipt of several revocations at once: the slowest instance, and the fewest
+    /// confirmations any of them had.
+    pub fn combined(all: impl Iterator<Item = Self> + Clone) -> Self {
+        Self {
+            instances: all.clone().map(|p| p.instances).max().unwrap_or(0),
+            confirmed: all.clone().map(|p| p.confirmed).min().unwrap_or(0),
+            slowest_ms: all.map(|p| p.slowest_ms).fold(0.0, f64::max),
         }
     }
 

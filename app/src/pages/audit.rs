@@ -130,6 +130,7 @@ fn sentence(e: &AuditEvent) -> impl IntoView {
         UserDisabled => "disabled the user",
         UserEnabled => "enabled the user",
         UserDeleted => "deleted the user",
+        UserDeprovisioned => "deprovisioned, as their directory asked, the user",
         PasswordChanged => "changed the password of",
         PasswordChangeFailed => "failed to change the password of",
         RoleCreated => "created the role",

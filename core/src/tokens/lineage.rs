@@ -222,3 +222,33 @@ pub async fn revoke_created_by(
     revoked.extend(revoke_lineage(tx, p, &rows).await?);
     Ok(revoked)
 }
+
+/// Revokes every live token `owner` owns (and what those made), as when their directory
+/// deprovisions them; returns their public ids.
+pub async fn revoke_owned_by(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    owner: i64,
+    because: &str,
+) -> Result<Vec<String>> {
+    let owned = sqlx::query_as!(
+        RevokedRow,
+        r#"UPDATE api_tokens t SET revoked_at = now(), revoked_by = $2
+         FROM users u
+         WHERE u.id = t.owner_id AND t.owner_id = $1 AND NOT t.canary
+           AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+         RETURNING t.id, t.public_id, t.name, u.id AS owner_id, u.display_name AS owner_name,
+                   u.email AS owner_email, u.kind AS "owner_kind: UserKind""#,
+        owner,
+        p.label,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for token in &owned {
+        audit_revocation(tx, p, token, because).await?;
+    }
+    let rows: Vec<i64> = owned.iter().map(|t| t.id).collect();
+    let mut revoked: Vec<String> = owned.into_iter().map(|t| t.public_id).collect();
+    revoked.extend(revoke_lineage(tx, p, &rows).await?);
+    Ok(revoked)
+}

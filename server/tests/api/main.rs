@@ -14,6 +14,7 @@ mod openapi;
 mod outbox;
 mod problems;
 mod roles;
+mod scim;
 mod tokens;
 mod users;
 mod verifier;
