@@ -16,15 +16,6 @@ use types::{
     directory::BuiltinRole, events::Event, permissions::USERS_WRITE, tokens::Propagation, AppError,
 };
 
-/// What a person's leaving stopped.
-#[derive(Debug, Clone)]
-pub struct Offboarded {
-    /// The public ids of the tokens revoked.
-    pub revoked: Vec<String>,
-    /// How the running instances confirmed it: `None` when there was no token to stop.
-    pub receipt: Option<Propagation>,
-}
-
 /// Whether the directory disabled the person or deleted them (then the directory no
 /// longer sees them; the person stays, disabled, for the audit log).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,10 +25,11 @@ pub enum Leaving {
 }
 
 /// Disables a person, ends their sessions and revokes every live token they own or made,
-/// then waits for every running instance to confirm. Doing it again revokes whatever is
-/// still live (a token made while they were enabled by hand) and changes nothing else.
+/// then waits for every running instance to confirm and writes that receipt to the audit
+/// log. Doing it again revokes whatever is still live (a token made while they were
+/// enabled by hand) and changes nothing else.
 #[tracing::instrument(skip_all, fields(actor = %p.label, user = id))]
-pub async fn offboard(core: &Core, p: &Principal, id: i64, leaving: Leaving) -> Result<Offboarded> {
+pub async fn offboard(core: &Core, p: &Principal, id: i64, leaving: Leaving) -> Result<()> {
     p.require(USERS_WRITE, "disable people")?;
     if p.is(id) {
         return Err(AppError::Forbidden("disable yourself".into()).into());
@@ -108,5 +100,5 @@ pub async fn offboard(core: &Core, p: &Principal, id: i64, leaving: Leaving) -> 
         }),
     )
     .await?;
-    Ok(Offboarded { revoked, receipt })
+    Ok(())
 }

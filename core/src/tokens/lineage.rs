@@ -214,13 +214,7 @@ pub async fn revoke_created_by(
     )
     .fetch_all(&mut *tx)
     .await?;
-    for token in &made {
-        audit_revocation(tx, p, token, "its creator was disabled or deleted").await?;
-    }
-    let rows: Vec<i64> = made.iter().map(|t| t.id).collect();
-    let mut revoked: Vec<String> = made.into_iter().map(|t| t.public_id).collect();
-    revoked.extend(revoke_lineage(tx, p, &rows).await?);
-    Ok(revoked)
+    with_their_lineage(tx, p, made, "its creator was disabled or deleted").await
 }
 
 /// Revokes every live token `owner` owns (and what those made), as when their directory
@@ -244,11 +238,22 @@ pub async fn revoke_owned_by(
     )
     .fetch_all(&mut *tx)
     .await?;
-    for token in &owned {
+    with_their_lineage(tx, p, owned, because).await
+}
+
+/// Tokens just revoked along with something else: their audit rows and events, saying
+/// `because` of what, then what they made; the public ids of all of them.
+async fn with_their_lineage(
+    tx: &mut sqlx::PgConnection,
+    p: &Principal,
+    tokens: Vec<RevokedRow>,
+    because: &str,
+) -> Result<Vec<String>> {
+    for token in &tokens {
         audit_revocation(tx, p, token, because).await?;
     }
-    let rows: Vec<i64> = owned.iter().map(|t| t.id).collect();
-    let mut revoked: Vec<String> = owned.into_iter().map(|t| t.public_id).collect();
+    let rows: Vec<i64> = tokens.iter().map(|t| t.id).collect();
+    let mut revoked: Vec<String> = tokens.into_iter().map(|t| t.public_id).collect();
     revoked.extend(revoke_lineage(tx, p, &rows).await?);
     Ok(revoked)
 }
