@@ -154,6 +154,40 @@ pub fn email(field: &str, email: &str) -> Result<String, AppError> {
     }
 }
 
+/// The most identity-provider groups one role may be mapped to, and a group's longest name.
+pub const GROUPS_MAX: usize = 50;
+pub const GROUP_MAX: usize = 200;
+
+/// Identity-provider group names: trimmed, none empty, none twice, each within
+/// [`GROUP_MAX`] characters, at most [`GROUPS_MAX`] of them.
+pub fn groups(field: &str, groups: &[String]) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = Vec::new();
+    for group in groups {
+        let group = group.trim();
+        if group.is_empty() {
+            continue;
+        }
+        if group.chars().count() > GROUP_MAX || group.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                field,
+                format!(
+                    "A group name is at most {GROUP_MAX} characters, with no control characters."
+                ),
+            ));
+        }
+        if !out.iter().any(|g| g == group) {
+            out.push(group.to_owned());
+        }
+    }
+    if out.len() > GROUPS_MAX {
+        return Err(AppError::invalid(
+            field,
+            format!("A role is mapped to at most {GROUPS_MAX} groups."),
+        ));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,5 +267,15 @@ mod tests {
             let expected = email_re.is_match(address);
             assert_eq!(email("e", address).is_ok(), expected, "{address:?}");
         }
+    }
+
+    #[test]
+    fn groups_are_trimmed_deduplicated_and_bounded() {
+        let given = ["  admins ", "", "admins", "ops"].map(String::from);
+        assert_eq!(groups("sso_groups", &given).unwrap(), ["admins", "ops"]);
+        let long = ["x".repeat(GROUP_MAX + 1)];
+        assert!(groups("sso_groups", &long).is_err());
+        let many: Vec<String> = (0..=GROUPS_MAX).map(|i| format!("g{i}")).collect();
+        assert!(groups("sso_groups", &many).is_err());
     }
 }

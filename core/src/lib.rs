@@ -24,6 +24,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod settings;
 pub mod setup;
+pub mod sso;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
@@ -58,11 +59,18 @@ pub struct Core {
     pub verifier: Verifier,
     /// Budgets of the refusals written to the audit log (see [`quiet`]).
     pub refusals: Quiet,
+    /// The identity provider for single sign-on, if one is configured.
+    pub sso: Option<Arc<sso::Provider>>,
 }
 
 impl Core {
     pub fn new(pool: PgPool, settings: Settings, setup: SetupGate) -> Self {
+        let sso = settings.sso.clone().map(|sso| {
+            let provider = sso::Provider::new(sso, &settings.public_url);
+            Arc::new(provider.expect("the configuration checked the single sign-on settings"))
+        });
         Self {
+            sso,
             verifier: Verifier::new(pool.clone(), settings.verifier_cache),
             pool,
             settings: Arc::new(settings),

@@ -18,7 +18,7 @@ use types::{
 };
 
 const SELECT: &str = "
-    SELECT r.id, r.name, r.description, r.permissions, r.builtin,
+    SELECT r.id, r.name, r.description, r.permissions, r.builtin, r.sso_groups,
            (SELECT count(*) FROM users u WHERE u.role_id = r.id) AS user_count
     FROM roles r";
 
@@ -29,6 +29,7 @@ struct Row {
     description: String,
     permissions: Vec<String>,
     builtin: bool,
+    sso_groups: Vec<String>,
     user_count: i64,
 }
 
@@ -41,6 +42,7 @@ impl From<Row> for Role {
             permissions: r.permissions,
             builtin: r.builtin,
             user_count: r.user_count,
+            sso_groups: r.sso_groups,
         }
     }
 }
@@ -154,12 +156,14 @@ pub async fn create(pool: &PgPool, p: &Principal, new: NewRole) -> Result<Role> 
     let description = fields::text("description", new.description.as_deref(), 300)?;
     let mut tx = pool.begin().await?;
     let permissions = check_permissions(&mut tx, p, &new.permissions).await?;
+    let sso_groups = fields::groups("sso_groups", &new.sso_groups)?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO roles (name, description, permissions) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO roles (name, description, permissions, sso_groups) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(&name)
     .bind(&description)
     .bind(&permissions)
+    .bind(&sso_groups)
     .fetch_one(&mut *tx)
     .await
     .on_constraint("roles_name_key", || {
@@ -170,7 +174,7 @@ pub async fn create(pool: &PgPool, p: &Principal, new: NewRole) -> Result<Role> 
         &p.into(),
         Event::RoleCreated,
         Target::Role { id, name: &name },
-        json!({ "id": id, "permissions": permissions }),
+        json!({ "id": id, "permissions": permissions, "sso_groups": sso_groups }),
     )
     .await?;
     let role = get(&mut *tx, p, id).await?;
@@ -185,10 +189,17 @@ pub async fn update(core: &Core, p: &Principal, id: i64, patch: RolePatch) -> Re
     let mut tx = core.pool.begin().await?;
     lock(&mut tx, id).await?;
     let before = get(&mut *tx, p, id).await?;
-    if before.builtin {
+    // A built-in role's groups may change (who gets it by single sign-on); nothing else.
+    let only_groups =
+        patch.name.is_none() && patch.description.is_none() && patch.permissions.is_none();
+    if before.builtin && !only_groups {
         return Err(AppError::Forbidden("change a built-in role".into()).into());
     }
     require_whole_role(p, &before, "change")?;
+    let sso_groups = match &patch.sso_groups {
+        Some(groups) => fields::groups("sso_groups", groups)?,
+        None => before.sso_groups.clone(),
+    };
     let name = match &patch.name {
         Some(n) => fields::name("name", n, 60)?,
         None => before.name.clone(),
@@ -201,11 +212,12 @@ pub async fn update(core: &Core, p: &Principal, id: i64, patch: RolePatch) -> Re
         Some(list) => check_permissions(&mut tx, p, list).await?,
         None => before.permissions.clone(),
     };
-    sqlx::query("UPDATE roles SET name = $2, description = $3, permissions = $4, updated_at = now() WHERE id = $1")
+    sqlx::query("UPDATE roles SET name = $2, description = $3, permissions = $4, sso_groups = $5, updated_at = now() WHERE id = $1")
         .bind(id)
         .bind(&name)
         .bind(&description)
         .bind(&permissions)
+        .bind(&sso_groups)
         .execute(&mut *tx)
         .await
         .on_constraint("roles_name_key", || AppError::conflict("name", format!("A role named {name} exists already.")))?;
@@ -216,8 +228,8 @@ pub async fn update(core: &Core, p: &Principal, id: i64, patch: RolePatch) -> Re
         Target::Role { id, name: &name },
         json!({
             "id": id,
-            "before": { "name": before.name, "permissions": before.permissions },
-            "after": { "name": name, "permissions": permissions },
+            "before": { "name": before.name, "permissions": before.permissions, "sso_groups": before.sso_groups },
+            "after": { "name": name, "permissions": permissions, "sso_groups": sso_groups },
         }),
     )
     .await?;

@@ -1,7 +1,7 @@
 //! What the domain needs of the configuration. The server reads its command line and
 //! environment and hands these over; the domain never parses either.
 
-use crate::{leaks, mail::MailSettings, webhooks::destinations::Destinations};
+use crate::{leaks, mail::MailSettings, sso::SsoSettings, webhooks::destinations::Destinations};
 use types::tokens::TokenPolicy;
 
 /// How long audit events are kept unless the operator says otherwise: past a year, so
@@ -26,6 +26,8 @@ pub struct Settings {
     pub webhook_destinations: Destinations,
     /// The most webhook endpoints that may be registered.
     pub webhook_max_endpoints: u32,
+    /// Single sign-on with OpenID Connect; `None` offers passwords only.
+    pub sso: Option<SsoSettings>,
 }
 
 impl Settings {
@@ -57,6 +59,7 @@ impl Default for Settings {
             mail: None,
             webhook_destinations: Default::default(),
             webhook_max_endpoints: 50,
+            sso: None,
         }
     }
 }

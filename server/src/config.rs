@@ -5,6 +5,7 @@ use latchkey_core::{
     leaks::{LeakAction, ReportKeys},
     mail::{self, MailSettings, SmtpUrl},
     settings::DEFAULT_AUDIT_RETENTION_DAYS,
+    sso::SsoSettings,
     webhooks::destinations::Destinations,
 };
 use std::{net::SocketAddr, path::PathBuf};
@@ -111,8 +112,58 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub webhook_max_endpoints: u32,
 
+    /// Single sign-on: the OpenID Connect issuer, e.g. https://idp.example.com/realms/acme.
+    /// Its discovery document is read at the first sign-in. Needs the client id and secret.
+    #[arg(long, env = "LATCHKEY_OIDC_ISSUER", requires_all = ["oidc_client_id", "oidc_client_secret"],
+          value_parser = parse_issuer)]
+    pub oidc_issuer: Option<String>,
+
+    /// The client id Latchkey is registered under at the identity provider. The redirect
+    /// URI to register there is <LATCHKEY_PUBLIC_URL>/auth/oidc/callback.
+    #[arg(long, env = "LATCHKEY_OIDC_CLIENT_ID", requires = "oidc_issuer")]
+    pub oidc_client_id: Option<String>,
+
+    /// The client's secret.
+    #[arg(
+        long,
+        env = "LATCHKEY_OIDC_CLIENT_SECRET",
+        hide_env_values = true,
+        requires = "oidc_issuer"
+    )]
+    pub oidc_client_secret: Option<String>,
+
+    /// The sign-in button reads "Sign in with <name>".
+    #[arg(long, env = "LATCHKEY_OIDC_NAME", default_value = "SSO")]
+    pub oidc_name: String,
+
+    /// The ID token claim listing a person's groups (e.g. `groups`); each sign-in then
+    /// gives them the role their groups are mapped to on the Roles page.
+    #[arg(long, env = "LATCHKEY_OIDC_ROLES_CLAIM")]
+    pub oidc_roles_claim: Option<String>,
+
+    /// Scopes to ask for besides `openid email profile`, comma-separated (Okta sends
+    /// groups for the `groups` scope).
+    #[arg(long, env = "LATCHKEY_OIDC_SCOPES", value_delimiter = ',')]
+    pub oidc_scopes: Vec<String>,
+
+    /// The role of a person whose groups map to no role (first sign-in, or always when
+    /// no roles claim is set).
+    #[arg(long, env = "LATCHKEY_OIDC_DEFAULT_ROLE", default_value = "Member")]
+    pub oidc_default_role: String,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// An issuer is an http(s) URL without a query or fragment.
+fn parse_issuer(value: &str) -> Result<String, String> {
+    let uri: http::Uri = value.parse().map_err(|e| format!("not a URL: {e}"))?;
+    match uri.scheme_str() {
+        Some("https" | "http") if uri.host().is_some() && uri.query().is_none() => {
+            Ok(value.trim_end_matches('/').to_owned())
+        }
+        _ => Err("an issuer is an https:// URL (http:// only for testing), without a query".into()),
+    }
 }
 
 #[derive(Subcommand, Debug, Clone)]
@@ -173,6 +224,23 @@ impl Settings {
                 .map(|(smtp, from)| MailSettings { smtp, from }),
             webhook_destinations: config.webhook_allowed_networks.clone().unwrap_or_default(),
             webhook_max_endpoints: config.webhook_max_endpoints,
+            sso: config.oidc_issuer.clone().map(|issuer| SsoSettings {
+                issuer,
+                client_id: config.oidc_client_id.clone().unwrap_or_default(),
+                client_secret: config.oidc_client_secret.clone().unwrap_or_default(),
+                name: config.oidc_name.trim().to_owned(),
+                roles_claim: config
+                    .oidc_roles_claim
+                    .clone()
+                    .filter(|c| !c.trim().is_empty()),
+                extra_scopes: config
+                    .oidc_scopes
+                    .iter()
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                default_role: config.oidc_default_role.trim().to_owned(),
+            }),
         };
         Self {
             core,

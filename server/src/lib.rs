@@ -14,6 +14,7 @@ pub mod memory;
 pub mod proxies;
 pub mod scim;
 pub mod sparkline;
+pub mod sso;
 pub mod startup;
 pub mod state;
 pub mod web;

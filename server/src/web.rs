@@ -60,6 +60,8 @@ pub fn router(state: AppState) -> Router {
         .route("/tokens", get(tokens_list))
         .route("/tokens/export.csv", get(crate::export::tokens_csv))
         .route("/tokens/{id}/usage.svg", get(crate::sparkline::usage_svg))
+        .route("/auth/oidc/start", get(crate::sso::start))
+        .route("/auth/oidc/callback", get(crate::sso::callback))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(options.clone())
         })
@@ -240,6 +242,8 @@ async fn resolve_caller(State(state): State<AppState>, mut req: Request, next: N
             (false, "/setup", _) => Some("/"),
             (false, "/login", true) => Some("/"),
             (false, "/login", false) => None,
+            // Single sign-on's way in and back.
+            (false, p, _) if p.starts_with("/auth/oidc/") => None,
             (false, _, false) => Some("/login"),
             (false, _, true) => None,
         };

@@ -141,6 +141,10 @@ pub struct Role {
     pub permissions: Vec<String>,
     pub builtin: bool,
     pub user_count: i64,
+    /// The identity provider's groups whose members get this role when they sign in with
+    /// single sign-on (with a roles claim configured).
+    #[serde(default)]
+    pub sso_groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -153,6 +157,9 @@ pub struct NewRole {
     #[cfg_attr(feature = "server", schema(max_length = 300))]
     pub description: Option<String>,
     pub permissions: Vec<String>,
+    /// Identity-provider groups mapped to the role (at most 50, each up to 200 characters).
+    #[serde(default)]
+    pub sso_groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -168,6 +175,9 @@ pub struct RolePatch {
     pub description: Option<String>,
     #[serde(default)]
     pub permissions: Option<Vec<String>>,
+    /// The only change a built-in role takes.
+    #[serde(default)]
+    pub sso_groups: Option<Vec<String>>,
 }
 
 /// A module: what scopes and permissions are about (`tokens`, `users`, `shipping`, …).

@@ -60,6 +60,10 @@ pub enum Event {
     /// every token they own or made was revoked; the details carry the receipt.
     #[serde(rename = "user.deprovisioned")]
     UserDeprovisioned,
+    /// A person's account was linked to their identity at the single sign-on provider
+    /// (matched by a verified e-mail address).
+    #[serde(rename = "user.sso_linked")]
+    SsoLinked,
     #[serde(rename = "user.password_changed")]
     PasswordChanged,
     #[serde(rename = "user.password_change_failed")]
@@ -89,7 +93,7 @@ pub enum Event {
 
 impl Event {
     /// What the audit log records, in the order its filter offers them.
-    pub const AUDITED: [Self; 29] = [
+    pub const AUDITED: [Self; 30] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
@@ -109,6 +113,7 @@ impl Event {
         Self::UserEnabled,
         Self::UserDeleted,
         Self::UserDeprovisioned,
+        Self::SsoLinked,
         Self::PasswordChanged,
         Self::PasswordChangeFailed,
         Self::RoleCreated,
@@ -162,6 +167,7 @@ impl Event {
             Self::UserEnabled => "user.enabled",
             Self::UserDeleted => "user.deleted",
             Self::UserDeprovisioned => "user.deprovisioned",
+            Self::SsoLinked => "user.sso_linked",
             Self::PasswordChanged => "user.password_changed",
             Self::PasswordChangeFailed => "user.password_change_failed",
             Self::RoleCreated => "role.created",

@@ -134,3 +134,95 @@ mod tests {
         }
     }
 }
+
+/// Why a sign-in failed, as the sign-in page is told in its address (`/login?failed=…`)
+/// after a sign-in without the Wasm or a single sign-on that came back refused: a word
+/// from this fixed list, so that no link can make the page say anything else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInFailure {
+    Credentials,
+    Throttled,
+    /// The identity provider's answer came too late, twice, or to another browser.
+    SsoExpired,
+    /// The identity provider said no (the person cancelled, or it refused them).
+    SsoDenied,
+    /// The identity provider's answer did not hold up: forged, for another client, or
+    /// its ID token failed validation.
+    SsoRejected,
+    /// An account with the e-mail exists, and the identity provider did not say it
+    /// verified the address: Latchkey does not link them.
+    SsoUnverified,
+    /// The identity provider named no e-mail address.
+    SsoNoEmail,
+    /// The account is disabled.
+    Disabled,
+    /// The identity provider could not be reached, or single sign-on is not set up.
+    SsoUnavailable,
+    Other,
+}
+
+impl SignInFailure {
+    const ALL: [Self; 10] = [
+        Self::Credentials,
+        Self::Throttled,
+        Self::SsoExpired,
+        Self::SsoDenied,
+        Self::SsoRejected,
+        Self::SsoUnverified,
+        Self::SsoNoEmail,
+        Self::Disabled,
+        Self::SsoUnavailable,
+        Self::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Credentials => "credentials",
+            Self::Throttled => "throttled",
+            Self::SsoExpired => "sso-expired",
+            Self::SsoDenied => "sso-denied",
+            Self::SsoRejected => "sso-rejected",
+            Self::SsoUnverified => "sso-unverified",
+            Self::SsoNoEmail => "sso-no-email",
+            Self::Disabled => "disabled",
+            Self::SsoUnavailable => "sso-unavailable",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == word)
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Credentials => "Wrong email or password.",
+            Self::Throttled => "Too many attempts: wait a minute, then try again.",
+            Self::SsoExpired => {
+                "That single sign-on answer has expired or was already used. Please sign in again."
+            }
+            Self::SsoDenied => "Your identity provider did not sign you in.",
+            Self::SsoRejected => {
+                "Your identity provider's answer could not be verified, so you were not signed in."
+            }
+            Self::SsoUnverified => {
+                "An account with your e-mail exists, but your identity provider has not verified \
+                 that address, so it was not linked. Ask an administrator."
+            }
+            Self::SsoNoEmail => "Your identity provider did not give an e-mail address.",
+            Self::Disabled => "Your account is disabled.",
+            Self::SsoUnavailable => "Single sign-on is unavailable right now. Please try again.",
+            Self::Other => "Signing in failed. Please try again.",
+        }
+    }
+}
+
+impl From<&AppError> for SignInFailure {
+    fn from(error: &AppError) -> Self {
+        match error {
+            AppError::WrongCredentials => Self::Credentials,
+            AppError::TooManyRequests(_) => Self::Throttled,
+            _ => Self::Other,
+        }
+    }
+}

@@ -131,6 +131,7 @@ fn sentence(e: &AuditEvent) -> impl IntoView {
         UserEnabled => "enabled the user",
         UserDeleted => "deleted the user",
         UserDeprovisioned => "deprovisioned, as their directory asked, the user",
+        SsoLinked => "linked single sign-on to the user",
         PasswordChanged => "changed the password of",
         PasswordChangeFailed => "failed to change the password of",
         RoleCreated => "created the role",

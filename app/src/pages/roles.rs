@@ -73,19 +73,24 @@ pub fn RolesPage() -> impl IntoView {
                             <tbody>
                                 {roles.into_iter().map(|r| {
                                     let (for_edit, for_delete) = (r.clone(), r.clone());
-                                    let editable = writable && !r.builtin;
+                                    let (builtin, name) = (r.builtin, r.name.clone());
+                                    let groups = (!r.sso_groups.is_empty()).then(|| r.sso_groups.join(", "));
                                     view! {
                                         <tr>
                                             <td><strong>{r.name.clone()}</strong> {r.builtin.then(|| view! { " " <span class="badge">"built-in"</span> })}
-                                                <div class="muted">{r.description.clone()}</div></td>
+                                                <div class="muted">{r.description.clone()}</div>
+                                                {groups.map(|g| view! { <div class="muted">"Single sign-on groups: " <span class="mono">{g}</span></div> })}</td>
                                             <td><Chips items=r.permissions.clone()/></td>
                                             <td>{r.user_count}</td>
-                                            <td class="nowrap">{editable.then(|| view! {
-                                                <button type="button" class="btn btn-small" aria-label=format!("Edit {}", r.name)
-                                                    on:click=move |_| editing.set(Some(for_edit.clone()))>"Edit"</button>
-                                                " "
-                                                <button type="button" class="btn btn-small btn-danger-quiet" aria-label=format!("Delete {}", r.name)
-                                                    on:click=move |_| to_delete.set(Some(for_delete.clone()))>"Delete"</button>
+                                            // A built-in role's permissions are fixed; which groups get it is not.
+                                            <td class="nowrap">{writable.then(|| view! {
+                                                <button type="button" class="btn btn-small" aria-label=format!("Edit {name}")
+                                                    on:click=move |_| editing.set(Some(for_edit.clone()))>{if builtin { "Groups" } else { "Edit" }}</button>
+                                                {(!builtin).then(|| view! {
+                                                    " "
+                                                    <button type="button" class="btn btn-small btn-danger-quiet" aria-label=format!("Delete {name}")
+                                                        on:click=move |_| to_delete.set(Some(for_delete.clone()))>"Delete"</button>
+                                                })}
                                             })}</td>
                                         </tr>
                                     }
@@ -126,6 +131,12 @@ fn RoleForm(
     on_cancel: Callback<()>,
 ) -> impl IntoView {
     let editing_id = role.as_ref().map(|r| r.id);
+    let builtin = role.as_ref().is_some_and(|r| r.builtin);
+    let groups = RwSignal::new(
+        role.as_ref()
+            .map(|r| r.sso_groups.join(", "))
+            .unwrap_or_default(),
+    );
     let name = RwSignal::new(role.as_ref().map(|r| r.name.clone()).unwrap_or_default());
     let description = RwSignal::new(
         role.as_ref()
@@ -144,18 +155,33 @@ fn RoleForm(
     on_success(create, move |_| {
         name.set(String::new());
         description.set(String::new());
+        groups.set(String::new());
         chosen.set(BTreeSet::new());
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let permissions: Vec<String> = chosen.get_untracked().into_iter().collect();
         let (name, description) = (name.get_untracked(), Some(description.get_untracked()));
+        let sso_groups: Vec<String> = groups
+            .get_untracked()
+            .split(',')
+            .map(|g| g.trim().to_owned())
+            .filter(|g| !g.is_empty())
+            .collect();
         match editing_id {
+            Some(id) if builtin => {
+                let patch = RolePatch {
+                    sso_groups: Some(sso_groups),
+                    ..Default::default()
+                };
+                update.dispatch(UpdateRole { id, patch });
+            }
             Some(id) => {
                 let patch = RolePatch {
                     name: Some(name),
                     description,
                     permissions: Some(permissions),
+                    sso_groups: Some(sso_groups),
                 };
                 update.dispatch(UpdateRole { id, patch });
             }
@@ -164,6 +190,7 @@ fn RoleForm(
                     name,
                     description,
                     permissions,
+                    sso_groups,
                 };
                 create.dispatch(CreateRole { new });
             }
@@ -187,16 +214,21 @@ fn RoleForm(
     };
     view! {
         <section class="card">
-            <h2>{if editing_id.is_some() { "Edit role" } else { "New role" }}</h2>
+            <h2>{match (editing_id, builtin) { (Some(_), true) => "Groups of a built-in role", (Some(_), false) => "Edit role", (None, _) => "New role" }}</h2>
             <form on:submit=submit>
                 <FormError error=error_signal/>
                 <label for="role-name">"Name"</label>
-                <input id="role-name" required aria-invalid=invalid(error_signal, "name")
+                <input id="role-name" required disabled=builtin aria-invalid=invalid(error_signal, "name")
                     aria-describedby=error_id(error_signal, "name") prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                 <FieldError error=error_signal field="name"/>
                 <label for="role-description">"Description"</label>
-                <input id="role-description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))/>
-                <fieldset class:invalid=move || invalid(error_signal, "permissions")().is_some()>
+                <input id="role-description" disabled=builtin prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))/>
+                <label for="role-sso-groups">"Single sign-on groups"</label>
+                <input id="role-sso-groups" aria-describedby="role-sso-groups-hint" aria-invalid=invalid(error_signal, "sso_groups")
+                    prop:value=move || groups.get() on:input=move |ev| groups.set(event_target_value(&ev))/>
+                <p class="hint" id="role-sso-groups-hint">"Comma-separated. People in any of these identity-provider groups get this role each time they sign in with single sign-on."</p>
+                <FieldError error=error_signal field="sso_groups"/>
+                <fieldset disabled=builtin class:invalid=move || invalid(error_signal, "permissions")().is_some()>
                     <legend>"Permissions"</legend>
                     {modules.into_iter().map(|m| {
                         let slug = m.slug.clone();
@@ -220,7 +252,7 @@ fn RoleForm(
                 <FieldError error=error_signal field="permissions"/>
                 <div class="wizard-actions">
                     {editing_id.is_some().then(|| view! { <button type="button" class="btn" on:click=move |_| on_cancel.run(())>"Cancel"</button> })}
-                    <button type="submit" class="btn btn-primary">{if editing_id.is_some() { "Save role" } else { "Create role" }}</button>
+                    <button type="submit" class="btn btn-primary">{match (editing_id, builtin) { (Some(_), true) => "Save groups", (Some(_), false) => "Save role", (None, _) => "Create role" }}</button>
                 </div>
             </form>
         </section>

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use server_fn::codec::GetUrl;
+pub use types::session::SignInFailure;
 use types::{session::SessionInfo, AppError, CurrentUser};
 
 #[server(endpoint = "sessions/list", input = GetUrl)]
@@ -31,6 +32,13 @@ pub async fn end_other_sessions() -> Result<u64, AppError> {
 #[server(endpoint = "who_am_i", input = GetUrl)]
 pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
     Ok(super::context::caller().user)
+}
+
+/// The single sign-on button's label ("Sign in with <name>"), if single sign-on is set up.
+#[server(endpoint = "sso", input = GetUrl)]
+pub async fn single_sign_on() -> Result<Option<String>, AppError> {
+    let core = super::context::core()?;
+    Ok(core.sso.as_ref().map(|provider| provider.name().to_owned()))
 }
 
 #[server(endpoint = "sign_in")]
@@ -112,46 +120,4 @@ pub async fn change_password(
         )
         .await,
     )
-}
-
-/// Why a sign-in without the Wasm failed, as the sign-in page is told in its address.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SignInFailure {
-    Credentials,
-    Throttled,
-    Other,
-}
-
-impl SignInFailure {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Credentials => "credentials",
-            Self::Throttled => "throttled",
-            Self::Other => "other",
-        }
-    }
-
-    pub fn parse(word: &str) -> Option<Self> {
-        [Self::Credentials, Self::Throttled, Self::Other]
-            .into_iter()
-            .find(|f| f.as_str() == word)
-    }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::Credentials => "Wrong email or password.",
-            Self::Throttled => "Too many attempts: wait a minute, then try again.",
-            Self::Other => "Signing in failed. Please try again.",
-        }
-    }
-}
-
-impl From<&AppError> for SignInFailure {
-    fn from(error: &AppError) -> Self {
-        match error {
-            AppError::WrongCredentials => Self::Credentials,
-            AppError::TooManyRequests(_) => Self::Throttled,
-            _ => Self::Other,
-        }
-    }
 }

@@ -166,6 +166,7 @@ async fn insert(core: &Core, p: &Principal, draft: input::GroupDraft) -> ScimRes
         name: draft.display_name.clone(),
         description: Some("Provisioned by the directory (SCIM).".into()),
         permissions: Vec::new(),
+        sso_groups: Vec::new(),
     };
     let role = roles::create(&core.pool, p, new)
         .await

@@ -15,6 +15,7 @@ mod outbox;
 mod problems;
 mod roles;
 mod scim;
+mod sso;
 mod tokens;
 mod users;
 mod verifier;
