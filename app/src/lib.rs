@@ -40,6 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options=options.clone()/>
                 {pages::preload(&options)}
+                {single_sign_on().map(|name| view! { <meta name="latchkey-sso" content=name/> })}
                 <MetaTags/>
             </head>
             <body>
@@ -47,6 +48,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The single sign-on provider's name, if one is set up: the server knows it; the browser
+/// reads it from the page's head, where the server wrote it (the shell is the server's
+/// alone), rather than asking again.
+pub(crate) fn single_sign_on() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    return use_context::<latchkey_core::Core>()
+        .and_then(|core| core.sso.as_ref().map(|provider| provider.name().to_owned()));
+    #[cfg(not(feature = "ssr"))]
+    return document()
+        .query_selector("meta[name=latchkey-sso]")
+        .ok()
+        .flatten()
+        .and_then(|meta| meta.get_attribute("content"));
 }
 
 #[component]

@@ -60,6 +60,7 @@ pub async fn sign_in(
                 &anonymous,
                 Event::SignInThrottled,
                 Target::Account(&email),
+                json!({}),
             )
             .await?;
             return Err(too_many(wait).into());
@@ -207,6 +208,7 @@ pub async fn set_up(
             &Actor::anonymous(caller.client_addr),
             Event::SetupFailed,
             Target::Instance,
+            json!({}),
         )
         .await?;
         return Err(AppError::invalid(

@@ -147,6 +147,7 @@ pub async fn record_once_per(
     actor: &Actor,
     action: Event,
     target: Target<'_>,
+    details: Value,
 ) -> Result<bool> {
     let mut tx = pool.begin().await?;
     let first: Option<i32> = sqlx::query_scalar(
@@ -160,14 +161,7 @@ pub async fn record_once_per(
     .fetch_optional(&mut *tx)
     .await?;
     if first.is_some() {
-        let id = record(
-            &mut *tx,
-            actor,
-            action,
-            target,
-            Value::Object(Default::default()),
-        )
-        .await?;
+        let id = record(&mut *tx, actor, action, target, details).await?;
         sqlx::query("UPDATE audit_quiet SET event_id = $2 WHERE key = $1")
             .bind(key)
             .bind(id)

@@ -315,7 +315,7 @@ pub async fn finish(
         Err(e) => Err(e),
     };
     if let Err(SsoError::Refused { failure, reason }) = &result {
-        tracing::info!(%reason, "single sign-on refused");
+        tracing::info!(failure = failure.as_str(), %reason, "single sign-on refused");
         let key = format!(
             "sso-refused:{}",
             caller
@@ -323,20 +323,17 @@ pub async fn finish(
                 .map(|a| a.to_string())
                 .unwrap_or_default()
         );
-        let actor = Actor::anonymous(caller.client_addr);
         // Once a minute per address: forged answers in a flood are one line, counted.
-        if audit::record_once_per(
+        audit::record_once_per(
             &core.pool,
             &key,
             chrono::Duration::minutes(1),
-            &actor,
+            &Actor::anonymous(caller.client_addr),
             Event::SignInFailed,
             Target::Account("single sign-on"),
+            json!({ "method": "single sign-on", "reason": failure.as_str() }),
         )
-        .await?
-        {
-            tracing::debug!(failure = failure.as_str(), "recorded");
-        }
+        .await?;
     }
     result
 }

@@ -84,7 +84,7 @@ pub fn RolesPage() -> impl IntoView {
                                             <td>{r.user_count}</td>
                                             // A built-in role's permissions are fixed; which groups get it is not.
                                             <td class="nowrap">{writable.then(|| view! {
-                                                <button type="button" class="btn btn-small" aria-label=format!("Edit {name}")
+                                                <button type="button" class="btn btn-small" aria-label=if builtin { format!("Groups of {name}") } else { format!("Edit {name}") }
                                                     on:click=move |_| editing.set(Some(for_edit.clone()))>{if builtin { "Groups" } else { "Edit" }}</button>
                                                 {(!builtin).then(|| view! {
                                                     " "

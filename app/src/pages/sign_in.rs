@@ -1,6 +1,6 @@
 use crate::{
     components::{action_error, Fields, FormError, PasswordInput, ServerForm},
-    server_fns::session::{single_sign_on, SignIn, SignInFailure},
+    server_fns::session::{SignIn, SignInFailure},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,20 +12,18 @@ pub fn SignInPage() -> impl IntoView {
     // A sign-in posted without the Wasm comes back here saying why it failed.
     let failed = failure_in_address();
     let failed_plainly = move || failed.filter(|_| action.value().with(Option::is_none));
-    let sso = Resource::new(|| (), |_| single_sign_on());
     view! {
         <Title text="Sign in"/>
         <section class="card auth-card">
             <h1>"Sign in"</h1>
             <p class="lead">"Manage API tokens, service accounts and roles."</p>
             {move || failed_plainly().map(|f| view! { <div class="alert alert-error" role="alert">{f.describe()}</div> })}
-            // A link, not a form: the identity provider's pages take over from here.
-            <Transition fallback=|| ()>
-                {move || sso.get().and_then(Result::ok).flatten().map(|name| view! {
-                    <a class="btn btn-primary btn-sso" href="/auth/oidc/start">{format!("Sign in with {name}")}</a>
-                    <p class="or-divider" aria-hidden="true">"or"</p>
-                })}
-            </Transition>
+            // A link out of the console (not a route of it): the identity provider's pages
+            // take over from here.
+            {crate::single_sign_on().map(|name| view! {
+                <a class="btn btn-primary btn-sso" href="/auth/oidc/start" rel="external">{format!("Sign in with {name}")}</a>
+                <p class="or-divider" aria-hidden="true">"or"</p>
+            })}
             <ServerForm action read=fields>
                 <FormError error/>
                 <label for="email">"Email"</label>

@@ -34,13 +34,6 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
     Ok(super::context::caller().user)
 }
 
-/// The single sign-on button's label ("Sign in with <name>"), if single sign-on is set up.
-#[server(endpoint = "sso", input = GetUrl)]
-pub async fn single_sign_on() -> Result<Option<String>, AppError> {
-    let core = super::context::core()?;
-    Ok(core.sso.as_ref().map(|provider| provider.name().to_owned()))
-}
-
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use super::context::{answer, caller, core, go_to_after_plain_form, set_cookie};

@@ -229,6 +229,7 @@ impl Verifier {
             &audit::Actor::anonymous(client),
             Event::TokenUsedAfterReplacement,
             audit::Target::Token(public_id),
+            serde_json::json!({}),
         )
         .await;
         if let Err(e) = recorded {

@@ -241,8 +241,18 @@ async fn people_sign_in_through_their_provider_and_are_created_just_in_time(pool
         .unwrap();
 
     // The sign-in page offers the provider by its name.
-    let offered = app.read("sso", &[]).await;
-    assert_eq!(offered.json::<Value>().await.unwrap(), json!("Test IdP"));
+    let page = app
+        .another_browser()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap();
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains(r#"<meta name="latchkey-sso" content="Test IdP">"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"href="/auth/oidc/start" rel="external" class="btn btn-primary btn-sso">Sign in with Test IdP"#), "{page}");
 
     // Carol is in no mapped group: she arrives as a Member.
     let browser = app.another_browser();
@@ -462,9 +472,16 @@ async fn a_rotated_signing_key_is_fetched_and_trusted(pool: sqlx::PgPool) {
 async fn without_a_provider_there_is_no_single_sign_on(pool: sqlx::PgPool) {
     let app = TestApp::spawn(pool).await;
     app.admin().await;
-    assert_eq!(
-        app.read("sso", &[]).await.json::<Value>().await.unwrap(),
-        Value::Null
+    let page = app
+        .another_browser()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap();
+    let page = page.text().await.unwrap();
+    assert!(
+        !page.contains("latchkey-sso") && !page.contains("Sign in with"),
+        "{page}"
     );
     let started = app
         .another_browser()
