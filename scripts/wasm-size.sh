@@ -23,7 +23,7 @@ BUDGET = 270_000
 CEILINGS = {
     "account": 337_000, "api_docs": 271_000, "audit": 333_000, "new_token": 470_000,
     "roles": 352_000, "token_detail": 477_000, "tokens": 452_000, "users": 417_000,
-    "webhooks": 402_000,
+    "webhooks": 402_000, "settings": 340_000,
 }
 MAX_REQUESTS = 30
 first = {}

@@ -4,7 +4,7 @@ use crate::{server_fns::session::SignOut, SignedIn};
 use leptos::{prelude::*, wasm_bindgen::JsCast};
 use leptos_router::components::A;
 use types::{
-    permissions::{AUDIT_READ, ROLES_READ, USERS_READ, WEBHOOKS_READ},
+    permissions::{AUDIT_READ, ROLES_READ, SETTINGS_READ, USERS_READ, WEBHOOKS_READ},
     tokens::Ineffective,
     AppError,
 };
@@ -49,6 +49,7 @@ pub fn NavBar() -> impl IntoView {
                                 {u.can(ROLES_READ).then(|| view! { <A href="/roles">"Roles"</A> })}
                                 {u.can(AUDIT_READ).then(|| view! { <A href="/audit">"Audit log"</A> })}
                                 {u.can(WEBHOOKS_READ).then(|| view! { <A href="/webhooks">"Webhooks"</A> })}
+                                {u.can(SETTINGS_READ).then(|| view! { <A href="/settings">"Settings"</A> })}
                                 <A href="/api-docs">"API"</A>
                                 <A href="/account">"Account"</A>
                             </nav>

@@ -111,6 +111,7 @@ fn Console() -> impl IntoView {
                 <Route path=path!("/roles") view={Lazy::<pages::RolesRoute>::new()}/>
                 <Route path=path!("/audit") view={Lazy::<pages::AuditRoute>::new()}/>
                 <Route path=path!("/webhooks") view={Lazy::<pages::WebhooksRoute>::new()}/>
+                <Route path=path!("/settings") view={Lazy::<pages::SettingsRoute>::new()}/>
             </Routes>
         </main>
     }

@@ -5,6 +5,7 @@ mod api_docs;
 mod audit;
 mod revoke;
 mod roles;
+mod settings;
 mod setup;
 mod sign_in;
 mod token_detail;
@@ -17,6 +18,7 @@ pub use account::AccountPage;
 pub use api_docs::ApiDocsPage;
 pub use audit::AuditPage;
 pub use roles::RolesPage;
+pub use settings::SettingsPage;
 pub use setup::SetupPage;
 pub use sign_in::SignInPage;
 pub use token_detail::TokenDetailPage;
@@ -66,6 +68,7 @@ fn page_at(path: &str) -> Option<&'static str> {
         ["roles"] => "roles",
         ["audit"] => "audit",
         ["webhooks"] => "webhooks",
+        ["settings"] => "settings",
         _ => return None,
     })
 }
@@ -152,6 +155,7 @@ lazy_pages! {
     RolesRoute => RolesPage,
     AuditRoute => AuditPage,
     WebhooksRoute => WebhooksPage,
+    SettingsRoute => SettingsPage,
 }
 
 #[component]

@@ -5,7 +5,7 @@ use crate::{
     error::{Result, ResultExt},
     fields,
     passwords::{self, Passwords},
-    sessions,
+    policy, sessions,
     setup::{self, SetupGate},
     throttle, users,
 };
@@ -84,6 +84,24 @@ pub async fn sign_in(
         }
     };
     attempt.succeeded(pool, Some(&keys[0])).await?;
+    // The right password, and yet: this console may require single sign-on of them.
+    if !policy::password_allowed(pool, &email).await? {
+        let actor = Actor {
+            user_id: Some(user.id),
+            label: user.email.clone(),
+            client_addr: caller.client_addr,
+            token: None,
+        };
+        audit::record(
+            pool,
+            &actor,
+            Event::SignInFailed,
+            Target::Account(&email),
+            json!({ "reason": "single sign-on required" }),
+        )
+        .await?;
+        return Err(AppError::SsoRequired.into());
+    }
     let mut tx = pool.begin().await?;
     let cookie = sessions::create(
         &mut *tx,

@@ -16,6 +16,7 @@ pub mod offboarding;
 pub mod outbox;
 pub mod paging;
 pub mod passwords;
+pub mod policy;
 pub mod principal;
 pub mod quiet;
 pub mod roles;

@@ -1,6 +1,7 @@
 //! Console sessions: a random value in an HttpOnly, SameSite=Strict cookie; PostgreSQL
-//! keeps only its SHA-256 digest. A session ends after a configured time without use,
-//! and in any case a configured number of days after it began.
+//! keeps only its SHA-256 digest. A session ends after a time without use, and in any
+//! case a number of days after it began: as the Settings page sets them (the sign-in
+//! policy), else as the server was started.
 
 use crate::{error::Result, secrets, settings::Settings};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -61,9 +62,10 @@ pub async fn resolve(
            FROM sessions s
            JOIN users u ON u.id = s.user_id
            JOIN roles r ON r.id = u.role_id
+           CROSS JOIN sign_in_policy p
            WHERE s.digest = $1
-             AND s.last_seen_at > now() - make_interval(mins => $2)
-             AND s.created_at > now() - make_interval(days => $4)
+             AND s.last_seen_at > now() - make_interval(mins => COALESCE(p.session_idle_minutes, $2))
+             AND s.created_at > now() - make_interval(days => COALESCE(p.session_max_days, $4))
              AND u.active AND u.kind = $3"#,
         digest,
         settings.session_idle_minutes,
@@ -119,13 +121,13 @@ pub async fn list(
 ) -> Result<Vec<SessionInfo>> {
     let rows = sqlx::query_as!(
         ListedSession,
-        r#"SELECT id, created_at, last_seen_at, client_addr, user_agent,
-                  digest = $2 AS "current!"
-           FROM sessions
-           WHERE user_id = $1
-             AND last_seen_at > now() - make_interval(mins => $3)
-             AND created_at > now() - make_interval(days => $4)
-           ORDER BY last_seen_at DESC, id DESC"#,
+        r#"SELECT s.id, s.created_at, s.last_seen_at, s.client_addr, s.user_agent,
+                  s.digest = $2 AS "current!"
+           FROM sessions s CROSS JOIN sign_in_policy p
+           WHERE s.user_id = $1
+             AND s.last_seen_at > now() - make_interval(mins => COALESCE(p.session_idle_minutes, $3))
+             AND s.created_at > now() - make_interval(days => COALESCE(p.session_max_days, $4))
+           ORDER BY s.last_seen_at DESC, s.id DESC"#,
         user_id,
         current,
         settings.session_idle_minutes,
@@ -189,7 +191,8 @@ pub async fn end_all_but<'e>(
 /// Deletes the sessions that have ended by being idle too long.
 pub async fn prune(pool: &PgPool, settings: &Settings) -> Result<u64> {
     let deleted = sqlx::query!(
-        "DELETE FROM sessions WHERE last_seen_at <= now() - make_interval(mins => $1)",
+        "DELETE FROM sessions WHERE last_seen_at <= now() - make_interval(mins =>
+             COALESCE((SELECT session_idle_minutes FROM sign_in_policy), $1))",
         settings.session_idle_minutes
     )
     .execute(pool)

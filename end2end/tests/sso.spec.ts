@@ -1,6 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { ADMIN, hydrated, shot, signInAs } from './helpers';
 
+const PAT_PASSWORD = 'a long enough password for pat';
+
 // Single sign-on through a real, certified OpenID provider (npm's oidc-provider, started
 // by playwright.config.ts): its own login and consent pages, in Chromium.
 
@@ -81,4 +83,62 @@ test('an unverified address does not take over an existing account', async ({ pa
   await atTheProvider(page, 'mallory');
   await expect(page).toHaveURL(/\/login\?failed=sso-unverified$/);
   await expect(page.getByRole('alert')).toContainText('has not verified that address');
+});
+
+test('the settings page requires single sign-on, keeping a break-glass account', async ({ page, browser }, testInfo) => {
+  await signInAs(page, ADMIN.email, ADMIN.password);
+  // Pat signs in with a password, made through the console's own server function.
+  const roles = await (await page.request.get('/api/roles/list', { headers: { accept: 'application/json' } })).json();
+  const member = roles.find((r: { name: string }) => r.name === 'Member').id;
+  const made = await page.request.post('/api/users/create', {
+    headers: { accept: 'application/json' },
+    form: {
+      'new[email]': 'pat@example.com',
+      'new[display_name]': 'Pat Password',
+      'new[password]': PAT_PASSWORD,
+      'new[role_id]': String(member),
+    },
+  });
+  expect(made.status()).toBe(200);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await hydrated(page, '/settings');
+  await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();
+  const required = page.getByLabel('Require single sign-on');
+  await expect(required).not.toBeChecked();
+  await expect(page.getByText('People sign in with Test IdP.')).toBeVisible();
+  await expect(page.getByLabel('Sign out after this many minutes without use')).toHaveValue('120');
+
+  // Turned on with nobody to let in when the provider is down: refused, naming the field.
+  await required.check();
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  const breakGlass = page.getByLabel('Break-glass accounts');
+  await expect(breakGlass).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByText('Name at least one break-glass account')).toBeVisible();
+  await shot(page, testInfo, 'settings-refused');
+
+  await breakGlass.fill(ADMIN.email);
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('status')).toHaveText('The settings were saved.');
+  await expect(breakGlass).not.toHaveAttribute('aria-invalid', 'true');
+  await shot(page, testInfo, 'settings');
+
+  // Someone else's right password is now refused, with the way in named.
+  const other = await browser.newPage();
+  await other.goto('/login');
+  await hydrated(other);
+  await other.getByLabel('Email').fill('pat@example.com');
+  await other.getByLabel('Password', { exact: true }).fill(PAT_PASSWORD);
+  await other.getByRole('button', { name: 'Sign in' }).click();
+  await expect(other.getByRole('alert')).toHaveText('This console requires single sign-on: use the button above.');
+  // Single sign-on still lets people in.
+  await other.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+  await atTheProvider(other, 'carol');
+  await expect(other).toHaveURL(/\/$/);
+  await expect(other.getByRole('banner')).toContainText('Carol Cho');
+  await other.close();
+
+  // Back as it was, for the tests that follow.
+  await required.uncheck();
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('status')).toHaveText('The settings were saved.');
 });

@@ -31,6 +31,9 @@ pub enum AppError {
     Conflict { field: String, message: String },
     #[error("Wrong email or password.")]
     WrongCredentials,
+    /// The password was right, but this console requires single sign-on for the account.
+    #[error("This console requires single sign-on: use the button above.")]
+    SsoRequired,
     #[error("{0}")]
     TooManyRequests(String),
     #[error("Something went wrong on the server. It has been logged; please try again.")]
@@ -63,7 +66,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Unauthenticated | Self::WrongCredentials => 401,
-            Self::Forbidden(_) | Self::MissingPermission { .. } => 403,
+            Self::Forbidden(_) | Self::MissingPermission { .. } | Self::SsoRequired => 403,
             Self::NotFound(_) => 404,
             Self::Conflict { .. } => 409,
             Self::Invalid { .. } => 422,
@@ -96,6 +99,7 @@ impl From<AppError> for Vec<String> {
             AppError::Invalid { field, message } => vec![kind("invalid"), field, message],
             AppError::Conflict { field, message } => vec![kind("conflict"), field, message],
             AppError::WrongCredentials => vec![kind("wrong_credentials")],
+            AppError::SsoRequired => vec![kind("sso_required")],
             AppError::TooManyRequests(message) => vec![kind("too_many_requests"), message],
             AppError::Internal => vec![kind("internal")],
             AppError::Unavailable => vec![kind("unavailable")],
@@ -132,6 +136,7 @@ impl TryFrom<Vec<String>> for AppError {
                 message: next()?,
             },
             "wrong_credentials" => Self::WrongCredentials,
+            "sso_required" => Self::SsoRequired,
             "too_many_requests" => Self::TooManyRequests(next()?),
             "internal" => Self::Internal,
             "unavailable" => Self::Unavailable,

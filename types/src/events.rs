@@ -77,6 +77,9 @@ pub enum Event {
     RoleDeleted,
     #[serde(rename = "module.added")]
     ModuleAdded,
+    /// The console's sign-in policy changed (single sign-on required, session length).
+    #[serde(rename = "settings.changed")]
+    SettingsChanged,
     #[serde(rename = "webhook.created")]
     WebhookCreated,
     #[serde(rename = "webhook.deleted")]
@@ -93,7 +96,7 @@ pub enum Event {
 
 impl Event {
     /// What the audit log records, in the order its filter offers them.
-    pub const AUDITED: [Self; 30] = [
+    pub const AUDITED: [Self; 31] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
@@ -120,6 +123,7 @@ impl Event {
         Self::RoleChanged,
         Self::RoleDeleted,
         Self::ModuleAdded,
+        Self::SettingsChanged,
         Self::WebhookCreated,
         Self::WebhookDeleted,
         Self::WebhookTested,
@@ -174,6 +178,7 @@ impl Event {
             Self::RoleChanged => "role.changed",
             Self::RoleDeleted => "role.deleted",
             Self::ModuleAdded => "module.added",
+            Self::SettingsChanged => "settings.changed",
             Self::WebhookCreated => "webhook.created",
             Self::WebhookDeleted => "webhook.deleted",
             Self::WebhookTested => "webhook.tested",

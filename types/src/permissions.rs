@@ -22,6 +22,9 @@ pub const WEBHOOKS_WRITE: &str = "webhooks:write";
 /// people and groups, with its token owner's permissions.
 pub const SCIM_READ: &str = "scim:read";
 pub const SCIM_WRITE: &str = "scim:write";
+/// The console's sign-in policy: single sign-on required or not, session length.
+pub const SETTINGS_READ: &str = "settings:read";
+pub const SETTINGS_WRITE: &str = "settings:write";
 
 /// Whether a set of held permissions grants `needed`.
 pub fn grants<S: AsRef<str>>(held: &[S], needed: &str) -> bool {

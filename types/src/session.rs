@@ -32,6 +32,25 @@ pub struct SetupForm {
 
 pub const MIN_PASSWORD_LEN: usize = 12;
 
+/// The console's sign-in policy, set on its Settings page (`settings:write`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInPolicy {
+    /// Password sign-in is refused, except to the break-glass accounts: people sign in
+    /// through single sign-on.
+    pub require_sso: bool,
+    /// The e-mail addresses that may still sign in with a password when single sign-on is
+    /// required (for when the identity provider is down).
+    #[serde(default)]
+    pub break_glass: Vec<String>,
+    /// A console session ends after this many minutes without a request (1 to 43,200).
+    pub session_idle_minutes: u32,
+    /// A console session ends this many days after sign-in, however busy (1 to 365).
+    pub session_max_days: u32,
+}
+
+/// The most break-glass accounts the policy names.
+pub const BREAK_GLASS_MAX: usize = 20;
+
 /// One of the signed-in person's sessions: a browser where they are signed in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
@@ -156,13 +175,15 @@ pub enum SignInFailure {
     SsoNoEmail,
     /// The account is disabled.
     Disabled,
+    /// Password sign-in is turned off for this account: single sign-on is required.
+    SsoRequired,
     /// The identity provider could not be reached, or single sign-on is not set up.
     SsoUnavailable,
     Other,
 }
 
 impl SignInFailure {
-    const ALL: [Self; 10] = [
+    const ALL: [Self; 11] = [
         Self::Credentials,
         Self::Throttled,
         Self::SsoExpired,
@@ -171,6 +192,7 @@ impl SignInFailure {
         Self::SsoUnverified,
         Self::SsoNoEmail,
         Self::Disabled,
+        Self::SsoRequired,
         Self::SsoUnavailable,
         Self::Other,
     ];
@@ -185,6 +207,7 @@ impl SignInFailure {
             Self::SsoUnverified => "sso-unverified",
             Self::SsoNoEmail => "sso-no-email",
             Self::Disabled => "disabled",
+            Self::SsoRequired => "sso-required",
             Self::SsoUnavailable => "sso-unavailable",
             Self::Other => "other",
         }
@@ -211,6 +234,7 @@ impl SignInFailure {
             }
             Self::SsoNoEmail => "Your identity provider did not give an e-mail address.",
             Self::Disabled => "Your account is disabled.",
+            Self::SsoRequired => "This console requires single sign-on: use the button above.",
             Self::SsoUnavailable => "Single sign-on is unavailable right now. Please try again.",
             Self::Other => "Signing in failed. Please try again.",
         }
@@ -222,6 +246,7 @@ impl From<&AppError> for SignInFailure {
         match error {
             AppError::WrongCredentials => Self::Credentials,
             AppError::TooManyRequests(_) => Self::Throttled,
+            AppError::SsoRequired => Self::SsoRequired,
             _ => Self::Other,
         }
     }

@@ -67,7 +67,7 @@ fn Sessions() -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Where you are signed in"</h2>
-            <p class="hint">"A session ends after two hours without use, and a week after signing in. End any you do not recognise."</p>
+            <p class="hint">"A session ends after a while without use, and some days after signing in, as this console's settings say. End any you do not recognise."</p>
             <ShowError error=action_error(end)/>
             <ShowError error=action_error(end_others)/>
             {move || end_others.value().get().and_then(Result::ok).map(|n| view! {

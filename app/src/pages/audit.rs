@@ -138,6 +138,7 @@ fn sentence(e: &AuditEvent) -> impl IntoView {
         RoleChanged => "changed the role",
         RoleDeleted => "deleted the role",
         ModuleAdded => "added the module",
+        SettingsChanged => "changed the sign-in settings",
         WebhookCreated => "registered the webhook endpoint",
         WebhookDeleted => "removed the webhook endpoint",
         WebhookTested => "sent a test event to the webhook endpoint",

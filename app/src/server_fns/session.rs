@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 use server_fn::codec::GetUrl;
 pub use types::session::SignInFailure;
-use types::{session::SessionInfo, AppError, CurrentUser};
+use types::{
+    session::{SessionInfo, SignInPolicy},
+    AppError, CurrentUser,
+};
 
 #[server(endpoint = "sessions/list", input = GetUrl)]
 pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
@@ -113,4 +116,18 @@ pub async fn change_password(
         )
         .await,
     )
+}
+
+/// The console's sign-in policy (`settings:read`).
+#[server(endpoint = "settings/get", input = GetUrl)]
+pub async fn get_sign_in_policy() -> Result<SignInPolicy, AppError> {
+    use super::context::{answer, core, principal};
+    answer(latchkey_core::policy::get(&core()?, &principal()?).await)
+}
+
+/// Changes the console's sign-in policy (`settings:write`).
+#[server(endpoint = "settings/update")]
+pub async fn update_sign_in_policy(policy: SignInPolicy) -> Result<SignInPolicy, AppError> {
+    use super::context::{answer, core, principal};
+    answer(latchkey_core::policy::update(&core()?, &principal()?, policy).await)
 }

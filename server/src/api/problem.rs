@@ -232,7 +232,7 @@ impl IntoResponse for ApiError {
                             Kind::InvalidField
                         }
                     }
-                    AppError::Forbidden(_) => Kind::Forbidden,
+                    AppError::Forbidden(_) | AppError::SsoRequired => Kind::Forbidden,
                     AppError::NotFound(_) => Kind::NotFound,
                     AppError::TooManyRequests(_) => Kind::TooManyRequests,
                     AppError::Unauthenticated | AppError::WrongCredentials => Kind::InvalidToken,

@@ -4,4 +4,5 @@
 mod helpers;
 
 mod foundation;
+mod policy;
 mod tokens;
