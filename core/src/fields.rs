@@ -158,7 +158,7 @@ pub fn email(field: &str, email: &str) -> Result<String, AppError> {
 pub const GROUPS_MAX: usize = 50;
 pub const GROUP_MAX: usize = 200;
 
-/// Identity-provider group names: trimmed, none empty, none twice, each within
+/// Identity-provider group names: trimmed, blanks dropped, none twice, each within
 /// [`GROUP_MAX`] characters, at most [`GROUPS_MAX`] of them.
 pub fn groups(field: &str, groups: &[String]) -> Result<Vec<String>, AppError> {
     let mut out: Vec<String> = Vec::new();
@@ -167,12 +167,11 @@ pub fn groups(field: &str, groups: &[String]) -> Result<Vec<String>, AppError> {
         if group.is_empty() {
             continue;
         }
-        if group.chars().count() > GROUP_MAX || group.chars().any(char::is_control) {
+        // A group is named as its identity provider names it, whatever the characters.
+        if group.chars().count() > GROUP_MAX {
             return Err(AppError::invalid(
                 field,
-                format!(
-                    "A group name is at most {GROUP_MAX} characters, with no control characters."
-                ),
+                format!("A group name is at most {GROUP_MAX} characters."),
             ));
         }
         if !out.iter().any(|g| g == group) {

@@ -159,6 +159,7 @@ pub struct NewRole {
     pub permissions: Vec<String>,
     /// Identity-provider groups mapped to the role (at most 50, each up to 200 characters).
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_items = 50))]
     pub sso_groups: Vec<String>,
 }
 
@@ -175,8 +176,9 @@ pub struct RolePatch {
     pub description: Option<String>,
     #[serde(default)]
     pub permissions: Option<Vec<String>>,
-    /// The only change a built-in role takes.
+    /// The only change a built-in role takes (at most 50 groups, each up to 200 characters).
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_items = 50))]
     pub sso_groups: Option<Vec<String>>,
 }
 

@@ -349,7 +349,7 @@ mod tests {
         assert_eq!(&choices[..3], ["token.", "token.created", "token.revoked"]);
         assert!(choices.contains(&"sign_out"));
         assert!(choices.contains(&"canary."));
-        assert_eq!(choices.len(), Event::AUDITED.len() + 9);
+        assert_eq!(choices.len(), Event::AUDITED.len() + 10);
     }
 
     #[test]
