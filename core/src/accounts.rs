@@ -84,14 +84,9 @@ pub async fn sign_in(
         }
     };
     attempt.succeeded(pool, Some(&keys[0])).await?;
+    let actor = Actor::person(user.id, &user.email, caller.client_addr);
     // The right password, and yet: this console may require single sign-on of them.
     if !policy::password_allowed(pool, &email).await? {
-        let actor = Actor {
-            user_id: Some(user.id),
-            label: user.email.clone(),
-            client_addr: caller.client_addr,
-            token: None,
-        };
         audit::record(
             pool,
             &actor,
@@ -110,12 +105,6 @@ pub async fn sign_in(
         caller.user_agent.as_deref(),
     )
     .await?;
-    let actor = Actor {
-        user_id: Some(user.id),
-        label: user.email.clone(),
-        client_addr: caller.client_addr,
-        token: None,
-    };
     audit::record(
         &mut *tx,
         &actor,
@@ -266,12 +255,7 @@ pub async fn set_up(
     .on_constraint("users_email_key", || {
         AppError::conflict("email", "That email is taken.")
     })?;
-    let actor = Actor {
-        user_id: Some(user_id),
-        label: email.clone(),
-        client_addr: caller.client_addr,
-        token: None,
-    };
+    let actor = Actor::person(user_id, &email, caller.client_addr);
     audit::record(
         &mut *tx,
         &actor,

@@ -32,6 +32,16 @@ impl Actor {
         }
     }
 
+    /// A person acting for themselves (signing in), by their id and e-mail.
+    pub fn person(user_id: i64, label: &str, client_addr: Option<IpAddr>) -> Self {
+        Self {
+            user_id: Some(user_id),
+            label: label.to_owned(),
+            client_addr,
+            token: None,
+        }
+    }
+
     pub fn user(user: &types::CurrentUser, client_addr: Option<IpAddr>) -> Self {
         Self {
             user_id: Some(user.id),

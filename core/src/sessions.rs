@@ -25,7 +25,11 @@ pub fn cookie_name(settings: &Settings) -> &'static str {
 
 /// The session cookie's value, if the request carries one.
 pub fn cookie_value<'h>(settings: &Settings, headers: &'h HeaderMap) -> Option<&'h str> {
-    let name = cookie_name(settings);
+    cookie_named(headers, cookie_name(settings))
+}
+
+/// The value of the cookie called `name`, if the request carries one.
+pub(crate) fn cookie_named<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(http::header::COOKIE)
         .iter()

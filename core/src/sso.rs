@@ -44,7 +44,7 @@ const ATTEMPT_MINUTES: i32 = 10;
 const METADATA_FRESH: Duration = Duration::from_secs(3600);
 
 /// What single sign-on is configured with.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SsoSettings {
     /// The issuer, whose `/.well-known/openid-configuration` describes the provider.
     pub issuer: String,
@@ -58,6 +58,21 @@ pub struct SsoSettings {
     pub extra_scopes: Vec<String>,
     /// The role of a person whose groups map to none (by name; Member if there is none).
     pub default_role: String,
+}
+
+/// Everything but the client secret, which no log line may hold.
+impl std::fmt::Debug for SsoSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SsoSettings")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[hidden]")
+            .field("name", &self.name)
+            .field("roles_claim", &self.roles_claim)
+            .field("extra_scopes", &self.extra_scopes)
+            .field("default_role", &self.default_role)
+            .finish()
+    }
 }
 
 /// A sign-in that did not happen, and why: the person is told `failure`; `reason` goes
@@ -199,15 +214,7 @@ pub fn browser_cookie_name(settings: &Settings) -> &'static str {
 
 /// The browser cookie's value, if the request carries one.
 pub fn browser_cookie<'h>(settings: &Settings, headers: &'h HeaderMap) -> Option<&'h str> {
-    let name = browser_cookie_name(settings);
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(|cookie| cookie.ok())
-        .find(|cookie| cookie.name() == name)
-        .and_then(|cookie| cookie.value_raw())
+    sessions::cookie_named(headers, browser_cookie_name(settings))
 }
 
 /// The `Set-Cookie` value of the browser cookie (an empty value ends it).
@@ -583,12 +590,7 @@ async fn sign_in_as(
         caller.user_agent.as_deref(),
     )
     .await?;
-    let actor = Actor {
-        user_id: Some(user_id),
-        label: label.clone(),
-        client_addr: caller.client_addr,
-        token: None,
-    };
+    let actor = Actor::person(user_id, &label, caller.client_addr);
     audit::record(
         &mut *tx,
         &actor,

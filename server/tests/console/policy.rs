@@ -64,18 +64,7 @@ async fn only_those_with_settings_permissions_see_or_change_the_policy(pool: PgP
     );
 
     // A Member may neither read nor change it.
-    app.member(&admin_token, "mia@example.com", "Mia").await;
-    let mia = app.another_browser();
-    let signed_in = call_with(
-        &mia,
-        &app.url("/api/sign_in"),
-        &[
-            ("email", "mia@example.com"),
-            ("password", api::MEMBER_PASSWORD),
-        ],
-    )
-    .await;
-    assert_eq!(signed_in.status(), StatusCode::OK);
+    let (_, mia) = app.signed_in_member(&admin_token).await;
     let read = read_with(&mia, &app.url("/api/settings/get"), &[]).await;
     assert!(matches!(
         app_error(read).await,

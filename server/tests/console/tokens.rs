@@ -67,29 +67,11 @@ async fn the_api_page_lists_every_operation_with_its_scope(pool: PgPool) {
     assert_eq!(ops.len(), 32);
 }
 
-/// Mia, a Member (she may create tokens for herself, and has no audit:read), created by
-/// the administrator and signed in to her own browser: her id and that browser.
-async fn signed_in_member(app: &TestApp, admin_token: &str) -> (i64, reqwest::Client) {
-    let id = app.member(admin_token, "mia@example.com", "Mia").await;
-    let mia = app.another_browser();
-    let signed_in = call_with(
-        &mia,
-        &app.url("/api/sign_in"),
-        &[
-            ("email", "mia@example.com"),
-            ("password", api::MEMBER_PASSWORD),
-        ],
-    )
-    .await;
-    assert_eq!(signed_in.status(), StatusCode::OK);
-    (id, mia)
-}
-
 #[sqlx::test(migrator = "latchkey_core::MIGRATOR")]
 async fn only_token_admins_may_ask_about_another_owners_token_names(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
-    let (_, mia) = signed_in_member(&app, &admin_token).await;
+    let (_, mia) = app.signed_in_member(&admin_token).await;
 
     let url = app.url("/api/tokens/check_name");
     let admin_id = admin.to_string();
@@ -112,7 +94,7 @@ async fn only_token_admins_may_ask_about_another_owners_token_names(pool: PgPool
 async fn a_token_owner_sees_the_tokens_history_without_reading_the_audit_log(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
-    let (mia_id, mia) = signed_in_member(&app, &admin_token).await;
+    let (mia_id, mia) = app.signed_in_member(&admin_token).await;
     let token = app
         .token_for(mia_id, "Mia's script", &["tokens:read"])
         .await;
@@ -222,7 +204,7 @@ async fn the_filtered_list_exports_as_csv_without_secrets_or_formulas(pool: PgPo
 async fn several_tokens_are_revoked_in_one_step_all_or_none(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
-    let (mia_id, mia) = signed_in_member(&app, &admin_token).await;
+    let (mia_id, mia) = app.signed_in_member(&admin_token).await;
     let erp = app.token_for(mia_id, "ERP", &["tokens:read"]).await;
     let bi = app.token_for(mia_id, "BI", &["tokens:read"]).await;
     let wms = app.token_for(mia_id, "WMS", &["tokens:read"]).await;
@@ -274,7 +256,7 @@ async fn requests_per_day_are_counted_in_batches_and_drawn_for_those_who_may_see
 ) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
-    let (mia_id, mia) = signed_in_member(&app, &admin_token).await;
+    let (mia_id, mia) = app.signed_in_member(&admin_token).await;
     let script = app
         .token_for(mia_id, "Mia's script", &["tokens:read"])
         .await;
@@ -352,7 +334,7 @@ async fn the_expiry_banner_counts_everyone_s_tokens_for_token_admins_and_her_own
     use types::tokens::ExpiringSoon;
     let app = TestApp::spawn(pool).await;
     let (admin, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
-    let (mia, mia_browser) = signed_in_member(&app, &admin_token).await;
+    let (mia, mia_browser) = app.signed_in_member(&admin_token).await;
     let soon = chrono::Utc::now() + chrono::Duration::days(3);
     for (owner, name) in [
         (mia, "Mia's export"),
@@ -410,7 +392,7 @@ async fn the_expiry_banner_counts_everyone_s_tokens_for_token_admins_and_her_own
 async fn a_member_plants_a_canary_from_the_console_and_it_never_authorizes(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, admin_token) = app.admin_with_token(api::ALL_ADMIN).await;
-    let (mia, mia_browser) = signed_in_member(&app, &admin_token).await;
+    let (mia, mia_browser) = app.signed_in_member(&admin_token).await;
     let created = call_with(
         &mia_browser,
         &app.url("/api/tokens/create_canary"),

@@ -124,6 +124,21 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Mia, a Member (she may create tokens for herself, and has no audit:read), created
+    /// by the administrator and signed in to her own browser: her id and that browser.
+    pub async fn signed_in_member(&self, admin_token: &str) -> (i64, reqwest::Client) {
+        let id = self.member(admin_token, "mia@example.com", "Mia").await;
+        let mia = self.another_browser();
+        let signed_in = super::call_with(
+            &mia,
+            &self.url("/api/sign_in"),
+            &[("email", "mia@example.com"), ("password", MEMBER_PASSWORD)],
+        )
+        .await;
+        assert_eq!(signed_in.status(), StatusCode::OK);
+        (id, mia)
+    }
+
     /// A person with the built-in Member role (tokens of their own), made through the API
     /// with the password [`MEMBER_PASSWORD`]; returns their id.
     pub async fn member(&self, admin_token: &str, email: &str, name: &str) -> i64 {
