@@ -21,7 +21,7 @@ BUDGET = 270_000
 # gzip: see the README's "What the browser downloads"). Each has a ceiling a little above
 # what it sends today, so that none grows unnoticed; lower them as pages shrink.
 CEILINGS = {
-    "account": 337_000, "api_docs": 271_000, "audit": 333_000, "new_token": 470_000,
+    "account": 365_000, "api_docs": 271_000, "audit": 333_000, "new_token": 470_000,
     "roles": 352_000, "token_detail": 477_000, "tokens": 452_000, "users": 417_000,
     "webhooks": 402_000, "settings": 340_000,
 }

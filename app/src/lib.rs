@@ -104,6 +104,7 @@ fn Console() -> impl IntoView {
                 <Route path=path!("/tokens/:id") view={Lazy::<pages::TokenDetailRoute>::new()}/>
                 <Route path=path!("/tokens/:id/revoke") view={Lazy::<pages::TokensRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/login") view={Lazy::<pages::SignInRoute>::new()}/>
+                <Route path=path!("/login/code") view={Lazy::<pages::SecondFactorRoute>::new()}/>
                 <Route path=path!("/setup") view={Lazy::<pages::SetupRoute>::new()}/>
                 <Route path=path!("/account") view={Lazy::<pages::AccountRoute>::new()}/>
                 <Route path=path!("/api-docs") view={Lazy::<pages::ApiDocsRoute>::new()}/>

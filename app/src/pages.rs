@@ -5,6 +5,7 @@ mod api_docs;
 mod audit;
 mod revoke;
 mod roles;
+mod second_factor;
 mod settings;
 mod setup;
 mod sign_in;
@@ -18,6 +19,7 @@ pub use account::AccountPage;
 pub use api_docs::ApiDocsPage;
 pub use audit::AuditPage;
 pub use roles::RolesPage;
+pub use second_factor::SecondFactorPage;
 pub use settings::SettingsPage;
 pub use setup::SetupPage;
 pub use sign_in::SignInPage;
@@ -61,6 +63,7 @@ fn page_at(path: &str) -> Option<&'static str> {
         ["tokens", "new"] => "new_token",
         ["tokens", _] => "token_detail",
         ["login"] => "sign_in",
+        ["login", "code"] => "second_factor",
         ["setup"] => "setup",
         ["account"] => "account",
         ["api-docs"] => "api_docs",
@@ -122,6 +125,7 @@ mod tests {
             ("/tokens/new", "new_token"),
             ("/tokens/AbCdEfGhIjKl", "token_detail"),
             ("/login", "sign_in"),
+            ("/login/code", "second_factor"),
             ("/api-docs", "api_docs"),
             ("/webhooks", "webhooks"),
         ] {
@@ -148,6 +152,7 @@ lazy_pages! {
     NewTokenRoute => NewTokenPage,
     TokenDetailRoute => TokenDetailPage,
     SignInRoute => SignInPage,
+    SecondFactorRoute => SecondFactorPage,
     SetupRoute => SetupPage,
     AccountRoute => AccountPage,
     ApiDocsRoute => ApiDocsPage,

@@ -3,6 +3,7 @@
 use crate::{
     audit::{self, Actor, Target},
     error::{Result, ResultExt},
+    factors::challenge::{self, Admission},
     fields,
     passwords::{self, Passwords},
     policy, sessions,
@@ -19,7 +20,7 @@ use types::{
 };
 
 /// The answer while a key's budget is spent.
-fn too_many(wait: throttle::Wait) -> AppError {
+pub(crate) fn too_many(wait: throttle::Wait) -> AppError {
     let seconds = wait.seconds;
     let when = match seconds {
         0 | 1 => "in a second".to_owned(),
@@ -29,8 +30,9 @@ fn too_many(wait: throttle::Wait) -> AppError {
     AppError::TooManyRequests(format!("Too many failed attempts. Try again {when}."))
 }
 
-/// Checks the password and starts a session; returns the session cookie's value.
-/// A wrong email and a wrong password get the same answer, after the same work.
+/// Checks the password and starts a session, or (for a person with a second factor) a
+/// challenge for their code. A wrong email and a wrong password get the same answer,
+/// after the same work.
 #[tracing::instrument(skip_all)]
 pub async fn sign_in(
     pool: &PgPool,
@@ -38,7 +40,7 @@ pub async fn sign_in(
     caller: &Caller,
     email: &str,
     password: String,
-) -> Result<String> {
+) -> Result<Admission> {
     let email = email.trim().to_lowercase();
     // Nobody's address is longer: refused before it reaches a query or the audit log.
     if email.len() > fields::EMAIL_MAX {
@@ -98,26 +100,17 @@ pub async fn sign_in(
         return Err(AppError::SsoRequired.into());
     }
     let mut tx = pool.begin().await?;
-    let cookie = sessions::create(
-        &mut *tx,
+    let admission = challenge::admit(
+        &mut tx,
         user.id,
-        caller.client_addr,
-        caller.user_agent.as_deref(),
-    )
-    .await?;
-    audit::record(
-        &mut *tx,
-        &actor,
-        Event::SignInSucceeded,
-        Target::User {
-            id: user.id,
-            label: &user.email,
-        },
+        &user.email,
+        caller,
+        challenge::Method::Password,
         json!({}),
     )
     .await?;
     tx.commit().await?;
-    Ok(cookie)
+    Ok(admission)
 }
 
 #[tracing::instrument(skip_all)]

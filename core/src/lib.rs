@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod error;
+pub mod factors;
 pub mod fields;
 pub mod leaks;
 pub mod mail;

@@ -1,11 +1,13 @@
-//! Housekeeping that runs beside the server: sessions past their idle time, old throttle
+//! Housekeeping that runs beside the server: sessions past their idle time, sign-ins
+//! left waiting for a second factor, old throttle
 //! rows, audit events older than the retention setting and requests per day older than 90
 //! days are deleted, webhook signing secrets whose rotation overlap ended are forgotten,
 //! and tokens near or past their expiry are announced to webhooks (and by e-mail, when SMTP
 //! is configured).
 
 use crate::{
-    audit, error::Result, sessions, settings::Settings, throttle, tokens::usage, webhooks,
+    audit, error::Result, factors::challenge, sessions, settings::Settings, throttle,
+    tokens::usage, webhooks,
 };
 use sqlx::PgPool;
 use std::{sync::Arc, time::Duration};
@@ -14,6 +16,7 @@ use std::{sync::Arc, time::Duration};
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Pruned {
     pub sessions: u64,
+    pub sign_in_challenges: u64,
     pub throttle_rows: u64,
     pub audit_events: u64,
     pub usage_days: u64,
@@ -25,6 +28,7 @@ pub struct Pruned {
 pub async fn run_once(pool: &PgPool, settings: &Settings) -> Result<Pruned> {
     Ok(Pruned {
         sessions: sessions::prune(pool, settings).await?,
+        sign_in_challenges: challenge::prune(pool).await?,
         throttle_rows: throttle::prune(pool).await?,
         audit_events: audit::prune(pool, settings.audit_retention_days).await?,
         usage_days: usage::prune(pool).await?,

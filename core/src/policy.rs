@@ -1,11 +1,12 @@
 //! The console's sign-in policy, set on its Settings page: whether people must sign in
 //! through single sign-on (password sign-in refused, except to the break-glass accounts
-//! kept for when the identity provider is down), and how long a session lasts.
+//! kept for when the identity provider is down), how long a session lasts, and whose
+//! role requires a second factor.
 
 use crate::{
     audit::{self, Target},
     error::Result,
-    fields,
+    fields, modules,
     principal::Principal,
     settings::Settings,
     Core,
@@ -24,19 +25,33 @@ pub async fn current<'e>(
     db: impl sqlx::PgExecutor<'e>,
     settings: &Settings,
 ) -> Result<SignInPolicy> {
-    let (require_sso, break_glass, idle, max_days): (bool, Vec<String>, Option<i32>, Option<i32>) =
-        sqlx::query_as(
-            "SELECT require_sso, break_glass, session_idle_minutes, session_max_days
-             FROM sign_in_policy",
-        )
-        .fetch_one(db)
-        .await?;
+    let row: PolicyRow = sqlx::query_as(
+        "SELECT require_sso, break_glass, session_idle_minutes, session_max_days,
+                require_second_factor, second_factor_permissions
+         FROM sign_in_policy",
+    )
+    .fetch_one(db)
+    .await?;
     Ok(SignInPolicy {
-        require_sso,
-        break_glass,
-        session_idle_minutes: idle.unwrap_or(settings.session_idle_minutes) as u32,
-        session_max_days: max_days.unwrap_or(settings.session_max_days) as u32,
+        require_sso: row.require_sso,
+        break_glass: row.break_glass,
+        session_idle_minutes: row
+            .session_idle_minutes
+            .unwrap_or(settings.session_idle_minutes) as u32,
+        session_max_days: row.session_max_days.unwrap_or(settings.session_max_days) as u32,
+        require_second_factor: row.require_second_factor,
+        second_factor_permissions: row.second_factor_permissions,
     })
+}
+
+#[derive(sqlx::FromRow)]
+struct PolicyRow {
+    require_sso: bool,
+    break_glass: Vec<String>,
+    session_idle_minutes: Option<i32>,
+    session_max_days: Option<i32>,
+    require_second_factor: bool,
+    second_factor_permissions: Vec<String>,
 }
 
 /// The policy, for those who may read it.
@@ -126,6 +141,19 @@ pub async fn update(core: &Core, p: &Principal, new: SignInPolicy) -> Result<Sig
             .into());
         }
     }
+    let second_factor_permissions = modules::check_vocabulary(
+        &mut *tx,
+        "second_factor_permissions",
+        &new.second_factor_permissions,
+    )
+    .await?;
+    if new.require_second_factor && second_factor_permissions.is_empty() {
+        return Err(AppError::invalid(
+            "second_factor_permissions",
+            "Name at least one permission whose holders must have a second factor.",
+        )
+        .into());
+    }
     sqlx::query("SELECT 1 FROM sign_in_policy FOR UPDATE")
         .execute(&mut *tx)
         .await?;
@@ -135,15 +163,20 @@ pub async fn update(core: &Core, p: &Principal, new: SignInPolicy) -> Result<Sig
         break_glass,
         session_idle_minutes: new.session_idle_minutes,
         session_max_days: new.session_max_days,
+        require_second_factor: new.require_second_factor,
+        second_factor_permissions,
     };
     sqlx::query(
         "UPDATE sign_in_policy SET require_sso = $1, break_glass = $2,
-                session_idle_minutes = $3, session_max_days = $4, updated_at = now()",
+                session_idle_minutes = $3, session_max_days = $4,
+                require_second_factor = $5, second_factor_permissions = $6, updated_at = now()",
     )
     .bind(after.require_sso)
     .bind(&after.break_glass)
     .bind(after.session_idle_minutes as i32)
     .bind(after.session_max_days as i32)
+    .bind(after.require_second_factor)
+    .bind(&after.second_factor_permissions)
     .execute(&mut *tx)
     .await?;
     audit::record(

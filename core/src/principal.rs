@@ -57,8 +57,12 @@ pub struct Principal {
 
 impl Principal {
     /// The signed-in user of a console request.
+    /// Someone who must set up a second factor first acts on nothing else.
     pub fn from_caller(caller: &Caller) -> Result<Self, AppError> {
         let user = caller.user()?;
+        if user.must_enrol {
+            return Err(AppError::SecondFactorRequired);
+        }
         Ok(Self {
             user_id: Some(user.id),
             label: user.email.clone(),

@@ -3,7 +3,7 @@
 //! case a number of days after it began: as the Settings page sets them (the sign-in
 //! policy), else as the server was started.
 
-use crate::{error::Result, secrets, settings::Settings};
+use crate::{error::Result, factors, secrets, settings::Settings};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
 use cookie::{Cookie, SameSite};
@@ -51,9 +51,14 @@ struct SessionRow {
     role: String,
     permissions: Vec<String>,
     idle_seconds: f64,
+    require_second_factor: bool,
+    second_factor_permissions: Vec<String>,
+    enrolled: bool,
 }
 
 /// The signed-in user of a live session, refreshing its last use at most once a minute.
+/// Someone the sign-in policy asks for a second factor who has none holds no permission
+/// until they set one up.
 pub async fn resolve(
     pool: &PgPool,
     settings: &Settings,
@@ -62,7 +67,9 @@ pub async fn resolve(
     let row = sqlx::query_as!(
         SessionRow,
         r#"SELECT u.id, u.email, u.display_name, r.name AS role, r.permissions,
-                  EXTRACT(EPOCH FROM now() - s.last_seen_at)::float8 AS "idle_seconds!"
+                  EXTRACT(EPOCH FROM now() - s.last_seen_at)::float8 AS "idle_seconds!",
+                  p.require_second_factor, p.second_factor_permissions,
+                  EXISTS (SELECT 1 FROM enrolled_factors f WHERE f.user_id = u.id) AS "enrolled!"
            FROM sessions s
            JOIN users u ON u.id = s.user_id
            JOIN roles r ON r.id = u.role_id
@@ -87,12 +94,23 @@ pub async fn resolve(
         .execute(pool)
         .await?;
     }
+    let must_enrol = !row.enrolled
+        && factors::required_of(
+            row.require_second_factor,
+            &row.second_factor_permissions,
+            &row.permissions,
+        );
     Ok(Some(CurrentUser {
         id: row.id,
         email: row.email.unwrap_or_default(),
         display_name: row.display_name,
         role: row.role,
-        permissions: row.permissions,
+        permissions: if must_enrol {
+            Vec::new()
+        } else {
+            row.permissions
+        },
+        must_enrol,
     }))
 }
 
@@ -214,22 +232,43 @@ pub async fn end(pool: &PgPool, digest: &[u8]) -> Result<()> {
 /// The `Set-Cookie` value that hands the browser a session. No Max-Age: the cookie lives
 /// as long as the browser session, and the server ends idle sessions itself.
 pub fn set_cookie(settings: &Settings, value: &str) -> String {
-    session_cookie(settings, value.to_owned()).to_string()
+    cookie_header(
+        settings,
+        cookie_name(settings),
+        value,
+        SameSite::Strict,
+        None,
+    )
 }
 
 /// The `Set-Cookie` value that ends the browser's session.
 pub fn clear_cookie(settings: &Settings) -> String {
-    let mut cookie = session_cookie(settings, String::new());
-    cookie.set_max_age(cookie::time::Duration::ZERO);
-    cookie.to_string()
+    cookie_header(
+        settings,
+        cookie_name(settings),
+        "",
+        SameSite::Strict,
+        Some(cookie::time::Duration::ZERO),
+    )
 }
 
-/// The session cookie: HttpOnly, SameSite=Strict, for the whole site, Secure under https.
-fn session_cookie(settings: &Settings, value: String) -> Cookie<'static> {
-    Cookie::build((cookie_name(settings), value))
+/// A `Set-Cookie` value of Latchkey's: HttpOnly, for the whole site, Secure under https;
+/// living `lifetime` (none: as long as the browser session).
+pub(crate) fn cookie_header(
+    settings: &Settings,
+    name: &'static str,
+    value: &str,
+    same_site: SameSite,
+    lifetime: Option<cookie::time::Duration>,
+) -> String {
+    let mut cookie = Cookie::build((name, value.to_owned()))
         .path("/")
         .http_only(true)
-        .same_site(SameSite::Strict)
+        .same_site(same_site)
         .secure(settings.secure_cookies)
-        .build()
+        .build();
+    if let Some(lifetime) = lifetime {
+        cookie.set_max_age(lifetime);
+    }
+    cookie.to_string()
 }

@@ -13,12 +13,13 @@
 use crate::{
     audit::{self, Actor, Target},
     error::Error,
+    factors::challenge::{self, Admission},
     fields, roles, secrets, sessions,
     settings::Settings,
     users, Core,
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use cookie::{Cookie, SameSite};
+use cookie::SameSite;
 use http::HeaderMap;
 use openidconnect::{
     core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata},
@@ -219,15 +220,14 @@ pub fn browser_cookie<'h>(settings: &Settings, headers: &'h HeaderMap) -> Option
 
 /// The `Set-Cookie` value of the browser cookie (an empty value ends it).
 pub fn set_browser_cookie(settings: &Settings, value: &str) -> String {
-    let mut cookie = Cookie::build((browser_cookie_name(settings), value.to_owned()))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(settings.secure_cookies)
-        .build();
     let minutes = if value.is_empty() { 0 } else { ATTEMPT_MINUTES };
-    cookie.set_max_age(cookie::time::Duration::minutes(minutes.into()));
-    cookie.to_string()
+    sessions::cookie_header(
+        settings,
+        browser_cookie_name(settings),
+        value,
+        SameSite::Lax,
+        Some(cookie::time::Duration::minutes(minutes.into())),
+    )
 }
 
 /// A sign-in sent on its way: where to send the browser, and the cookie to give it.
@@ -316,7 +316,7 @@ pub async fn finish(
     caller: &Caller,
     browser: Option<&str>,
     answer: Answer,
-) -> Result<String, SsoError> {
+) -> Result<Admission, SsoError> {
     let result = match verify(core, provider, browser, answer).await {
         Ok(person) => sign_in_as(core, provider, caller, person).await,
         Err(e) => Err(e),
@@ -469,7 +469,7 @@ async fn sign_in_as(
     provider: &Provider,
     caller: &Caller,
     person: Person,
-) -> Result<String, SsoError> {
+) -> Result<Admission, SsoError> {
     let issuer = provider.issuer.as_str();
     let via = Actor {
         user_id: None,
@@ -583,22 +583,12 @@ async fn sign_in_as(
     .bind(&person.subject)
     .execute(&mut *tx)
     .await?;
-    let cookie = sessions::create(
-        &mut *tx,
+    let admission = challenge::admit(
+        &mut tx,
         user_id,
-        caller.client_addr,
-        caller.user_agent.as_deref(),
-    )
-    .await?;
-    let actor = Actor::person(user_id, &label, caller.client_addr);
-    audit::record(
-        &mut *tx,
-        &actor,
-        Event::SignInSucceeded,
-        Target::User {
-            id: user_id,
-            label: &label,
-        },
+        &label,
+        caller,
+        challenge::Method::SingleSignOn,
         json!({ "method": "single sign-on", "issuer": issuer }),
     )
     .await?;
@@ -607,7 +597,7 @@ async fn sign_in_as(
         // Their tokens reach what the new role allows, here and everywhere, from now.
         core.verifier.settle().await;
     }
-    Ok(cookie)
+    Ok(admission)
 }
 
 /// The role a person's groups give: of the roles mapped to any of them, the one holding

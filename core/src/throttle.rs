@@ -31,9 +31,17 @@ pub struct Wait {
 
 const ACCOUNT: &str = "account:";
 const ADDRESS: &str = "address:";
+const SECOND_FACTOR: &str = "second-factor:";
 
 pub fn account_key(email: &str) -> String {
     format!("{ACCOUNT}{email}")
+}
+
+/// The key of a person's second-factor codes. It waits as an account does after its
+/// free failures, but from every address alike: whoever types codes has the password
+/// already, and a fresh address must not buy them another guess.
+pub fn second_factor_key(user_id: i64) -> String {
+    format!("{SECOND_FACTOR}{user_id}")
 }
 
 pub fn address_key(addr: Option<std::net::IpAddr>) -> Option<String> {
@@ -84,6 +92,8 @@ pub async fn reserve(pool: &PgPool, keys: &[String]) -> Result<Result<Attempt, W
                 } else {
                     account_wait(*last_hour, *since_latest)
                 }
+            } else if key.starts_with(SECOND_FACTOR) {
+                account_wait(*last_hour, *since_latest)
             } else if *last_minute >= MAX_FAILURES {
                 60.0
             } else {

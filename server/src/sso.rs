@@ -9,6 +9,7 @@ use axum::{
     Extension,
 };
 use latchkey_core::{
+    factors::challenge::{self, Admission},
     sessions,
     sso::{self, Answer, SsoError},
 };
@@ -45,24 +46,31 @@ pub async fn callback(
     };
     let browser = sso::browser_cookie(&state.settings, &headers);
     match sso::finish(&state.core, provider, &caller, browser, answer).await {
-        Ok(session) => signed_in(&state, &session),
+        Ok(admission) => signed_in(&state, admission),
         Err(e) => refused(&state, e),
     }
 }
 
-/// The session starts, and the browser moves on to the console from a page of Latchkey's
-/// own: a redirect would continue the identity provider's cross-site navigation, on which
-/// the browser withholds the SameSite=Strict session cookie.
-fn signed_in(state: &AppState, session: &str) -> Response {
-    let page = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-        <meta http-equiv=\"refresh\" content=\"0;url=/\"><title>Signing in · Latchkey</title></head>\
-        <body><p>Signed in. <a href=\"/\">Continue to Latchkey</a></p></body></html>";
+/// The session starts (or, for a person with a second factor, the challenge for it), and
+/// the browser moves on to the console from a page of Latchkey's own: a redirect would
+/// continue the identity provider's cross-site navigation, on which the browser
+/// withholds SameSite=Strict cookies.
+fn signed_in(state: &AppState, admission: Admission) -> Response {
+    let (cookie, to) = match admission {
+        Admission::Session(value) => (sessions::set_cookie(&state.settings, &value), "/"),
+        Admission::SecondFactor(value) => (
+            challenge::set_cookie(&state.settings, &value),
+            app::server_fns::session::SECOND_FACTOR_PAGE,
+        ),
+    };
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        <meta http-equiv=\"refresh\" content=\"0;url={to}\"><title>Signing in · Latchkey</title></head>\
+        <body><p>Signed in. <a href=\"{to}\">Continue to Latchkey</a></p></body></html>"
+    );
     let mut response = (StatusCode::OK, Html(page)).into_response();
     let headers = response.headers_mut();
-    for cookie in [
-        sessions::set_cookie(&state.settings, session),
-        sso::set_browser_cookie(&state.settings, ""),
-    ] {
+    for cookie in [cookie, sso::set_browser_cookie(&state.settings, "")] {
         if let Ok(value) = cookie.parse() {
             headers.append(header::SET_COOKIE, value);
         }

@@ -5,6 +5,7 @@ use crate::{
     headers::{self, CspNonce},
     AppState,
 };
+use app::server_fns::session::SECOND_FACTOR_PAGE;
 use axum::{
     body::Body,
     extract::{MatchedPath, Request, State},
@@ -236,12 +237,20 @@ async fn resolve_caller(State(state): State<AppState>, mut req: Request, next: N
             Ok(required) => required,
             Err(e) => return unavailable(e),
         };
+        let awaiting_code =
+            latchkey_core::factors::challenge::cookie_value(&state.settings, req.headers())
+                .is_some();
+        let must_enrol = user.as_ref().is_some_and(|u| u.must_enrol);
         let target = match (setup_required, path.as_str(), user.is_some()) {
             (true, "/setup", _) => None,
             (true, _, _) => Some("/setup"),
             (false, "/setup", _) => Some("/"),
-            (false, "/login", true) => Some("/"),
+            (false, "/login" | SECOND_FACTOR_PAGE, true) => Some("/"),
             (false, "/login", false) => None,
+            // A sign-in waiting for its second factor; without one, back to its start.
+            (false, SECOND_FACTOR_PAGE, false) => (!awaiting_code).then_some("/login"),
+            // Someone whose role requires a second factor sets one up before anything.
+            (false, p, true) if must_enrol && p != ENROL_PAGE => Some(ENROL_PAGE),
             // Single sign-on's way in and back.
             (false, p, _) if p.starts_with("/auth/oidc/") => None,
             (false, _, false) => Some("/login"),
@@ -278,6 +287,9 @@ fn unavailable(error: latchkey_core::error::Error) -> Response {
     )
         .into_response()
 }
+
+/// Where someone the sign-in policy asks for a second factor is sent until they have one.
+const ENROL_PAGE: &str = "/account";
 
 /// `/tokens` (with its filters, if any) is the token list at `/`.
 async fn tokens_list(axum::extract::RawQuery(query): axum::extract::RawQuery) -> Redirect {

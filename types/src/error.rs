@@ -34,6 +34,9 @@ pub enum AppError {
     /// The password was right, but this console requires single sign-on for the account.
     #[error("This console requires single sign-on: use the button above.")]
     SsoRequired,
+    /// The person's role requires a second factor, and they have none yet.
+    #[error("Your role requires a second factor: set one up on your Account page first.")]
+    SecondFactorRequired,
     #[error("{0}")]
     TooManyRequests(String),
     #[error("Something went wrong on the server. It has been logged; please try again.")]
@@ -66,7 +69,10 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Unauthenticated | Self::WrongCredentials => 401,
-            Self::Forbidden(_) | Self::MissingPermission { .. } | Self::SsoRequired => 403,
+            Self::Forbidden(_)
+            | Self::MissingPermission { .. }
+            | Self::SsoRequired
+            | Self::SecondFactorRequired => 403,
             Self::NotFound(_) => 404,
             Self::Conflict { .. } => 409,
             Self::Invalid { .. } => 422,
@@ -100,6 +106,7 @@ impl From<AppError> for Vec<String> {
             AppError::Conflict { field, message } => vec![kind("conflict"), field, message],
             AppError::WrongCredentials => vec![kind("wrong_credentials")],
             AppError::SsoRequired => vec![kind("sso_required")],
+            AppError::SecondFactorRequired => vec![kind("second_factor_required")],
             AppError::TooManyRequests(message) => vec![kind("too_many_requests"), message],
             AppError::Internal => vec![kind("internal")],
             AppError::Unavailable => vec![kind("unavailable")],
@@ -137,6 +144,7 @@ impl TryFrom<Vec<String>> for AppError {
             },
             "wrong_credentials" => Self::WrongCredentials,
             "sso_required" => Self::SsoRequired,
+            "second_factor_required" => Self::SecondFactorRequired,
             "too_many_requests" => Self::TooManyRequests(next()?),
             "internal" => Self::Internal,
             "unavailable" => Self::Unavailable,
@@ -171,6 +179,8 @@ mod tests {
             AppError::invalid("name", "A name is needed."),
             AppError::conflict("name", "You have a token of that name."),
             AppError::WrongCredentials,
+            AppError::SsoRequired,
+            AppError::SecondFactorRequired,
             AppError::TooManyRequests("Wait a minute.".into()),
             AppError::Internal,
             AppError::Unavailable,

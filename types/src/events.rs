@@ -64,6 +64,10 @@ pub enum Event {
     /// (matched by a verified e-mail address).
     #[serde(rename = "user.sso_linked")]
     SsoLinked,
+    /// A person's second factors changed: an authenticator app set up or removed, or
+    /// their recovery codes renewed.
+    #[serde(rename = "user.second_factor_changed")]
+    SecondFactorChanged,
     #[serde(rename = "user.password_changed")]
     PasswordChanged,
     #[serde(rename = "user.password_change_failed")]
@@ -96,7 +100,7 @@ pub enum Event {
 
 impl Event {
     /// What the audit log records, in the order its filter offers them.
-    pub const AUDITED: [Self; 31] = [
+    pub const AUDITED: [Self; 32] = [
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::TokenRolled,
@@ -117,6 +121,7 @@ impl Event {
         Self::UserDeleted,
         Self::UserDeprovisioned,
         Self::SsoLinked,
+        Self::SecondFactorChanged,
         Self::PasswordChanged,
         Self::PasswordChangeFailed,
         Self::RoleCreated,
@@ -172,6 +177,7 @@ impl Event {
             Self::UserDeleted => "user.deleted",
             Self::UserDeprovisioned => "user.deprovisioned",
             Self::SsoLinked => "user.sso_linked",
+            Self::SecondFactorChanged => "user.second_factor_changed",
             Self::PasswordChanged => "user.password_changed",
             Self::PasswordChangeFailed => "user.password_change_failed",
             Self::RoleCreated => "role.created",

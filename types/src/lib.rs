@@ -9,6 +9,7 @@ pub mod audit;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod factors;
 pub mod leaks;
 pub mod permissions;
 pub mod session;

@@ -12,7 +12,12 @@ pub struct CurrentUser {
     pub email: String,
     pub display_name: String,
     pub role: String,
+    /// What the person may do. Empty while they must set up a second factor first.
     pub permissions: Vec<String>,
+    /// Their role requires a second factor (the sign-in policy) and they have none: they
+    /// may do nothing but set one up.
+    #[serde(default)]
+    pub must_enrol: bool,
 }
 
 impl CurrentUser {
@@ -46,7 +51,22 @@ pub struct SignInPolicy {
     pub session_idle_minutes: u32,
     /// A console session ends this many days after sign-in, however busy (1 to 365).
     pub session_max_days: u32,
+    /// People whose role holds any of `second_factor_permissions` must have a second
+    /// factor, and are led to set one up before anything else.
+    #[serde(default)]
+    pub require_second_factor: bool,
+    #[serde(default)]
+    pub second_factor_permissions: Vec<String>,
 }
+
+/// The permissions whose holders the policy asks for a second factor unless it is told
+/// otherwise: those that make tokens for others, or change who may do what.
+pub const SECOND_FACTOR_PERMISSIONS: [&str; 4] = [
+    crate::permissions::TOKENS_ADMIN,
+    crate::permissions::ROLES_WRITE,
+    crate::permissions::USERS_WRITE,
+    crate::permissions::SETTINGS_WRITE,
+];
 
 /// The most break-glass accounts the policy names.
 pub const BREAK_GLASS_MAX: usize = 20;

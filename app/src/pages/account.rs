@@ -1,14 +1,21 @@
 use crate::{
     components::{
-        action_error, ErrorAlert, FieldError, Fields, FormError, PasswordInput, ServerForm,
-        ShowError,
+        action_error, copy_to_clipboard, error_id, invalid, on_success, ErrorAlert, FieldError,
+        Fields, FormError, PasswordInput, ServerForm, ShowError,
     },
-    server_fns::session::{list_sessions, ChangePassword, EndOtherSessions, EndSession},
+    server_fns::{
+        factors::{second_factors, BeginTotp, ConfirmTotp, RemoveTotp, RenewRecoveryCodes},
+        session::{list_sessions, ChangePassword, EndOtherSessions, EndSession},
+    },
     time::When,
     SignedIn,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+use types::{
+    factors::{FactorStatus, TotpEnrolment, RECOVERY_CODES},
+    AppError,
+};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -51,7 +58,131 @@ pub fn AccountPage() -> impl IntoView {
                 </button>
             </ServerForm>
         </section>
+        <TwoStep/>
         <Sessions/>
+    }
+}
+
+/// Two-step sign-in: setting up an authenticator app, its recovery codes, removing it.
+#[component]
+fn TwoStep() -> impl IntoView {
+    let begin = ServerAction::<BeginTotp>::new();
+    let confirm = ServerAction::<ConfirmTotp>::new();
+    let remove = ServerAction::<RemoveTotp>::new();
+    let renew = ServerAction::<RenewRecoveryCodes>::new();
+    let status = Resource::new(
+        move || {
+            (
+                confirm.version().get(),
+                remove.version().get(),
+                renew.version().get(),
+            )
+        },
+        |_| second_factors(),
+    );
+    // Recovery codes just handed out (on turning the app on, or renewing them), shown
+    // until the person says they saved them.
+    let codes = RwSignal::new(None::<Vec<String>>);
+    on_success(confirm, move |c: &Vec<String>| codes.set(Some(c.clone())));
+    on_success(renew, move |c: &Vec<String>| codes.set(Some(c.clone())));
+    let confirm_error = action_error(confirm);
+    view! {
+        <section class="card" aria-labelledby="two-step-title">
+            <h2 id="two-step-title">"Two-step sign-in"</h2>
+            <ShowError error=action_error(begin)/>
+            <ShowError error=action_error(remove)/>
+            <ShowError error=action_error(renew)/>
+            {move || codes.get().map(|list| view! { <RecoveryCodes list on_saved=move || codes.set(None)/> })}
+            <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                        Ok(FactorStatus { totp_since: Some(since), recovery_codes_left, .. }) => view! {
+                            <p class="factor-on"><span class="badge badge-ok">"On"</span>
+                                " Authenticator app, set up " <When at=since/></p>
+                            <p>{format!("Recovery codes: {recovery_codes_left} of {RECOVERY_CODES} left.")}</p>
+                            <div class="page-actions">
+                                <button type="button" class="btn" disabled=move || renew.pending().get()
+                                    on:click=move |_| { renew.dispatch(RenewRecoveryCodes {}); }>"New recovery codes"</button>
+                                <button type="button" class="btn btn-danger-quiet" disabled=move || remove.pending().get()
+                                    on:click=move |_| { remove.dispatch(RemoveTotp {}); }>"Remove authenticator app"</button>
+                            </div>
+                        }.into_any(),
+                        Ok(FactorStatus { required, .. }) => view! {
+                            {required.then(|| view! {
+                                <div class="alert alert-error" role="alert">"Your role requires a second factor. Set up an authenticator app to continue."</div>
+                            })}
+                            <p>"Sign in with a code from an authenticator app (1Password, Google Authenticator, Authy…) as well as your password."</p>
+                            {move || match begin.value().get() {
+                                Some(Ok(enrolment)) => view! { <Enrol enrolment confirm error=confirm_error/> }.into_any(),
+                                _ => view! {
+                                    <button type="button" class="btn btn-primary" disabled=move || begin.pending().get()
+                                        on:click=move |_| { begin.dispatch(BeginTotp {}); }>"Set up an authenticator app"</button>
+                                }.into_any(),
+                            }}
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The authenticator app's secret as a QR code and as text, and the field for its first code.
+#[component]
+fn Enrol(
+    enrolment: TotpEnrolment,
+    confirm: ServerAction<ConfirmTotp>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! {
+        <ol class="enrol-steps">
+            <li>
+                <p>"Scan this QR code with your authenticator app."</p>
+                <div class="qr" role="img" aria-label="QR code of the authenticator app's secret" inner_html=enrolment.qr_svg></div>
+                <p class="hint">"Cannot scan it? Type this key into the app:"</p>
+                <p><code class="mono totp-secret" aria-label="Authenticator key">{enrolment.secret}</code></p>
+            </li>
+            <li>
+                <ServerForm action=confirm read=confirm_fields>
+                    <label for="totp-code">"Type the six digits the app now shows"</label>
+                    <input id="totp-code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
+                        maxlength="7" required aria-invalid=invalid(error, "code") aria-describedby=error_id(error, "code")/>
+                    <FieldError error field="code"/>
+                    <button type="submit" class="btn btn-primary" disabled=move || confirm.pending().get()>"Turn on"</button>
+                </ServerForm>
+            </li>
+        </ol>
+    }
+}
+
+/// Recovery codes, shown once.
+#[component]
+fn RecoveryCodes(list: Vec<String>, on_saved: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let text = list.join("\n");
+    view! {
+        <div class="alert alert-ok recovery" role="status">
+            <p><strong>"Your recovery codes."</strong>" Each signs you in once if you lose your authenticator app. Keep them somewhere safe: they are not shown again."</p>
+            <ol class="recovery-codes mono" aria-label="Recovery codes">
+                {list.into_iter().map(|code| view! { <li>{code}</li> }).collect_view()}
+            </ol>
+            <div class="page-actions">
+                <button type="button" class="btn" on:click=move |_| copy_to_clipboard(text.clone(), move |ok| copied.set(Some(ok)))>
+                    "Copy codes"
+                </button>
+                <button type="button" class="btn btn-primary" on:click=move |_| on_saved()>"I have saved them"</button>
+                {move || copied.get().map(|ok| view! {
+                    <span class="hint" role="status">{if ok { "Copied." } else { "The browser did not allow copying: select the codes instead." }}</span>
+                })}
+            </div>
+        </div>
+    }
+}
+
+fn confirm_fields(form: &Fields) -> ConfirmTotp {
+    ConfirmTotp {
+        code: form.text("code"),
     }
 }
 

@@ -132,6 +132,7 @@ fn sentence(e: &AuditEvent) -> impl IntoView {
         UserDeleted => "deleted the user",
         UserDeprovisioned => "deprovisioned, as their directory asked, the user",
         SsoLinked => "linked single sign-on to the user",
+        SecondFactorChanged => "changed the second factors of",
         PasswordChanged => "changed the password of",
         PasswordChangeFailed => "failed to change the password of",
         RoleCreated => "created the role",

@@ -1,5 +1,5 @@
-//! The console's sign-in policy: single sign-on required (with break-glass accounts) and
-//! how long a session lasts.
+//! The console's sign-in policy: single sign-on required (with break-glass accounts), how
+//! long a session lasts, and whose role requires a second factor.
 
 use crate::{
     components::{action_error, error_id, invalid, on_success, ErrorAlert, FieldError, FormError},
@@ -8,7 +8,10 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use types::{permissions::SETTINGS_WRITE, session::SignInPolicy};
+use types::{
+    permissions::{SCIM_WRITE, SETTINGS_WRITE, TOKENS_WRITE, WEBHOOKS_WRITE},
+    session::{SignInPolicy, SECOND_FACTOR_PERMISSIONS},
+};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -44,6 +47,20 @@ fn PolicyForm(
     let break_glass = RwSignal::new(policy.break_glass.join("\n"));
     let idle = RwSignal::new(policy.session_idle_minutes.to_string());
     let max_days = RwSignal::new(policy.session_max_days.to_string());
+    let require_factor = RwSignal::new(policy.require_second_factor);
+    // The permissions offered: the default ones, others that make or hand out power, and
+    // any the policy names besides.
+    let mut offered: Vec<String> = SECOND_FACTOR_PERMISSIONS
+        .iter()
+        .chain(&[TOKENS_WRITE, WEBHOOKS_WRITE, SCIM_WRITE])
+        .map(|p| p.to_string())
+        .collect();
+    for p in &policy.second_factor_permissions {
+        if !offered.contains(p) {
+            offered.push(p.clone());
+        }
+    }
+    let factor_permissions = RwSignal::new(policy.second_factor_permissions.clone());
     let error = action_error(save);
     let saved = RwSignal::new(false);
     on_success(save, move |_| saved.set(true));
@@ -62,6 +79,8 @@ fn PolicyForm(
                 .collect(),
             session_idle_minutes: number(idle),
             session_max_days: number(max_days),
+            require_second_factor: require_factor.get_untracked(),
+            second_factor_permissions: factor_permissions.get_untracked(),
         };
         save.dispatch(UpdateSignInPolicy { policy });
     };
@@ -107,6 +126,41 @@ fn PolicyForm(
                         aria-invalid=invalid(error, "session_max_days") aria-describedby=error_id(error, "session_max_days")
                         prop:value=move || max_days.get() on:input=move |ev| max_days.set(event_target_value(&ev))/>
                     <FieldError error field="session_max_days"/>
+                </fieldset>
+                <fieldset disabled=!writable>
+                    <legend>"Second factor"</legend>
+                    <label class="choice" for="require-factor">
+                        <input type="checkbox" id="require-factor" aria-describedby="require-factor-hint"
+                            prop:checked=move || require_factor.get()
+                            on:change=move |ev| require_factor.set(event_target_checked(&ev))/>
+                        "Require a second factor of people whose role holds any of these permissions"
+                    </label>
+                    <p class="hint" id="require-factor-hint">"They are led to set up an authenticator app before anything else, and sign in with a code from it from then on."</p>
+                    <div class="choices-inline" role="group" aria-label="Permissions that require a second factor">
+                        {offered.into_iter().map(|permission| {
+                            let id = format!("factor-{}", permission.replace(':', "-"));
+                            let held = permission.clone();
+                            let toggled = permission.clone();
+                            let label_for = id.clone();
+                            view! {
+                                <label class="choice" for=label_for>
+                                    <input type="checkbox" id=id
+                                        prop:checked=move || factor_permissions.with(|list| list.contains(&held))
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            factor_permissions.update(|list| {
+                                                list.retain(|p| p != &toggled);
+                                                if on {
+                                                    list.push(toggled.clone());
+                                                }
+                                            });
+                                        }/>
+                                    <span class="mono">{permission}</span>
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                    <FieldError error field="second_factor_permissions"/>
                 </fieldset>
                 {writable.then(|| view! {
                     <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>"Save settings"</button>

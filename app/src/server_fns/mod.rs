@@ -5,6 +5,7 @@
 pub mod api_docs;
 pub mod audit;
 pub mod directory;
+pub mod factors;
 pub mod session;
 pub mod tokens;
 pub mod webhooks;
@@ -84,6 +85,13 @@ pub(crate) mod context {
         if plain_form() {
             leptos_axum::redirect(to);
         }
+    }
+
+    /// The request's headers (its cookies, say).
+    pub fn request_headers() -> http::HeaderMap {
+        use_context::<http::request::Parts>()
+            .map(|parts| parts.headers)
+            .unwrap_or_default()
     }
 
     pub fn set_cookie(value: &str) {

@@ -40,11 +40,15 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use super::context::{answer, caller, core, go_to_after_plain_form, set_cookie};
-    use latchkey_core::{accounts, sessions};
+    use latchkey_core::{
+        accounts,
+        factors::challenge::{self, Admission},
+        sessions,
+    };
     let core = core()?;
     let signed_in =
         answer(accounts::sign_in(&core.pool, &core.passwords, &caller(), &email, password).await);
-    let value = signed_in.inspect_err(|e| {
+    let admission = signed_in.inspect_err(|e| {
         // Without the Wasm, the sign-in page says what went wrong (from a fixed list:
         // nothing a link could make it say).
         go_to_after_plain_form(&format!(
@@ -52,6 +56,35 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
             SignInFailure::from(e).as_str()
         ));
     })?;
+    match admission {
+        Admission::Session(value) => {
+            set_cookie(&sessions::set_cookie(&core.settings, &value));
+            leptos_axum::redirect("/");
+        }
+        Admission::SecondFactor(value) => {
+            set_cookie(&challenge::set_cookie(&core.settings, &value));
+            leptos_axum::redirect(SECOND_FACTOR_PAGE);
+        }
+    }
+    Ok(())
+}
+
+/// Where a sign-in waits for its second factor.
+pub const SECOND_FACTOR_PAGE: &str = "/login/code";
+
+/// Finishes a sign-in with a code from the person's authenticator app, or a recovery code.
+#[server(endpoint = "sign_in/code")]
+pub async fn sign_in_with_code(code: String) -> Result<(), AppError> {
+    use super::context::{
+        answer, caller, core, go_to_after_plain_form, request_headers, set_cookie,
+    };
+    use latchkey_core::{factors::challenge, sessions};
+    let core = core()?;
+    let headers = request_headers();
+    let waiting = challenge::cookie_value(&core.settings, &headers);
+    let finished = answer(challenge::finish(&core.pool, &caller(), waiting, &code).await);
+    let value = finished.inspect_err(|_| go_to_after_plain_form(SECOND_FACTOR_PAGE))?;
+    set_cookie(&challenge::set_cookie(&core.settings, ""));
     set_cookie(&sessions::set_cookie(&core.settings, &value));
     leptos_axum::redirect("/");
     Ok(())

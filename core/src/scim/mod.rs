@@ -89,9 +89,10 @@ impl From<AppError> for Problem {
     fn from(error: AppError) -> Self {
         let (status, scim_type) = match &error {
             AppError::Unauthenticated | AppError::WrongCredentials => (401, None),
-            AppError::Forbidden(_) | AppError::MissingPermission { .. } | AppError::SsoRequired => {
-                (403, None)
-            }
+            AppError::Forbidden(_)
+            | AppError::MissingPermission { .. }
+            | AppError::SsoRequired
+            | AppError::SecondFactorRequired => (403, None),
             AppError::NotFound(_) => (404, None),
             AppError::Invalid { .. } => (400, Some("invalidValue")),
             AppError::Conflict { .. } => (409, Some("uniqueness")),

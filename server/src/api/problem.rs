@@ -232,7 +232,9 @@ impl IntoResponse for ApiError {
                             Kind::InvalidField
                         }
                     }
-                    AppError::Forbidden(_) | AppError::SsoRequired => Kind::Forbidden,
+                    AppError::Forbidden(_)
+                    | AppError::SsoRequired
+                    | AppError::SecondFactorRequired => Kind::Forbidden,
                     AppError::NotFound(_) => Kind::NotFound,
                     AppError::TooManyRequests(_) => Kind::TooManyRequests,
                     AppError::Unauthenticated | AppError::WrongCredentials => Kind::InvalidToken,

@@ -3,6 +3,7 @@
 #[path = "../helpers/mod.rs"]
 mod helpers;
 
+mod factors;
 mod foundation;
 mod policy;
 mod tokens;

@@ -59,7 +59,16 @@ async fn only_those_with_settings_permissions_see_or_change_the_policy(pool: PgP
             require_sso: false,
             break_glass: vec![],
             session_idle_minutes: 120,
-            session_max_days: 7
+            session_max_days: 7,
+            require_second_factor: false,
+            second_factor_permissions: [
+                "settings:write",
+                "tokens:admin",
+                "roles:write",
+                "users:write"
+            ]
+            .map(String::from)
+            .to_vec(),
         }
     );
 
