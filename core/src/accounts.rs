@@ -19,17 +19,6 @@ use types::{
     AppError, Caller, CurrentUser,
 };
 
-/// The answer while a key's budget is spent.
-pub(crate) fn too_many(wait: throttle::Wait) -> AppError {
-    let seconds = wait.seconds;
-    let when = match seconds {
-        0 | 1 => "in a second".to_owned(),
-        s if s < 90 => format!("in {s} seconds"),
-        s => format!("in {} minutes", s.div_ceil(60)),
-    };
-    AppError::TooManyRequests(format!("Too many failed attempts. Try again {when}."))
-}
-
 /// Checks the password and starts a session, or (for a person with a second factor) a
 /// challenge for their code. A wrong email and a wrong password get the same answer,
 /// after the same work.
@@ -65,7 +54,7 @@ pub async fn sign_in(
                 json!({}),
             )
             .await?;
-            return Err(too_many(wait).into());
+            return Err(throttle::too_many(wait).into());
         }
     };
     let found = users::credentials_by_email(pool, &email).await?;
@@ -193,7 +182,9 @@ pub async fn set_up(
         .map(|k| format!("setup:{k}"))
         .into_iter()
         .collect();
-    let attempt = throttle::reserve(pool, &keys).await?.map_err(too_many)?;
+    let attempt = throttle::reserve(pool, &keys)
+        .await?
+        .map_err(throttle::too_many)?;
     if !gate.required(pool).await? {
         return Err(
             AppError::Forbidden("set up Latchkey: it has an administrator already".into()).into(),
@@ -288,7 +279,9 @@ pub async fn change_password(
     // account's, and the address's (so the guesser's address is not a fresh one).
     let mut keys = vec![throttle::account_key(&user.email)];
     keys.extend(throttle::address_key(caller.client_addr));
-    let attempt = throttle::reserve(pool, &keys).await?.map_err(too_many)?;
+    let attempt = throttle::reserve(pool, &keys)
+        .await?
+        .map_err(throttle::too_many)?;
     let stored = users::password_hash(pool, user.id).await?;
     if !passwords.verify(current, stored).await? {
         // At most five a minute: the attempt was reserved above.

@@ -1,7 +1,7 @@
 //! What the domain needs of the configuration. The server reads its command line and
 //! environment and hands these over; the domain never parses either.
 
-use crate::{leaks, mail::MailSettings, sso::SsoSettings, webhooks::destinations::Destinations};
+use crate::{leaks, mail::MailSettings, webhooks::destinations::Destinations};
 use types::tokens::TokenPolicy;
 
 /// How long audit events are kept unless the operator says otherwise: past a year, so
@@ -61,5 +61,37 @@ impl Default for Settings {
             webhook_max_endpoints: 50,
             sso: None,
         }
+    }
+}
+
+/// What single sign-on is configured with.
+#[derive(Clone)]
+pub struct SsoSettings {
+    /// The issuer, whose `/.well-known/openid-configuration` describes the provider.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The sign-in button says "Sign in with <name>".
+    pub name: String,
+    /// The ID token's claim listing the person's groups (e.g. `groups`), mapped to roles.
+    pub roles_claim: Option<String>,
+    /// Scopes asked for beside `openid email profile` (Okta sends groups for `groups`).
+    pub extra_scopes: Vec<String>,
+    /// The role of a person whose groups map to none (by name; Member if there is none).
+    pub default_role: String,
+}
+
+/// Everything but the client secret, which no log line may hold.
+impl std::fmt::Debug for SsoSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SsoSettings")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[hidden]")
+            .field("name", &self.name)
+            .field("roles_claim", &self.roles_claim)
+            .field("extra_scopes", &self.extra_scopes)
+            .field("default_role", &self.default_role)
+            .finish()
     }
 }

@@ -10,6 +10,7 @@
 //! linked by a verified e-mail address, or created; with a roles claim set, their groups
 //! there name their role here.
 
+pub use crate::settings::SsoSettings;
 use crate::{
     audit::{self, Actor, Target},
     error::Error,
@@ -43,38 +44,6 @@ const ATTEMPT_MINUTES: i32 = 10;
 /// How long the provider's metadata and keys are trusted before they are read again (they
 /// are read at once when an ID token names a key they lack: the provider rotated them).
 const METADATA_FRESH: Duration = Duration::from_secs(3600);
-
-/// What single sign-on is configured with.
-#[derive(Clone)]
-pub struct SsoSettings {
-    /// The issuer, whose `/.well-known/openid-configuration` describes the provider.
-    pub issuer: String,
-    pub client_id: String,
-    pub client_secret: String,
-    /// The sign-in button says "Sign in with <name>".
-    pub name: String,
-    /// The ID token's claim listing the person's groups (e.g. `groups`), mapped to roles.
-    pub roles_claim: Option<String>,
-    /// Scopes asked for beside `openid email profile` (Okta sends groups for `groups`).
-    pub extra_scopes: Vec<String>,
-    /// The role of a person whose groups map to none (by name; Member if there is none).
-    pub default_role: String,
-}
-
-/// Everything but the client secret, which no log line may hold.
-impl std::fmt::Debug for SsoSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SsoSettings")
-            .field("issuer", &self.issuer)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"[hidden]")
-            .field("name", &self.name)
-            .field("roles_claim", &self.roles_claim)
-            .field("extra_scopes", &self.extra_scopes)
-            .field("default_role", &self.default_role)
-            .finish()
-    }
-}
 
 /// A sign-in that did not happen, and why: the person is told `failure`; `reason` goes
 /// to the log and the audit log.

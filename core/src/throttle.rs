@@ -16,6 +16,7 @@
 
 use crate::error::Result;
 use sqlx::PgPool;
+use types::AppError;
 
 pub const MAX_FAILURES: i64 = 5;
 /// The longest an account waits between attempts.
@@ -46,6 +47,17 @@ pub fn second_factor_key(user_id: i64) -> String {
 
 pub fn address_key(addr: Option<std::net::IpAddr>) -> Option<String> {
     addr.map(|a| format!("{ADDRESS}{}", a.to_canonical()))
+}
+
+/// The answer while a key's budget is spent.
+pub(crate) fn too_many(wait: Wait) -> AppError {
+    let seconds = wait.seconds;
+    let when = match seconds {
+        0 | 1 => "in a second".to_owned(),
+        s if s < 90 => format!("in {s} seconds"),
+        s => format!("in {} minutes", s.div_ceil(60)),
+    };
+    AppError::TooManyRequests(format!("Too many failed attempts. Try again {when}."))
 }
 
 /// One reserved attempt: a failure row per key, until [`Attempt::succeeded`].

@@ -141,7 +141,7 @@ pub async fn finish(
     keys.extend(throttle::address_key(caller.client_addr));
     let attempt = match throttle::reserve(pool, &keys).await? {
         Ok(attempt) => attempt,
-        Err(wait) => return Err(crate::accounts::too_many(wait).into()),
+        Err(wait) => return Err(throttle::too_many(wait).into()),
     };
     let actor = Actor::person(user_id, &email, caller.client_addr);
     let target = Target::User {
