@@ -7,7 +7,10 @@ use crate::helpers::{
 use latchkey_core::sso::SsoSettings;
 use reqwest::StatusCode;
 use sqlx::PgPool;
-use types::{session::SignInPolicy, AppError};
+use types::{
+    session::{SignInPolicy, SECOND_FACTOR_PERMISSIONS},
+    AppError,
+};
 
 /// Latchkey with single sign-on configured (the provider is never asked: these tests sign
 /// in with passwords).
@@ -61,14 +64,7 @@ async fn only_those_with_settings_permissions_see_or_change_the_policy(pool: PgP
             session_idle_minutes: 120,
             session_max_days: 7,
             require_second_factor: false,
-            second_factor_permissions: [
-                "settings:write",
-                "tokens:admin",
-                "roles:write",
-                "users:write"
-            ]
-            .map(String::from)
-            .to_vec(),
+            second_factor_permissions: SECOND_FACTOR_PERMISSIONS.map(String::from).to_vec(),
         }
     );
 
